@@ -1,0 +1,13 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  // Type checking is done once by `tsc --noEmit` in `npm test`; swc only strips types.
+  transform: { '^.+\\.(t|j|mj)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  // Several dependencies (client-node, octokit, zod, fast-check) ship ESM only: transform them too.
+  transformIgnorePatterns: [],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  testMatch: ['<rootDir>/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/out/'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/out/'],
+  testTimeout: 30000,
+};
