@@ -1,0 +1,121 @@
+/**
+ * Liveness, readiness and metrics endpoints. `Health` holds the readiness state (checks registered
+ * by the component, and "shutting down"); `createHealthRouter` serves it on an existing express
+ * app; `startHealthServer` serves it on its own HTTP port for components without one.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Router } from 'express';
+import type { Registry } from 'prom-client';
+
+/** Returns true when this part of the component is ready. Must be cheap and synchronous. */
+export type ReadinessCheck = () => boolean;
+
+export interface ReadinessReport {
+  ready: boolean;
+  /** Names of the checks that are failing (`shutting-down` while shutting down). */
+  failing: string[];
+}
+
+export class Health {
+  private readonly checks = new Map<string, ReadinessCheck>();
+  private shuttingDown = false;
+
+  /** Registers (or replaces) a named readiness check. */
+  addReadinessCheck(name: string, check: ReadinessCheck): void {
+    this.checks.set(name, check);
+  }
+
+  /** From now on the component reports not ready (called by the shutdown sequence). */
+  markShuttingDown(): void {
+    this.shuttingDown = true;
+  }
+
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  readiness(): ReadinessReport {
+    const failing: string[] = [];
+    if (this.shuttingDown) failing.push('shutting-down');
+    for (const [name, check] of this.checks) {
+      let ok = false;
+      try {
+        ok = check();
+      } catch {
+        ok = false;
+      }
+      if (!ok) failing.push(name);
+    }
+    return { ready: failing.length === 0, failing };
+  }
+}
+
+/** `GET /healthz` (200 while the process serves), `GET /readyz` (200 or 503), `GET /metrics`. */
+export function createHealthRouter(health: Health, registry: Registry): Router {
+  const router = express.Router();
+  router.get('/healthz', (_req, res) => {
+    res.status(200).json({ status: 'ok' });
+  });
+  router.get('/readyz', (_req, res) => {
+    const report = health.readiness();
+    res
+      .status(report.ready ? 200 : 503)
+      .json(report.ready ? { status: 'ready' } : { status: 'not ready', failing: report.failing });
+  });
+  router.get('/metrics', async (_req, res, next) => {
+    try {
+      const body = await registry.metrics();
+      res.status(200).type(registry.contentType).send(body);
+    } catch (err) {
+      next(err);
+    }
+  });
+  return router;
+}
+
+export interface HealthServerOptions {
+  port: number;
+  /** Default `0.0.0.0` (probes come from the kubelet). */
+  host?: string;
+  health: Health;
+  registry: Registry;
+}
+
+/** Starts a plain HTTP server with the health router; resolves once listening. */
+export async function startHealthServer(options: HealthServerOptions): Promise<http.Server> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(createHealthRouter(options.health, options.registry));
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+/** The port a listening server is bound to (useful with port 0 in tests). */
+export function boundPort(server: { address(): AddressInfo | string | null }): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string')
+    throw new Error('server is not listening on a TCP port');
+  return address.port;
+}
+
+/** Closes a server: stops accepting, lets in-flight requests finish, closes idle keep-alive sockets. */
+export async function closeServer(server: http.Server, graceMs = 10_000): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const forced = setTimeout(() => server.closeAllConnections(), graceMs);
+  forced.unref();
+  await closed;
+  clearTimeout(forced);
+}
