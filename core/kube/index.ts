@@ -1,0 +1,7 @@
+export * from './backoff';
+export * from './config';
+export * from './errors';
+export * from './events';
+export * from './informer';
+export * from './lease';
+export * from './leader';

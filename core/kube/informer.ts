@@ -1,0 +1,147 @@
+import {
+  makeInformer,
+  type KubeConfig,
+  type KubernetesObject,
+  type ListPromise,
+} from '@kubernetes/client-node';
+import { Backoff, type BackoffOptions } from './backoff';
+
+/**
+ * A cache of one resource kind kept current by client-node's list+watch informer.
+ *
+ * client-node re-watches after a clean close and relists after 410 Gone, but any other failure
+ * (list error, watch refused, connection reset) emits `error` and the informer stops for good.
+ * This wrapper restarts it with jittered exponential backoff, and never after our own `stop()`
+ * (client-node reports the abort of its own watch as one more `error`).
+ *
+ * Changes are level-based: `onChange(key)` only says "look at this key again"; read the cache
+ * (`get`) to learn the current state, which is `undefined` after a deletion.
+ */
+export interface InformerOptions<T extends KubernetesObject> {
+  /** API path to watch, e.g. `/api/v1/services` or `/apis/discovery.k8s.io/v1/endpointslices`. */
+  path: string;
+  /** The matching list call, e.g. `() => core.listServiceForAllNamespaces()`. */
+  list: ListPromise<T>;
+  /** Label selector for both list (apply it in `list` too) and watch. */
+  labelSelector?: string;
+  backoff?: BackoffOptions;
+  /** Optional hooks for logs and metrics. */
+  hooks?: InformerHooks;
+}
+
+export interface InformerHooks {
+  /** The informer failed and will restart after `delayMs`. */
+  onError?: (error: unknown, delayMs: number) => void;
+  /** The first list completed and the cache is usable. */
+  onSynced?: () => void;
+  /** A start attempt (the first one or a restart) completed without error. */
+  onStarted?: () => void;
+}
+
+export type ChangeListener = (key: string) => void;
+
+/** Cache key of an object: `namespace/name`, or `name` for cluster-scoped objects. */
+export function objectKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+export class KubeInformer<T extends KubernetesObject> {
+  private readonly informer: ReturnType<typeof makeInformer<T>>;
+  private readonly backoff: Backoff;
+  private readonly listeners = new Set<ChangeListener>();
+  private readonly syncWaiters: Array<() => void> = [];
+  private stopped = true;
+  private synced = false;
+  private attemptFailed = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    kubeConfig: KubeConfig,
+    private readonly options: InformerOptions<T>,
+  ) {
+    this.informer = makeInformer<T>(kubeConfig, options.path, options.list, options.labelSelector);
+    this.backoff = new Backoff({ initialMs: 500, maxMs: 30_000, ...options.backoff });
+    const emit = (obj: T): void => this.emit(obj);
+    this.informer.on('add', emit);
+    this.informer.on('update', emit);
+    this.informer.on('delete', emit);
+    this.informer.on('error', (error: unknown) => this.handleError(error));
+  }
+
+  /** Starts list+watch. Resolves when the first attempt finished (see `waitForSync` for the cache). */
+  start(): Promise<void> {
+    if (!this.stopped) return this.running ?? Promise.resolve();
+    this.stopped = false;
+    this.running = this.attempt();
+    return this.running;
+  }
+
+  /** Stops watching; no restart happens afterwards. The cache keeps its last content. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    await this.informer.stop();
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves once the first list has been loaded into the cache. */
+  waitForSync(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  list(): readonly T[] {
+    return this.informer.list();
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.informer.get(name, namespace);
+  }
+
+  /** Registers a listener; returns a function that removes it. */
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(obj: T): void {
+    const key = objectKey(obj.metadata?.namespace, obj.metadata?.name ?? '');
+    for (const listener of this.listeners) listener(key);
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped) return;
+    this.attemptFailed = false;
+    try {
+      await this.informer.start();
+    } catch (error) {
+      // e.g. a token file that cannot be read: same treatment as an `error` event.
+      this.handleError(error);
+      return;
+    }
+    if (this.attemptFailed || this.stopped) return;
+    this.backoff.reset();
+    this.options.hooks?.onStarted?.();
+    if (!this.synced) {
+      this.synced = true;
+      this.options.hooks?.onSynced?.();
+      for (const resolve of this.syncWaiters.splice(0)) resolve();
+    }
+  }
+
+  private handleError(error: unknown): void {
+    this.attemptFailed = true;
+    if (this.stopped || this.restartTimer) return;
+    const delayMs = this.backoff.next();
+    this.options.hooks?.onError?.(error, delayMs);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.running = this.attempt();
+    }, delayMs);
+  }
+}
