@@ -1,0 +1,360 @@
+/**
+ * Typed catalog calls for the registrar and the generator: blocking reads that return the
+ * `X-Consul-Index`, batched transactions, and register/deregister with full PascalCase bodies.
+ * Every failure is a ConsulError (see errors.ts).
+ */
+import { EventEmitter } from 'node:events';
+import {
+  clientToken,
+  rawConsulRequest,
+  type ConsulClient,
+  type ConsulRequestContext,
+  type ConsulResponse,
+} from './client';
+import { ConsulError, toConsulError, type TxnOpError } from './errors';
+
+/** Consul's documented limit of operations in one `/v1/txn` request. */
+export const MAX_TXN_OPS = 64;
+
+export interface Weights {
+  Passing: number;
+  Warning: number;
+}
+
+/** A service instance as `/v1/catalog/node-services` and txn results return it. */
+export interface NodeService {
+  ID: string;
+  Service: string;
+  Tags: string[];
+  Meta: Record<string, string>;
+  Address: string;
+  Port: number;
+  Weights?: Weights;
+  EnableTagOverride?: boolean;
+  Kind?: string;
+  CreateIndex?: number;
+  ModifyIndex?: number;
+}
+
+export interface CatalogNode {
+  ID?: string;
+  Node: string;
+  Address: string;
+  Datacenter?: string;
+  TaggedAddresses?: Record<string, string>;
+  Meta?: Record<string, string>;
+  CreateIndex?: number;
+  ModifyIndex?: number;
+}
+
+export type CheckStatus = 'passing' | 'warning' | 'critical';
+
+export interface HealthCheck {
+  Node: string;
+  CheckID: string;
+  Name: string;
+  Status: CheckStatus;
+  Notes?: string;
+  Output?: string;
+  ServiceID?: string;
+  ServiceName?: string;
+  ServiceTags?: string[];
+  Definition?: Record<string, unknown>;
+  CreateIndex?: number;
+  ModifyIndex?: number;
+}
+
+export interface HealthServiceEntry {
+  Node: CatalogNode;
+  Service: NodeService;
+  Checks: HealthCheck[];
+}
+
+/** Body of `PUT /v1/catalog/register`. */
+export interface CatalogRegistration {
+  ID?: string;
+  Node: string;
+  Address: string;
+  Datacenter?: string;
+  TaggedAddresses?: Record<string, string>;
+  NodeMeta?: Record<string, string>;
+  Service?: Partial<NodeService> & { Service: string };
+  Check?: Partial<HealthCheck> & { CheckID?: string; Name: string };
+  Checks?: Array<Partial<HealthCheck> & { CheckID?: string; Name: string }>;
+  SkipNodeUpdate?: boolean;
+}
+
+/** Body of `PUT /v1/catalog/deregister`: the node, or one service or check of it. */
+export interface CatalogDeregistration {
+  Node: string;
+  Datacenter?: string;
+  ServiceID?: string;
+  CheckID?: string;
+}
+
+export type NodeVerb = 'set' | 'cas' | 'get' | 'delete' | 'delete-cas';
+/** Catalog operations of `/v1/txn` (KV and session ops are not used here). */
+export type CatalogTxnOp =
+  | { Node: { Verb: NodeVerb; Node: Partial<CatalogNode> & { Node: string } } }
+  | { Service: { Verb: NodeVerb; Node: string; Service: Partial<NodeService> & { ID: string } } }
+  | { Check: { Verb: NodeVerb; Check: Partial<HealthCheck> & { Node: string; CheckID: string } } };
+
+export type TxnResult = { Node: CatalogNode } | { Service: NodeService } | { Check: HealthCheck };
+
+/** Blocking-query options (https://developer.hashicorp.com/consul/api-docs/features/blocking). */
+export interface ReadOptions {
+  /** The `X-Consul-Index` of the previous answer; omit (or "0") for an immediate read. */
+  index?: string;
+  /** Maximum time Consul holds the request (default 5 minutes server side; capped at 10). */
+  waitMs?: number;
+  /** Abort the request (e.g. on shutdown). */
+  signal?: AbortSignal;
+}
+
+export interface Indexed<T> {
+  /** The `X-Consul-Index` header: pass it back as `index` to block for the next change. */
+  index: string;
+  /** `X-Consul-KnownLeader`. */
+  knownLeader: boolean;
+  /** `X-Consul-Results-Filtered-By-ACLs: true`: the token could not see everything. */
+  filteredByAcls: boolean;
+  value: T;
+}
+
+/**
+ * The next `index` to block on, per the blocking-query rules: reset to 0 when the index went
+ * backwards (snapshot restore, server change) and never pass a value below 1 after a read.
+ */
+export function nextBlockingIndex(previous: string | undefined, received: string): string {
+  let next: bigint;
+  try {
+    next = BigInt(received);
+  } catch {
+    return '0';
+  }
+  if (previous !== undefined) {
+    try {
+      if (next < BigInt(previous)) return '0';
+    } catch {
+      return '0';
+    }
+  }
+  return next < 1n ? '1' : next.toString();
+}
+
+/** Milliseconds of client timeout for a blocking read: the wait, plus Consul's jitter (wait/16), plus slack. */
+export function blockingTimeoutMs(waitMs: number): number {
+  return Math.ceil(waitMs + waitMs / 16 + Math.max(waitMs * 0.1, 1000));
+}
+
+const DEFAULT_READ_TIMEOUT_MS = 15_000;
+
+function requestContext(signal: AbortSignal | undefined): { ctx: ConsulRequestContext; done(): void } {
+  const ctx = new EventEmitter() as ConsulRequestContext;
+  ctx.includeResponse = true;
+  if (!signal) return { ctx, done: () => undefined };
+  const cancel = () => ctx.emit('cancel');
+  if (signal.aborted) queueMicrotask(cancel);
+  else signal.addEventListener('abort', cancel, { once: true });
+  return { ctx, done: () => signal.removeEventListener('abort', cancel) };
+}
+
+function blockingQuery(options: ReadOptions): Record<string, string> {
+  const query: Record<string, string> = {};
+  if (options.index !== undefined && options.index !== '0') {
+    query.index = options.index;
+    if (options.waitMs !== undefined) query.wait = `${Math.max(1, Math.round(options.waitMs))}ms`;
+  }
+  return query;
+}
+
+function readTimeout(options: ReadOptions): number {
+  return options.index !== undefined && options.index !== '0'
+    ? blockingTimeoutMs(options.waitMs ?? 5 * 60_000)
+    : DEFAULT_READ_TIMEOUT_MS;
+}
+
+function header(res: ConsulResponse, name: string): string | undefined {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function indexed<T>(res: ConsulResponse, value: T): Indexed<T> {
+  return {
+    index: header(res, 'x-consul-index') ?? '0',
+    knownLeader: header(res, 'x-consul-knownleader') === 'true',
+    filteredByAcls: header(res, 'x-consul-results-filtered-by-acls') === 'true',
+    value,
+  };
+}
+
+async function read<T>(
+  consul: ConsulClient,
+  operation: string,
+  path: string,
+  params: Record<string, string>,
+  extraQuery: Record<string, string>,
+  options: ReadOptions,
+): Promise<Indexed<T>> {
+  const { ctx, done } = requestContext(options.signal);
+  try {
+    const [res, body] = await rawConsulRequest(consul, {
+      method: 'GET',
+      name: operation,
+      path,
+      params,
+      query: { ...extraQuery, ...blockingQuery(options) },
+      ctx,
+      timeoutMs: readTimeout(options),
+    });
+    return indexed(res, body as T);
+  } catch (err) {
+    throw toConsulError(err, operation, clientToken(consul));
+  } finally {
+    done();
+  }
+}
+
+/** `GET /v1/catalog/services`: every visible service name with the union of its tags. */
+export async function readCatalogServices(
+  consul: ConsulClient,
+  options: ReadOptions = {},
+): Promise<Indexed<Record<string, string[]>>> {
+  const result = await read<Record<string, string[]> | null>(
+    consul,
+    'catalog.services',
+    '/catalog/services',
+    {},
+    {},
+    options,
+  );
+  return { ...result, value: result.value ?? {} };
+}
+
+/** `GET /v1/catalog/node-services/:node`: the node (null when unknown) and its instances. */
+export async function readNodeServices(
+  consul: ConsulClient,
+  node: string,
+  options: ReadOptions = {},
+): Promise<Indexed<{ node: CatalogNode | null; services: NodeService[] }>> {
+  const result = await read<{ Node: CatalogNode | null; Services: NodeService[] | null } | null>(
+    consul,
+    'catalog.node-services',
+    '/catalog/node-services/{node}',
+    { node },
+    {},
+    options,
+  );
+  return { ...result, value: { node: result.value?.Node ?? null, services: result.value?.Services ?? [] } };
+}
+
+/** `GET /v1/health/service/:name` (`passing` keeps only instances whose checks all pass). */
+export async function readHealthService(
+  consul: ConsulClient,
+  service: string,
+  options: ReadOptions & { passing?: boolean; tag?: string } = {},
+): Promise<Indexed<HealthServiceEntry[]>> {
+  const query: Record<string, string> = {};
+  if (options.passing) query.passing = 'true';
+  if (options.tag !== undefined) query.tag = options.tag;
+  const result = await read<HealthServiceEntry[] | null>(
+    consul,
+    'health.service',
+    '/health/service/{service}',
+    { service },
+    query,
+    options,
+  );
+  return { ...result, value: result.value ?? [] };
+}
+
+/** `PUT /v1/catalog/register` with the full body (the npm client drops Weights and more). */
+export async function registerCatalog(
+  consul: ConsulClient,
+  registration: CatalogRegistration,
+): Promise<void> {
+  try {
+    await rawConsulRequest(consul, {
+      method: 'PUT',
+      name: 'catalog.register',
+      path: '/catalog/register',
+      body: registration,
+      timeoutMs: DEFAULT_READ_TIMEOUT_MS,
+    });
+  } catch (err) {
+    throw toConsulError(err, 'catalog.register', clientToken(consul));
+  }
+}
+
+/** `PUT /v1/catalog/deregister`: removes the node, or one service/check when given. */
+export async function deregisterCatalog(
+  consul: ConsulClient,
+  deregistration: CatalogDeregistration,
+): Promise<void> {
+  try {
+    await rawConsulRequest(consul, {
+      method: 'PUT',
+      name: 'catalog.deregister',
+      path: '/catalog/deregister',
+      body: deregistration,
+      timeoutMs: DEFAULT_READ_TIMEOUT_MS,
+    });
+  } catch (err) {
+    throw toConsulError(err, 'catalog.deregister', clientToken(consul));
+  }
+}
+
+/** Splits operations into consecutive batches of at most `size` (order kept). */
+export function batchOps<T>(ops: readonly T[], size = MAX_TXN_OPS): T[][] {
+  if (!Number.isInteger(size) || size < 1)
+    throw new RangeError(`batch size must be an integer >= 1, got ${size}`);
+  const batches: T[][] = [];
+  for (let start = 0; start < ops.length; start += size) batches.push(ops.slice(start, start + size));
+  return batches;
+}
+
+export interface TxnApplyResult {
+  /** Number of `/v1/txn` requests made. */
+  transactions: number;
+  results: TxnResult[];
+}
+
+/**
+ * Applies catalog operations in transactions of at most `maxOpsPerTxn` (each one all-or-nothing),
+ * in order. On a failure, earlier batches stay applied: the ConsulError says how many ops were
+ * committed (`committedOps`) and its per-op errors carry indexes into `ops` as given.
+ */
+export async function applyCatalogTxn(
+  consul: ConsulClient,
+  ops: readonly CatalogTxnOp[],
+  options: { maxOpsPerTxn?: number } = {},
+): Promise<TxnApplyResult> {
+  const size = options.maxOpsPerTxn ?? MAX_TXN_OPS;
+  const results: TxnResult[] = [];
+  let committed = 0;
+  let transactions = 0;
+  for (const batch of batchOps(ops, size)) {
+    transactions++;
+    let body: unknown;
+    try {
+      [, body] = await rawConsulRequest(consul, {
+        method: 'PUT',
+        name: 'txn',
+        path: '/txn',
+        body: batch,
+        timeoutMs: DEFAULT_READ_TIMEOUT_MS,
+      });
+    } catch (err) {
+      const base = toConsulError(err, 'txn', clientToken(consul));
+      const opErrors: TxnOpError[] = base.opErrors.map((o) => ({
+        OpIndex: o.OpIndex + committed,
+        What: o.What,
+      }));
+      throw new ConsulError(base.message, base.kind, base.operation, base.statusCode, opErrors, committed);
+    }
+    const batchResults = (body as { Results?: TxnResult[] | null } | undefined)?.Results;
+    if (batchResults) results.push(...batchResults);
+    committed += batch.length;
+  }
+  return { transactions, results };
+}

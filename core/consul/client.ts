@@ -1,0 +1,145 @@
+/**
+ * The one place a `consul` npm client is built (from ConsulConfig), plus the typing the package
+ * lacks: blocking-query and request options, and a raw request for endpoints it does not wrap.
+ */
+import type { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import Consul from 'consul';
+import type { ConsulConfig } from './config';
+
+// consul 2.0.1's .d.ts omits options its runtime accepts (lib/utils.js `options()`).
+declare module 'consul/lib/consul' {
+  interface CommonOptions {
+    /** Blocking query: wait until the index moves past this value. */
+    index?: string;
+    /** Blocking query: maximum wait, Go duration (`30s`, `5m`). */
+    wait?: string;
+    /** papi context: `includeResponse: true` resolves `[response, body]`; `emit('cancel')` aborts. */
+    ctx?: ConsulRequestContext;
+    /** Absolute request timeout: milliseconds or a Go duration. */
+    timeout?: number | string;
+    filter?: string;
+  }
+}
+
+/** The papi request context (an EventEmitter: `emit('cancel')` aborts the request). */
+export type ConsulRequestContext = EventEmitter & { includeResponse?: boolean };
+
+/** The response papi attaches to results (`includeResponse`) and to HTTP errors. */
+export type ConsulResponse = IncomingMessage & { body?: unknown };
+
+export type ConsulClient = Consul;
+
+/** TLS options papi passes through to `https.request` (its CLIENT_OPTIONS). */
+interface ConsulTransportOptions {
+  host: string;
+  port: number;
+  secure: boolean;
+  defaults?: { token?: string; dc?: string };
+  ca?: string;
+  cert?: string;
+  key?: string;
+  servername?: string;
+  rejectUnauthorized?: boolean;
+}
+
+/** Builds a client; the token goes in `defaults` so every call sends `X-Consul-Token`. */
+export function createConsulClient(config: ConsulConfig): ConsulClient {
+  const options: ConsulTransportOptions = {
+    host: config.host.includes(':') ? `[${config.host}]` : config.host,
+    port: config.port,
+    secure: config.scheme === 'https',
+  };
+  const defaults: { token?: string; dc?: string } = {};
+  if (config.token) defaults.token = config.token;
+  if (config.datacenter) defaults.dc = config.datacenter;
+  if (Object.keys(defaults).length > 0) options.defaults = defaults;
+  if (config.scheme === 'https') {
+    if (config.tls.ca !== undefined) options.ca = config.tls.ca;
+    if (config.tls.cert !== undefined) options.cert = config.tls.cert;
+    if (config.tls.key !== undefined) options.key = config.tls.key;
+    if (config.tls.serverName !== undefined) options.servername = config.tls.serverName;
+    options.rejectUnauthorized = config.tls.verify;
+  }
+  return new Consul(options);
+}
+
+/** The private parts of the client the raw request needs (papi's request pipeline). */
+interface PapiInternals {
+  _defaults?: Record<string, unknown>;
+  _get(req: RawRequest, next: ResultHandler): Promise<unknown>;
+  _put(req: RawRequest, next: ResultHandler): Promise<unknown>;
+}
+interface RawRequest {
+  name: string;
+  path: string;
+  params?: Record<string, string>;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  type?: 'json';
+  body?: unknown;
+  ctx?: ConsulRequestContext;
+  timeout?: number;
+}
+type ResultHandler = (
+  request: { err?: Error; res?: ConsulResponse },
+  next: (stop: false, err?: Error, value?: unknown) => void,
+) => void;
+
+/** Resolves `[response, body]` and leaves errors (which carry `.response`) to the caller. */
+const withResponse: ResultHandler = (request, next) => {
+  if (request.err) {
+    if (request.res) (request.err as Error & { response?: ConsulResponse }).response = request.res;
+    return next(false, request.err);
+  }
+  next(false, undefined, [request.res, request.res?.body]);
+};
+
+export interface RawRequestOptions {
+  method: 'GET' | 'PUT';
+  /** Request name used in error messages (like the library's `catalog.register`). */
+  name: string;
+  /** Path below /v1, with `{param}` placeholders. */
+  path: string;
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+  ctx?: ConsulRequestContext;
+  timeoutMs?: number;
+}
+
+/**
+ * A request through the client's own pipeline (agent, TLS, token and dc defaults), for endpoints
+ * the package does not wrap faithfully (`/catalog/node-services`, full `/catalog/register` bodies).
+ */
+export async function rawConsulRequest(
+  consul: ConsulClient,
+  options: RawRequestOptions,
+): Promise<[ConsulResponse, unknown]> {
+  const client = consul as unknown as PapiInternals;
+  const defaults = client._defaults ?? {};
+  const req: RawRequest = {
+    name: options.name,
+    path: options.path,
+    params: options.params ?? {},
+    query: { ...(options.query ?? {}) },
+    headers: {},
+  };
+  if (typeof defaults.token === 'string' && defaults.token) req.headers['x-consul-token'] = defaults.token;
+  if (typeof defaults.dc === 'string' && defaults.dc && req.query.dc === undefined)
+    req.query.dc = defaults.dc;
+  if (options.body !== undefined) {
+    req.type = 'json';
+    req.body = options.body;
+  }
+  if (options.ctx) req.ctx = options.ctx;
+  if (options.timeoutMs !== undefined) req.timeout = options.timeoutMs;
+  const call = options.method === 'GET' ? client._get.bind(client) : client._put.bind(client);
+  return (await call(req, withResponse)) as [ConsulResponse, unknown];
+}
+
+/** The token configured on a client, so error text can be scrubbed of it. */
+export function clientToken(consul: ConsulClient): string | undefined {
+  const token = (consul as unknown as PapiInternals)._defaults?.token;
+  return typeof token === 'string' && token ? token : undefined;
+}

@@ -1,0 +1,5 @@
+/** Consul access shared by the registrar and the generator. */
+export * from './config';
+export * from './client';
+export * from './errors';
+export * from './catalog';
