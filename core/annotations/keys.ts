@@ -14,7 +14,12 @@ export const SYNCED = `${ANNOTATION_PREFIX}synced`;
 export const CONSUL_SERVICE_NAME = `${ANNOTATION_PREFIX}consul-service-name`;
 export const CONSUL_SERVICE_TAGS = `${ANNOTATION_PREFIX}consul-service-tags`;
 
-export const GENERATOR_KEYS: readonly string[] = [SYNCED, SERVICE_SYNC, CONSUL_SERVICE_NAME, CONSUL_SERVICE_TAGS];
+export const GENERATOR_KEYS: readonly string[] = [
+  SYNCED,
+  SERVICE_SYNC,
+  CONSUL_SERVICE_NAME,
+  CONSUL_SERVICE_TAGS,
+];
 
 /** Label the generator puts on its Services (consul-k8s convention) and the managed-by label. */
 export const SYNCED_LABEL = 'consul';

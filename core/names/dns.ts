@@ -21,5 +21,7 @@ export function isDns1035Label(name: string): boolean {
 
 /** RFC 1123 subdomain (dot-separated labels, <= 253 chars), as Kubernetes checks `externalName`. */
 export function isDnsSubdomain(name: string): boolean {
-  return name.length <= 253 && name.split('.').every((label) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(label));
+  return (
+    name.length <= 253 && name.split('.').every((label) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(label))
+  );
 }

@@ -1,0 +1,394 @@
+import { analyzeService } from './analyze';
+import { RULES, ALL_RULES } from './rules';
+import { splitTags } from './tags';
+import type { AnalyzeOptions, ServiceLike, SyncSettings } from './types';
+
+const P = 'consul.hashicorp.com/';
+
+function service(
+  annotations: Record<string, unknown>,
+  spec: ServiceLike['spec'] = {},
+  namespace = 'apps',
+): ServiceLike {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace, annotations: annotations as Record<string, string> },
+    spec: {
+      type: 'LoadBalancer',
+      ports: [
+        { name: 'http', port: 80, targetPort: 8080, nodePort: 30080 },
+        { name: 'grpc', port: 9090 },
+      ],
+      ...spec,
+    },
+  };
+}
+
+/** Rule ids found for one annotation value, in order. */
+function rulesFor(
+  key: string,
+  value: unknown,
+  spec?: ServiceLike['spec'],
+  options?: AnalyzeOptions,
+): string[] {
+  return analyzeService(service({ [P + key]: value }, spec), options).findings.map((f) => f.rule);
+}
+
+describe('service-sync', () => {
+  it.each(['1', 't', 'T', 'TRUE', 'true', 'True'])('accepts %j as true', (v) => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-sync']: v }));
+    expect(findings).toEqual([]);
+    expect(intent.sync).toBe(true);
+  });
+  it.each(['0', 'f', 'F', 'FALSE', 'false', 'False'])('accepts %j as false', (v) => {
+    expect(analyzeService(service({ [P + 'service-sync']: v })).intent.sync).toBe(false);
+  });
+  it.each(['yes', 'on', ' true', 'true ', '', 'tRUE', 'no', '2'])(
+    'rejects %j and falls back to the default',
+    (v) => {
+      const { intent, findings } = analyzeService(service({ [P + 'service-sync']: v }));
+      expect(findings.map((f) => f.rule)).toEqual([RULES.syncInvalid.id]);
+      expect(findings[0]!.severity).toBe('error');
+      expect(findings[0]!.message).toContain(`${P}service-sync: ${JSON.stringify(v)}`);
+      expect(intent.sync).toBeUndefined();
+    },
+  );
+});
+
+describe('service-name', () => {
+  it('accepts a DNS label and trims nothing', () => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-name']: 'billing-api' }));
+    expect(findings).toEqual([]);
+    expect(intent).toMatchObject({ name: 'billing-api' });
+    expect(intent.skipReason).toBeUndefined();
+  });
+  it.each([
+    ['', [RULES.nameEmpty.id]],
+    ['   ', [RULES.nameEmpty.id]],
+    ['x'.repeat(256), [RULES.nameTooLong.id]],
+    ['a/b', [RULES.nameInvalidCharacter.id]],
+    ['a\u0007b', [RULES.nameInvalidCharacter.id]],
+    ['a\nb', [RULES.nameInvalidCharacter.id]],
+  ])('rejects %j and registers nothing', (value, rules) => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-name']: value }));
+    expect(findings.map((f) => f.rule)).toEqual(rules);
+    expect(findings.every((f) => f.severity === 'error')).toBe(true);
+    expect(intent.name).toBeUndefined();
+    expect(intent.skipReason).toContain('service-name');
+  });
+  it('accepts exactly 255 characters, warning that it is no DNS label', () => {
+    expect(rulesFor('service-name', 'a'.repeat(255))).toEqual([RULES.nameNotDnsLabel.id]);
+  });
+  it('warns about surrounding whitespace and uses the trimmed name', () => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-name']: '  web  ' }));
+    expect(findings.map((f) => [f.rule, f.severity])).toEqual([[RULES.nameWhitespace.id, 'warning']]);
+    expect(findings[0]!.message).toContain('trimmed to "web"');
+    expect(intent.name).toBe('web');
+  });
+  it.each(['web_api', 'web.api', '-web', 'web-', 'a'.repeat(64), 'ünïcode'])(
+    'warns that %j is not a DNS label',
+    (v) => {
+      const { intent, findings } = analyzeService(service({ [P + 'service-name']: v }));
+      expect(findings.map((f) => [f.rule, f.severity])).toEqual([[RULES.nameNotDnsLabel.id, 'warning']]);
+      expect(intent.name).toBe(v);
+    },
+  );
+  it.each(['Web', 'a'.repeat(63), '9lives'])('accepts %j as a DNS label', (v) => {
+    expect(rulesFor('service-name', v)).toEqual([]);
+  });
+});
+
+describe('service-port', () => {
+  it.each([
+    ['80', { kind: 'number', number: 80 }],
+    ['8080', { kind: 'number', number: 8080 }],
+    ['30080', { kind: 'number', number: 30080 }],
+    ['http', { kind: 'name', name: 'http' }],
+    ['grpc', { kind: 'name', name: 'grpc' }],
+  ])('accepts %j', (value, port) => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-port']: value }));
+    expect(findings).toEqual([]);
+    expect(intent.port).toEqual(port);
+  });
+  it.each([
+    ['0x1F90', RULES.portNotDecimal.id, 'consul-k8s would read it as 8080'],
+    ['010', RULES.portNotDecimal.id, 'consul-k8s would read it as 8'],
+    ['+80', RULES.portNotDecimal.id, 'consul-k8s would read it as 80'],
+    ['0o17', RULES.portNotDecimal.id, 'read it as 15'],
+    ['0b101', RULES.portNotDecimal.id, 'read it as 5'],
+    ['0', RULES.portOutOfRange.id, 'out of range'],
+    ['65536', RULES.portOutOfRange.id, 'out of range'],
+    ['99999999999999999999', RULES.portOutOfRange.id, 'out of range'],
+    ['-80', RULES.portOutOfRange.id, 'negative'],
+    ['htp', RULES.portUnknownName.id, 'declared: http, grpc'],
+    ['HTTP', RULES.portUnknownName.id, 'silently use the first port'],
+    ['', RULES.portEmpty.id, 'is empty'],
+    ['  ', RULES.portEmpty.id, 'is empty'],
+  ])('rejects %j', (value, rule, text) => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-port']: value }));
+    expect(findings.map((f) => f.rule)).toEqual([rule]);
+    expect(findings[0]!.severity).toBe('error');
+    expect(findings[0]!.message).toContain(text);
+    expect(intent.port).toBeUndefined();
+  });
+  it('says when the Service has no named ports', () => {
+    const { findings } = analyzeService(service({ [P + 'service-port']: 'http' }, { ports: [{ port: 80 }] }));
+    expect(findings[0]!.message).toContain('no named ports');
+  });
+  it('warns about a number that is not among the ports', () => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-port']: '8081' }));
+    expect(findings.map((f) => [f.rule, f.severity])).toEqual([[RULES.portNotDeclared.id, 'warning']]);
+    expect(intent.port).toEqual({ kind: 'number', number: 8081 });
+  });
+});
+
+describe('service-tags', () => {
+  it('splits like consul-k8s', () => {
+    expect(splitTags('tag')).toEqual(['tag']);
+    expect(splitTags(',,removes,,empty,elems,,')).toEqual(['removes', 'empty', 'elems']);
+    expect(splitTags('removes , white  ,space ')).toEqual(['removes', 'white', 'space']);
+    expect(splitTags('\\,leading,comma')).toEqual([',leading', 'comma']);
+    expect(splitTags('trailing,comma\\,')).toEqual(['trailing', 'comma,']);
+    expect(splitTags('\\,\\,multi\\,\\,,\\,com\\,\\,ma')).toEqual([',,multi,,', ',com,,ma']);
+    expect(splitTags('a, ,b')).toEqual(['a', '', 'b']);
+  });
+  it('accepts clean tags, escaped commas included', () => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-tags']: 'blue, v2,a\\,b' }));
+    expect(findings).toEqual([]);
+    expect(intent.tags).toEqual(['blue', 'v2', 'a,b']);
+  });
+  it.each([
+    ['a,,b', [RULES.tagsEmpty.id], ['a', 'b']],
+    ['a, ,b', [RULES.tagsEmpty.id], ['a', 'b']],
+    ['a,', [RULES.tagsEmpty.id], ['a']],
+    [',a', [RULES.tagsEmpty.id], ['a']],
+    ['my tag', [RULES.tagsWhitespace.id], ['my tag']],
+    ['a,b,a', [RULES.tagsDuplicate.id], ['a', 'b']],
+    ['k8s,web', [RULES.tagsSyncTag.id], ['web']],
+  ])('warns about %j', (value, rules, tags) => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-tags']: value }));
+    expect(findings.map((f) => f.rule)).toEqual(rules);
+    expect(findings.every((f) => f.severity === 'warning')).toBe(true);
+    expect(intent.tags).toEqual(tags);
+  });
+  it('uses the configured sync tag', () => {
+    expect(rulesFor('service-tags', 'k8s,cluster-a', undefined, { syncTag: 'cluster-a' })).toEqual([
+      RULES.tagsSyncTag.id,
+    ]);
+  });
+});
+
+describe('service-meta-<KEY>', () => {
+  it('accepts valid pairs and passes the value verbatim', () => {
+    const { intent, findings } = analyzeService(
+      service({ [P + 'service-meta-team']: ' Payments ', [P + 'service-meta-cost_center']: '42' }),
+    );
+    expect(findings).toEqual([]);
+    expect(intent.meta).toEqual({ team: ' Payments ', cost_center: '42' });
+  });
+  it.each([
+    ['service-meta-', 'x', RULES.metaInvalidKey.id],
+    ['service-meta-a.b', 'x', RULES.metaInvalidKey.id],
+    ['service-meta-a b', 'x', RULES.metaInvalidKey.id],
+    [`service-meta-${'k'.repeat(129)}`, 'x', RULES.metaKeyTooLong.id],
+    ['service-meta-team', 'v'.repeat(513), RULES.metaValueTooLong.id],
+    ['service-meta-consul-version', 'x', RULES.metaReservedKey.id],
+    ['service-meta-Consul-version', 'x', RULES.metaReservedKey.id],
+    ['service-meta-external-source', 'terraform', RULES.metaOwnershipKey.id],
+    ['service-meta-external-k8s-ns', 'other', RULES.metaOwnershipKey.id],
+  ])('rejects %s', (key, value, rule) => {
+    const { intent, findings } = analyzeService(service({ [P + key]: value }));
+    expect(findings.map((f) => [f.rule, f.severity])).toEqual([[rule, 'error']]);
+    expect(findings[0]!.annotation).toBe(P + key);
+    expect(intent.meta).toEqual({});
+  });
+  it('accepts limits exactly', () => {
+    expect(rulesFor(`service-meta-${'k'.repeat(128)}`, 'v'.repeat(512))).toEqual([]);
+  });
+  it('warns about keys that collide with port meta', () => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-meta-port-admin']: '9000' }));
+    expect(findings.map((f) => [f.rule, f.severity])).toEqual([[RULES.metaPortKey.id, 'warning']]);
+    expect(intent.meta).toEqual({ 'port-admin': '9000' });
+  });
+  it('counts the sync meta towards the 64-pair limit and drops what does not fit', () => {
+    // 2 ports -> 4 pairs added by the sync, so 60 annotations fit and the 61st does not.
+    const fits = Object.fromEntries(
+      Array.from({ length: 60 }, (_, i) => [`${P}service-meta-k${String(i).padStart(2, '0')}`, 'v']),
+    );
+    expect(analyzeService(service(fits)).findings).toEqual([]);
+    const { intent, findings } = analyzeService(
+      service({ ...fits, [`${P}service-meta-k60`]: 'v', [`${P}service-meta-k61`]: 'v' }),
+    );
+    expect(findings.map((f) => [f.rule, f.annotation])).toEqual([
+      [RULES.metaTooMany.id, `${P}service-meta-k60`],
+    ]);
+    expect(findings[0]!.message).toContain('66 meta pairs');
+    expect(Object.keys(intent.meta)).toHaveLength(60);
+  });
+});
+
+describe('service-weight', () => {
+  it('accepts a weight above 1 on a LoadBalancer', () => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-weight']: '5' }));
+    expect(findings).toEqual([]);
+    expect(intent.weight).toBe(5);
+  });
+  it.each(['0', '-1', 'abc', '1.5', '', ' 5', '+5', '05', '2147483648'])('rejects %j', (value) => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-weight']: value }));
+    expect(findings.map((f) => [f.rule, f.severity])).toEqual([[RULES.weightInvalid.id, 'error']]);
+    expect(intent.weight).toBeUndefined();
+  });
+  it('warns that 1 has no effect', () => {
+    expect(rulesFor('service-weight', '1')).toEqual([RULES.weightNoEffect.id]);
+  });
+  it.each([
+    [{ type: 'ClusterIP' }, undefined],
+    [{ type: undefined }, undefined],
+    [{ type: 'NodePort' }, undefined],
+    [{ type: 'LoadBalancer' }, { syncSettings: { ...settings(), syncLoadBalancerEndpoints: true } }],
+  ])('warns that weights are ignored for %j', (spec, options) => {
+    expect(rulesFor('service-weight', '3', spec, options)).toEqual([RULES.weightIgnored.id]);
+  });
+  it('applies weights to external IPs of any type', () => {
+    expect(rulesFor('service-weight', '3', { type: 'ClusterIP', externalIPs: ['203.0.113.9'] })).toEqual([]);
+  });
+});
+
+describe('other keys', () => {
+  it.each([
+    ['consul.hashicorp.com/servce-name', 'did you mean consul.hashicorp.com/service-name?'],
+    [
+      'consul.hashicorp.com/service-Name',
+      'did you mean consul.hashicorp.com/service-name? (keys are case-sensitive)',
+    ],
+    [
+      'Consul.hashicorp.com/service-sync',
+      'did you mean consul.hashicorp.com/service-sync? (keys are case-sensitive)',
+    ],
+    ['consul.hashicorp.com/service-tag', 'did you mean consul.hashicorp.com/service-tags?'],
+    ['consul.hashicorp.com/servce-meta-team', 'did you mean consul.hashicorp.com/service-meta-team?'],
+    ['consul.hashicorp.com/service-metadata-team', 'did you mean consul.hashicorp.com/service-meta-team?'],
+    ['consul.hashicorp.com/totally-unrelated-thing', 'it has no effect'],
+  ])('warns about %s', (key, text) => {
+    const { findings } = analyzeService(service({ [key]: 'x' }));
+    expect(findings.map((f) => [f.rule, f.severity])).toEqual([[RULES.unknownKey.id, 'warning']]);
+    expect(findings[0]!.message).toContain(text);
+  });
+  it.each(['connect-inject', 'connect-service-upstreams', 'transparent-proxy', 'envoy-extra-args'])(
+    'says %s is a Pod annotation',
+    (key) => {
+      expect(rulesFor(key, 'true')).toEqual([RULES.podAnnotation.id]);
+    },
+  );
+  it('accepts the generator keys', () => {
+    const keys = ['synced', 'consul-service-name', 'consul-service-tags'];
+    expect(analyzeService(service(Object.fromEntries(keys.map((k) => [P + k, 'x'])))).findings).toEqual([]);
+  });
+  it('ignores other prefixes', () => {
+    expect(
+      analyzeService(service({ 'example.com/service-port': '0x1', 'hashicorp.com/x': 'y' })).findings,
+    ).toEqual([]);
+  });
+  it.each([8080, true, null, { a: 1 }])('rejects a non-string value %j', (value) => {
+    expect(rulesFor('service-port', value)).toEqual([RULES.notString.id]);
+  });
+});
+
+describe('ExternalName Services', () => {
+  const externalName = { type: 'ExternalName', externalName: 'web.service.consul', ports: [] };
+  it('warns about every sync annotation, without checking values', () => {
+    const { findings } = analyzeService(
+      service({ [P + 'service-port']: '0x1F', [P + 'service-tags']: 'a' }, externalName),
+    );
+    expect(findings.map((f) => [f.rule, f.severity, f.annotation])).toEqual([
+      [RULES.externalName.id, 'warning', P + 'service-port'],
+      [RULES.externalName.id, 'warning', P + 'service-tags'],
+    ]);
+  });
+  it("accepts the generator's own annotations", () => {
+    const annotations = {
+      [P + 'synced']: 'true',
+      [P + 'service-sync']: 'false',
+      [P + 'consul-service-name']: 'Web_API',
+      [P + 'consul-service-tags']: 'a,b',
+    };
+    expect(analyzeService(service(annotations, externalName)).findings).toEqual([]);
+  });
+});
+
+function settings(overrides: Partial<SyncSettings> = {}): SyncSettings {
+  return {
+    defaultSync: true,
+    allowNamespaces: ['*'],
+    denyNamespaces: ['kube-system', 'kube-public'],
+    syncClusterIPServices: true,
+    syncLoadBalancerEndpoints: false,
+    ...overrides,
+  };
+}
+
+describe('sync settings (optional)', () => {
+  const withSettings = (
+    annotations: Record<string, string>,
+    overrides: Partial<SyncSettings>,
+    namespace = 'apps',
+    spec: ServiceLike['spec'] = {},
+  ) =>
+    analyzeService(service(annotations, spec, namespace), { syncSettings: settings(overrides) }).findings.map(
+      (f) => f.rule,
+    );
+
+  it('says nothing without settings', () => {
+    expect(analyzeService(service({ [P + 'service-sync']: 'true' }, {}, 'kube-system')).findings).toEqual([]);
+  });
+  it('warns when the namespace is denied, even with service-sync true', () => {
+    expect(withSettings({ [P + 'service-sync']: 'true' }, {}, 'kube-system')).toEqual([RULES.notSynced.id]);
+  });
+  it('warns when the namespace is not in the allow list', () => {
+    expect(withSettings({ [P + 'service-name']: 'x' }, { allowNamespaces: ['prod'] })).toEqual([
+      RULES.notSynced.id,
+    ]);
+  });
+  it('warns when ClusterIP sync is off', () => {
+    expect(
+      withSettings({ [P + 'service-sync']: 'true' }, { syncClusterIPServices: false }, 'apps', {
+        type: 'ClusterIP',
+      }),
+    ).toEqual([RULES.notSynced.id]);
+  });
+  it('warns when default sync is off and the Service has annotations but no service-sync', () => {
+    expect(withSettings({ [P + 'service-tags']: 'a' }, { defaultSync: false })).toEqual([RULES.notSynced.id]);
+    expect(
+      withSettings({ [P + 'service-tags']: 'a', [P + 'service-sync']: 'true' }, { defaultSync: false }),
+    ).toEqual([]);
+  });
+  it('says nothing for a Service that opts out', () => {
+    expect(withSettings({ [P + 'service-sync']: 'false' }, {}, 'kube-system')).toEqual([]);
+  });
+});
+
+describe('findings', () => {
+  it('every raised rule is a defined rule with its severity', () => {
+    const byId = new Map(ALL_RULES.map((r) => [r.id, r.severity]));
+    const { findings } = analyzeService(
+      service({
+        [P + 'service-sync']: 'yes',
+        [P + 'service-name']: ' a_b ',
+        [P + 'service-port']: '0x1F90',
+        [P + 'service-tags']: 'a,,a',
+        [P + 'service-meta-consul-x']: 'v',
+        [P + 'service-weight']: '1',
+        [P + 'servce-name']: 'x',
+      }),
+    );
+    expect(findings.length).toBeGreaterThan(6);
+    for (const f of findings) expect(byId.get(f.rule)).toBe(f.severity);
+  });
+  it('truncates long values in messages', () => {
+    const { findings } = analyzeService(service({ [P + 'service-sync']: 'y'.repeat(500) }));
+    expect(findings[0]!.message).toContain(`"${'y'.repeat(39)}…"`);
+    expect(findings[0]!.message.length).toBeLessThan(200);
+    expect(findings[0]!.value!.length).toBeLessThanOrEqual(64);
+  });
+});

@@ -1,0 +1,457 @@
+/**
+ * The one parser of `consul.hashicorp.com/*` annotations on a Service. It returns what the sync
+ * makes of them (the intent) and every problem found (the findings). The webhook and `lint` report
+ * the findings; the registrar acts on the intent. Pure: no I/O, never throws on any input.
+ */
+import {
+  ANNOTATION_PREFIX,
+  GENERATOR_KEYS,
+  SERVICE_META_PREFIX,
+  SERVICE_NAME,
+  SERVICE_PORT,
+  SERVICE_SYNC,
+  SERVICE_TAGS,
+  SERVICE_WEIGHT,
+} from './keys';
+import { goParseBool, goParseIntBase0 } from './go-parse';
+import { RULES, type Rule } from './rules';
+import { scanTags } from './tags';
+import { isPodAnnotationKey, suggestKey } from './suggest';
+import { isNamespaceAllowed, serviceType, weightApplies } from './sync-settings';
+import { isConsulDnsName } from '../names/dns';
+import type { Analysis, AnalyzeOptions, Finding, PortChoice, ServiceLike, SyncIntent } from './types';
+
+export const DEFAULT_SYNC_TAG = 'k8s';
+const MAX_NAME_LENGTH = 255;
+const MAX_META_KEY_LENGTH = 128;
+const MAX_META_VALUE_LENGTH = 512;
+const MAX_META_PAIRS = 64;
+const MAX_WEIGHT = 2147483647;
+const OWNERSHIP_META_KEYS = ['external-source', 'external-k8s-ns'];
+
+/** Keys the registrar reads, then the generator's own: everything else under the prefix is unknown. */
+const REGISTRAR_KEYS = [SERVICE_SYNC, SERVICE_NAME, SERVICE_PORT, SERVICE_TAGS, SERVICE_WEIGHT];
+const KNOWN_KEYS = [...new Set([...REGISTRAR_KEYS, ...GENERATOR_KEYS])];
+
+/** Shows a value in a message: quoted, escaped, and short. */
+export function showValue(value: string, max = 40): string {
+  const shown = value.length > max ? `${value.slice(0, max - 1)}…` : value;
+  return JSON.stringify(shown);
+}
+
+class Findings {
+  readonly list: Finding[] = [];
+  add(rule: Rule, annotation: string, message: string, value?: string): void {
+    this.list.push({
+      rule: rule.id,
+      severity: rule.severity,
+      annotation,
+      ...(value === undefined ? {} : { value: value.length > 64 ? `${value.slice(0, 63)}…` : value }),
+      message: `${annotation}: ${message}`,
+    });
+  }
+}
+
+function annotationsOf(service: ServiceLike): Record<string, unknown> {
+  const annotations: unknown = service?.metadata?.annotations;
+  return annotations && typeof annotations === 'object' && !Array.isArray(annotations)
+    ? (annotations as Record<string, unknown>)
+    : {};
+}
+
+function portsOf(service: ServiceLike): Array<Record<string, unknown>> {
+  const ports: unknown = service?.spec?.ports;
+  return Array.isArray(ports)
+    ? ports.filter((p): p is Record<string, unknown> => !!p && typeof p === 'object')
+    : [];
+}
+
+function checkSync(value: string, out: Findings): boolean | undefined {
+  const parsed = goParseBool(value);
+  if (parsed === undefined) {
+    out.add(
+      RULES.syncInvalid,
+      SERVICE_SYNC,
+      `${showValue(value)} is not a boolean; use "true" or "false" (consul-k8s ignores it and uses the default)`,
+      value,
+    );
+  }
+  return parsed;
+}
+
+function checkName(value: string, out: Findings): Pick<SyncIntent, 'name' | 'skipReason'> {
+  const trimmed = value.trim();
+  const shown = showValue(value);
+  const errorsBefore = out.list.length;
+  if (trimmed === '') {
+    out.add(
+      RULES.nameEmpty,
+      SERVICE_NAME,
+      'is empty; give a Consul service name or remove the annotation',
+      value,
+    );
+  } else {
+    if (trimmed.length > MAX_NAME_LENGTH) {
+      out.add(
+        RULES.nameTooLong,
+        SERVICE_NAME,
+        `${shown} is ${trimmed.length} characters long; the limit is ${MAX_NAME_LENGTH}`,
+        value,
+      );
+    }
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    const bad = /[\u0000-\u001f\u007f-\u009f/]/.exec(trimmed);
+    if (bad) {
+      const what =
+        bad[0] === '/'
+          ? '"/"'
+          : `a control character (U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
+      out.add(
+        RULES.nameInvalidCharacter,
+        SERVICE_NAME,
+        `${shown} contains ${what}; use letters, digits and hyphens`,
+        value,
+      );
+    }
+  }
+  if (out.list.length > errorsBefore) {
+    return { skipReason: `invalid ${SERVICE_NAME} ${shown}` };
+  }
+  if (trimmed !== value) {
+    out.add(
+      RULES.nameWhitespace,
+      SERVICE_NAME,
+      `${shown} has surrounding whitespace; it is trimmed to ${showValue(trimmed)}`,
+      value,
+    );
+  }
+  if (!isConsulDnsName(trimmed)) {
+    out.add(
+      RULES.nameNotDnsLabel,
+      SERVICE_NAME,
+      `${showValue(trimmed)} is not a DNS label (letters, digits, hyphens, max 63); Consul DNS cannot resolve it`,
+      value,
+    );
+  }
+  return { name: trimmed };
+}
+
+function checkPort(value: string, service: ServiceLike, out: Findings): PortChoice | undefined {
+  const shown = showValue(value);
+  if (value.trim() === '') {
+    out.add(RULES.portEmpty, SERVICE_PORT, 'is empty; use a port number 1-65535 or a port name', value);
+    return undefined;
+  }
+  const ports = portsOf(service);
+  if (/^[0-9]+$/.test(value) && !(value.length > 1 && value.startsWith('0'))) {
+    const number = Number(value);
+    if (number < 1 || number > 65535) {
+      out.add(
+        RULES.portOutOfRange,
+        SERVICE_PORT,
+        `${shown} is out of range; use a port number 1-65535 or a port name`,
+        value,
+      );
+      return undefined;
+    }
+    const declared = ports.some((p) => p.port === number || p.targetPort === number || p.nodePort === number);
+    if (!declared) {
+      out.add(
+        RULES.portNotDeclared,
+        SERVICE_PORT,
+        `${number} is not a port, targetPort or nodePort of this Service`,
+        value,
+      );
+    }
+    return { kind: 'number', number };
+  }
+  const goValue = goParseIntBase0(value);
+  if (goValue !== undefined) {
+    if (goValue < 0) {
+      out.add(
+        RULES.portOutOfRange,
+        SERVICE_PORT,
+        `${shown} is negative; use a port number 1-65535 or a port name`,
+        value,
+      );
+    } else {
+      const hint = goValue >= 1 && goValue <= 65535 ? `; write ${goValue}` : '';
+      out.add(
+        RULES.portNotDecimal,
+        SERVICE_PORT,
+        `${shown} is not a decimal number; consul-k8s would read it as ${goValue}${hint}`,
+        value,
+      );
+    }
+    return undefined;
+  }
+  const names = ports.map((p) => p.name).filter((n): n is string => typeof n === 'string' && n !== '');
+  if (!names.includes(value)) {
+    const declared = names.length > 0 ? `declared: ${names.join(', ')}` : 'the Service has no named ports';
+    out.add(
+      RULES.portUnknownName,
+      SERVICE_PORT,
+      `${shown} matches no port name (${declared}); consul-k8s would silently use the first port`,
+      value,
+    );
+    return undefined;
+  }
+  return { kind: 'name', name: value };
+}
+
+function checkTags(value: string, syncTag: string, out: Findings): string[] {
+  const tags: string[] = [];
+  const { tags: pieces, skippedEmpty } = scanTags(value);
+  if (skippedEmpty > 0 || pieces.includes('')) {
+    out.add(
+      RULES.tagsEmpty,
+      SERVICE_TAGS,
+      `${showValue(value)} contains an empty tag; remove the extra comma`,
+      value,
+    );
+  }
+  for (const tag of pieces) {
+    if (tag === '') continue;
+    if (/\s/.test(tag))
+      out.add(RULES.tagsWhitespace, SERVICE_TAGS, `tag ${showValue(tag)} contains whitespace`, value);
+    if (tag === syncTag) {
+      out.add(
+        RULES.tagsSyncTag,
+        SERVICE_TAGS,
+        `tag ${showValue(tag)} is the sync tag, which the registrar adds anyway`,
+        value,
+      );
+      continue;
+    }
+    if (tags.includes(tag)) {
+      out.add(RULES.tagsDuplicate, SERVICE_TAGS, `tag ${showValue(tag)} is listed more than once`, value);
+      continue;
+    }
+    tags.push(tag);
+  }
+  return tags;
+}
+
+function checkMetaEntry(key: string, metaKey: string, value: string, out: Findings): boolean {
+  const before = out.list.filter((f) => f.severity === 'error').length;
+  if (metaKey === '' || !/^[A-Za-z0-9_-]+$/.test(metaKey)) {
+    out.add(
+      RULES.metaInvalidKey,
+      key,
+      `meta key ${showValue(metaKey)} may only contain letters, digits, "_" and "-"`,
+    );
+  } else if (metaKey.length > MAX_META_KEY_LENGTH) {
+    out.add(
+      RULES.metaKeyTooLong,
+      key,
+      `meta key is ${metaKey.length} characters long; Consul allows ${MAX_META_KEY_LENGTH}`,
+    );
+  }
+  if (metaKey.toLowerCase().startsWith('consul-')) {
+    out.add(
+      RULES.metaReservedKey,
+      key,
+      `meta key ${showValue(metaKey)} starts with "consul-", which Consul reserves`,
+    );
+  }
+  if (OWNERSHIP_META_KEYS.includes(metaKey)) {
+    out.add(
+      RULES.metaOwnershipKey,
+      key,
+      `meta key ${showValue(metaKey)} marks who owns the registration; the sync sets it and refuses overrides`,
+    );
+  }
+  if (value.length > MAX_META_VALUE_LENGTH) {
+    out.add(
+      RULES.metaValueTooLong,
+      key,
+      `value is ${value.length} characters long; Consul allows ${MAX_META_VALUE_LENGTH}`,
+      value,
+    );
+  }
+  const ok = out.list.filter((f) => f.severity === 'error').length === before;
+  if (ok && metaKey.startsWith('port-')) {
+    out.add(
+      RULES.metaPortKey,
+      key,
+      `meta key ${showValue(metaKey)} may collide with the port-<name> meta the sync adds per port`,
+    );
+  }
+  return ok;
+}
+
+function checkWeight(
+  value: string,
+  service: ServiceLike,
+  options: AnalyzeOptions,
+  out: Findings,
+): number | undefined {
+  const weight = /^[1-9][0-9]*$/.test(value) ? Number(value) : NaN;
+  if (!(weight >= 1 && weight <= MAX_WEIGHT)) {
+    out.add(
+      RULES.weightInvalid,
+      SERVICE_WEIGHT,
+      `${showValue(value)} is not a whole number from 1 to ${MAX_WEIGHT}`,
+      value,
+    );
+    return undefined;
+  }
+  if (weight === 1) {
+    out.add(
+      RULES.weightNoEffect,
+      SERVICE_WEIGHT,
+      '1 is the default weight; the annotation has no effect',
+      value,
+    );
+  }
+  const syncLoadBalancerEndpoints = options.syncSettings?.syncLoadBalancerEndpoints ?? false;
+  if (!weightApplies(service, { syncLoadBalancerEndpoints })) {
+    const what =
+      serviceType(service) === 'LoadBalancer'
+        ? 'LoadBalancer Services synced by endpoints'
+        : `${serviceType(service)} Services`;
+    out.add(
+      RULES.weightIgnored,
+      SERVICE_WEIGHT,
+      `ignored for ${what}; weights apply to external-IP and LoadBalancer ingress instances`,
+      value,
+    );
+  }
+  return weight;
+}
+
+function checkUnknownKey(key: string, out: Findings): void {
+  if (key.startsWith(ANNOTATION_PREFIX) && isPodAnnotationKey(key)) {
+    out.add(RULES.podAnnotation, key, 'is a Pod annotation (connect-inject); it has no effect on a Service');
+    return;
+  }
+  const suggestion = suggestKey(key, KNOWN_KEYS);
+  const caseOnly = suggestion?.toLowerCase() === key.toLowerCase();
+  const hint = suggestion
+    ? `; did you mean ${suggestion}?${caseOnly ? ' (keys are case-sensitive)' : ''}`
+    : '; it has no effect';
+  out.add(RULES.unknownKey, key, `is not an annotation the sync reads${hint}`);
+}
+
+/** Warns when the registrar settings keep a Service that asks to be synced out of Consul. */
+function checkSyncSettings(
+  service: ServiceLike,
+  intent: SyncIntent,
+  asksToSync: boolean,
+  options: AnalyzeOptions,
+  out: Findings,
+): void {
+  const settings = options.syncSettings;
+  if (!settings || intent.sync === false || !asksToSync) return;
+  const namespace = service?.metadata?.namespace;
+  if (typeof namespace === 'string' && namespace !== '' && !isNamespaceAllowed(namespace, settings)) {
+    out.add(
+      RULES.notSynced,
+      SERVICE_SYNC,
+      `namespace ${showValue(namespace)} is excluded by the registrar's namespace settings; annotations cannot override them`,
+    );
+  } else if (serviceType(service) === 'ClusterIP' && !settings.syncClusterIPServices) {
+    out.add(
+      RULES.notSynced,
+      SERVICE_SYNC,
+      'ClusterIP Services are not synced (--sync-clusterip-services=false)',
+    );
+  } else if (intent.sync === undefined && !settings.defaultSync) {
+    out.add(
+      RULES.notSynced,
+      SERVICE_SYNC,
+      `default sync is off; add ${SERVICE_SYNC}: "true" to sync this Service`,
+    );
+  }
+}
+
+export function analyzeService(service: ServiceLike, options: AnalyzeOptions = {}): Analysis {
+  const out = new Findings();
+  const intent: SyncIntent = { tags: [], meta: {} };
+  const syncTag = options.syncTag ?? DEFAULT_SYNC_TAG;
+  const isExternalName = serviceType(service) === 'ExternalName';
+  const metaEntries: Array<[string, string, string]> = [];
+  let asksToSync = false;
+
+  for (const [key, raw] of Object.entries(annotationsOf(service)).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  )) {
+    if (!key.toLowerCase().startsWith(ANNOTATION_PREFIX)) continue;
+    if (!key.startsWith(ANNOTATION_PREFIX)) {
+      checkUnknownKey(key, out);
+      continue;
+    }
+    const isRegistrarKey = REGISTRAR_KEYS.includes(key) || key.startsWith(SERVICE_META_PREFIX);
+    if (!isRegistrarKey && !GENERATOR_KEYS.includes(key)) {
+      checkUnknownKey(key, out);
+      continue;
+    }
+    if (typeof raw !== 'string') {
+      out.add(
+        RULES.notString,
+        key,
+        `value must be a string; quote it in YAML (got ${raw === null ? 'null' : typeof raw})`,
+      );
+      continue;
+    }
+    if (!isRegistrarKey) continue; // the generator's own bookkeeping keys
+    if (isExternalName) {
+      if (!GENERATOR_KEYS.includes(key)) {
+        out.add(
+          RULES.externalName,
+          key,
+          'ExternalName Services are not synced to Consul; the annotation has no effect',
+        );
+      }
+      continue;
+    }
+    if (key !== SERVICE_SYNC) asksToSync = true;
+    switch (key) {
+      case SERVICE_SYNC: {
+        const sync = checkSync(raw, out);
+        if (sync !== undefined) intent.sync = sync;
+        if (sync === true) asksToSync = true;
+        break;
+      }
+      case SERVICE_NAME:
+        Object.assign(intent, checkName(raw, out));
+        break;
+      case SERVICE_PORT: {
+        const port = checkPort(raw, service, out);
+        if (port) intent.port = port;
+        break;
+      }
+      case SERVICE_TAGS:
+        intent.tags = checkTags(raw, syncTag, out);
+        break;
+      case SERVICE_WEIGHT: {
+        const weight = checkWeight(raw, service, options, out);
+        if (weight !== undefined) intent.weight = weight;
+        break;
+      }
+      default: {
+        const metaKey = key.slice(SERVICE_META_PREFIX.length);
+        if (checkMetaEntry(key, metaKey, raw, out)) metaEntries.push([key, metaKey, raw]);
+      }
+    }
+  }
+
+  // Consul rejects a registration with more than 64 meta pairs: keep what fits, report the rest.
+  const syncMetaCount = 2 + portsOf(service).length;
+  const room = Math.max(0, MAX_META_PAIRS - syncMetaCount);
+  // fromEntries defines own properties, so a meta key like `__proto__` stays plain data.
+  intent.meta = Object.fromEntries(metaEntries.slice(0, room).map(([, metaKey, value]) => [metaKey, value]));
+  metaEntries.forEach(([key], index) => {
+    if (index === room) {
+      const total = metaEntries.length + syncMetaCount;
+      out.add(
+        RULES.metaTooMany,
+        key,
+        `${total} meta pairs (${metaEntries.length} from annotations + ${syncMetaCount} the sync adds) exceed Consul's limit of ${MAX_META_PAIRS}; this and later keys are dropped`,
+      );
+    }
+  });
+
+  checkSyncSettings(service, intent, asksToSync, options, out);
+  return { intent, findings: out.list };
+}

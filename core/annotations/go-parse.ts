@@ -1,0 +1,48 @@
+/**
+ * Emulations of the Go standard-library parsers consul-k8s applies to annotation values, so a
+ * finding can say exactly what consul-k8s would have made of a value.
+ */
+
+const GO_BOOLS: Readonly<Record<string, boolean>> = {
+  '1': true,
+  t: true,
+  T: true,
+  TRUE: true,
+  true: true,
+  True: true,
+  '0': false,
+  f: false,
+  F: false,
+  FALSE: false,
+  false: false,
+  False: false,
+};
+
+/** Go `strconv.ParseBool`: undefined when Go would return an error. */
+export function goParseBool(value: string): boolean | undefined {
+  return Object.prototype.hasOwnProperty.call(GO_BOOLS, value) ? GO_BOOLS[value] : undefined;
+}
+
+export const GO_BOOL_VALUES = Object.keys(GO_BOOLS);
+
+/**
+ * Go `strconv.ParseInt(value, 0, 0)`: base from the prefix (0x, 0o, 0b, leading 0 = octal),
+ * optional sign, underscores only between digits after a prefix. Undefined when Go would fail.
+ */
+export function goParseIntBase0(value: string): number | undefined {
+  const match = /^([+-]?)(0[xX]_?[0-9a-fA-F_]+|0[oO]_?[0-7_]+|0[bB]_?[01_]+|0[0-7_]*|[1-9][0-9]*)$/.exec(
+    value,
+  );
+  if (!match) return undefined;
+  const [, sign, body = ''] = match;
+  if (body.includes('_') && (body.endsWith('_') || body.includes('__'))) return undefined;
+  const digits = body.replace(/_/g, '');
+  let magnitude: number;
+  if (/^0[xX]/.test(digits)) magnitude = parseInt(digits.slice(2), 16);
+  else if (/^0[oO]/.test(digits)) magnitude = parseInt(digits.slice(2), 8);
+  else if (/^0[bB]/.test(digits)) magnitude = parseInt(digits.slice(2), 2);
+  else if (digits.length > 1 && digits.startsWith('0')) magnitude = parseInt(digits.slice(1), 8);
+  else magnitude = parseInt(digits, 10);
+  if (!Number.isSafeInteger(magnitude)) return undefined;
+  return sign === '-' ? -magnitude : magnitude;
+}

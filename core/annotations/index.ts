@@ -1,0 +1,19 @@
+/**
+ * The annotation rules shared by the webhook, `lint` and the registrar.
+ * - `analyzeService(service, options)` -> `{ intent, findings }`: the one parser.
+ * - `RULES`, `ANNOTATION_SPECS`: the rules as data (docs/annotations.md is rendered from them).
+ * - `isNamespaceAllowed`, `weightApplies`, `DEFAULT_SYNC_SETTINGS`: sync-setting rules the
+ *   registrar applies and the checks warn about.
+ */
+export { analyzeService, DEFAULT_SYNC_TAG, showValue } from './analyze';
+export { RULES, ANNOTATION_SPECS, GENERAL_RULES, ALL_RULES, type Rule, type AnnotationSpec } from './rules';
+export {
+  DEFAULT_SYNC_SETTINGS,
+  isNamespaceAllowed,
+  weightApplies,
+  serviceType,
+  hasExternalIPs,
+} from './sync-settings';
+export { splitTags } from './tags';
+export * from './keys';
+export type * from './types';

@@ -1,0 +1,221 @@
+/**
+ * Every rule as data: id (stable; a metric label and a doc anchor), severity and when it fires.
+ * The checks in `analyze.ts` raise these rules; `docs.ts` renders them; nothing else defines one.
+ */
+import type { Severity } from './types';
+import {
+  SERVICE_META_PREFIX,
+  SERVICE_NAME,
+  SERVICE_PORT,
+  SERVICE_SYNC,
+  SERVICE_TAGS,
+  SERVICE_WEIGHT,
+} from './keys';
+
+export interface Rule {
+  readonly id: string;
+  readonly severity: Severity;
+  readonly when: string;
+}
+
+const rule = (id: string, severity: Severity, when: string): Rule => ({ id, severity, when });
+
+export const RULES = {
+  notString: rule(
+    'annotation/not-a-string',
+    'error',
+    'the value is not a string (unquoted number or boolean in YAML)',
+  ),
+  unknownKey: rule(
+    'annotation/unknown-key',
+    'warning',
+    'a `consul.hashicorp.com/` key the sync does not read (with a "did you mean" when close to a known key or differing only in case)',
+  ),
+  podAnnotation: rule(
+    'annotation/pod-annotation',
+    'warning',
+    'a Pod annotation (connect-inject and friends): it has no effect on a Service',
+  ),
+  externalName: rule(
+    'annotation/external-name',
+    'warning',
+    'a sync annotation on an `ExternalName` Service, which is never synced',
+  ),
+  notSynced: rule(
+    'sync/not-synced',
+    'warning',
+    'only with registrar settings given (`lint --registrar-settings`): the Service asks to be synced but the settings exclude it',
+  ),
+
+  syncInvalid: rule(
+    'service-sync/invalid',
+    'error',
+    'not exactly one of `1 t T TRUE true True 0 f F FALSE false False` (Go ParseBool)',
+  ),
+
+  nameEmpty: rule('service-name/empty', 'error', 'empty or whitespace only'),
+  nameTooLong: rule('service-name/too-long', 'error', 'longer than 255 characters after trimming'),
+  nameInvalidCharacter: rule(
+    'service-name/invalid-character',
+    'error',
+    'contains a control character or `/`',
+  ),
+  nameWhitespace: rule(
+    'service-name/whitespace',
+    'warning',
+    'leading or trailing whitespace (it is trimmed)',
+  ),
+  nameNotDnsLabel: rule(
+    'service-name/not-dns-label',
+    'warning',
+    'not a DNS label (at most 63 letters, digits and hyphens, no hyphen at either end): Consul DNS cannot resolve it and generators in other clusters must rename it',
+  ),
+
+  portEmpty: rule('service-port/empty', 'error', 'empty or whitespace only'),
+  portNotDecimal: rule(
+    'service-port/not-decimal',
+    'error',
+    'a numeric form other than plain decimal (`0x1F90`, `010`, `+80`, `1_000`), which consul-k8s reads with Go ParseInt base 0',
+  ),
+  portOutOfRange: rule(
+    'service-port/out-of-range',
+    'error',
+    'a number outside 1-65535, negative numbers included',
+  ),
+  portUnknownName: rule(
+    'service-port/unknown-name',
+    'error',
+    'a name that matches no `spec.ports[].name` (consul-k8s silently uses the first port)',
+  ),
+  portNotDeclared: rule(
+    'service-port/not-declared',
+    'warning',
+    'a number that is not a `port`, `targetPort` or `nodePort` of the Service',
+  ),
+
+  tagsEmpty: rule('service-tags/empty-tag', 'warning', 'an empty or whitespace-only tag (`a,,b`, `a, ,b`)'),
+  tagsWhitespace: rule('service-tags/whitespace', 'warning', 'a tag with whitespace inside it'),
+  tagsDuplicate: rule('service-tags/duplicate', 'warning', 'the same tag twice'),
+  tagsSyncTag: rule(
+    'service-tags/sync-tag',
+    'warning',
+    'a tag equal to the sync tag (`--consul-k8s-tag`, default `k8s`), which the registrar adds anyway',
+  ),
+
+  metaInvalidKey: rule(
+    'service-meta/invalid-key',
+    'error',
+    'KEY is empty or has characters other than letters, digits, `_` and `-`',
+  ),
+  metaKeyTooLong: rule('service-meta/key-too-long', 'error', 'KEY longer than 128 characters'),
+  metaValueTooLong: rule('service-meta/value-too-long', 'error', 'value longer than 512 characters'),
+  metaReservedKey: rule(
+    'service-meta/reserved-key',
+    'error',
+    'KEY starts with `consul-` (reserved by Consul)',
+  ),
+  metaOwnershipKey: rule(
+    'service-meta/ownership-key',
+    'error',
+    'KEY is `external-source` or `external-k8s-ns`, which mark who owns a registration',
+  ),
+  metaPortKey: rule(
+    'service-meta/port-key',
+    'warning',
+    'KEY starts with `port-` and may collide with the `port-<name>` meta the sync adds',
+  ),
+  metaTooMany: rule(
+    'service-meta/too-many',
+    'error',
+    'more than 64 meta pairs in total, counting `external-source`, `external-k8s-ns` and one `port-<name>` per port',
+  ),
+
+  weightInvalid: rule('service-weight/invalid', 'error', 'not a decimal integer from 1 to 2147483647'),
+  weightNoEffect: rule('service-weight/no-effect', 'warning', '`1`, the default weight'),
+  weightIgnored: rule(
+    'service-weight/ignored-for-type',
+    'warning',
+    "the Service's instances ignore weights: ClusterIP, NodePort, or LoadBalancer synced by endpoints (weights apply to external-IP and LoadBalancer ingress instances)",
+  ),
+} as const satisfies Record<string, Rule>;
+
+/** One annotation as the documentation presents it. */
+export interface AnnotationSpec {
+  key: string;
+  summary: string;
+  accepts: string;
+  rules: Rule[];
+}
+
+export const ANNOTATION_SPECS: AnnotationSpec[] = [
+  {
+    key: SERVICE_SYNC,
+    summary:
+      'Sync this Service to Consul (`true`) or not (`false`), overriding `--k8s-default-sync`. Namespace filters and `--sync-clusterip-services` still apply.',
+    accepts: '`true` or `false` (or any other Go ParseBool spelling: `1 t T TRUE True 0 f F FALSE False`).',
+    rules: [RULES.syncInvalid],
+  },
+  {
+    key: SERVICE_NAME,
+    summary: 'The Consul service name, replacing `[--consul-service-prefix]<name>[-<namespace>]`.',
+    accepts:
+      'A DNS label is best (letters, digits, hyphens, at most 63); any name up to 255 characters without `/` or control characters is accepted.',
+    rules: [
+      RULES.nameEmpty,
+      RULES.nameTooLong,
+      RULES.nameInvalidCharacter,
+      RULES.nameWhitespace,
+      RULES.nameNotDnsLabel,
+    ],
+  },
+  {
+    key: SERVICE_PORT,
+    summary: 'Which port to register (default: the first port; for NodePort Services, its node port).',
+    accepts: "A decimal port number 1-65535, or the name of one of the Service's ports.",
+    rules: [
+      RULES.portEmpty,
+      RULES.portNotDecimal,
+      RULES.portOutOfRange,
+      RULES.portUnknownName,
+      RULES.portNotDeclared,
+    ],
+  },
+  {
+    key: SERVICE_TAGS,
+    summary: 'Extra Consul tags, added to the sync tag (`k8s`).',
+    accepts: 'Comma-separated tags; `\\,` puts a comma inside a tag; each tag is trimmed.',
+    rules: [RULES.tagsEmpty, RULES.tagsWhitespace, RULES.tagsDuplicate, RULES.tagsSyncTag],
+  },
+  {
+    key: `${SERVICE_META_PREFIX}<KEY>`,
+    summary: 'Adds service meta `<KEY>=<value>` to every instance.',
+    accepts:
+      "KEY: letters, digits, `_`, `-`, at most 128 characters, not starting with `consul-`; value: at most 512 characters; at most 64 pairs including the sync's own.",
+    rules: [
+      RULES.metaInvalidKey,
+      RULES.metaKeyTooLong,
+      RULES.metaValueTooLong,
+      RULES.metaReservedKey,
+      RULES.metaOwnershipKey,
+      RULES.metaPortKey,
+      RULES.metaTooMany,
+    ],
+  },
+  {
+    key: SERVICE_WEIGHT,
+    summary: 'The `Weights.Passing` of external-IP and LoadBalancer ingress instances (DNS SRV weighting).',
+    accepts: 'A decimal integer >= 1; values above 1 have an effect.',
+    rules: [RULES.weightInvalid, RULES.weightNoEffect, RULES.weightIgnored],
+  },
+];
+
+/** Rules that are not about one annotation's value. */
+export const GENERAL_RULES: Rule[] = [
+  RULES.notString,
+  RULES.unknownKey,
+  RULES.podAnnotation,
+  RULES.externalName,
+  RULES.notSynced,
+];
+
+export const ALL_RULES: Rule[] = Object.values(RULES);
