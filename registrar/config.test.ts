@@ -1,0 +1,86 @@
+import { parseRegistrarConfig, RegistrarConfigError } from './config';
+
+describe('parseRegistrarConfig', () => {
+  test('defaults follow consul-k8s, node name carries the cluster id', () => {
+    const config = parseRegistrarConfig({}, {});
+    expect(config).toMatchObject({
+      clusterId: 'default',
+      nodeName: 'k8s-sync-default',
+      syncTag: 'k8s',
+      servicePrefix: '',
+      addK8sNamespaceSuffix: false,
+      defaultSync: true,
+      allowNamespaces: ['*'],
+      denyNamespaces: ['kube-system', 'kube-public'],
+      syncClusterIPServices: true,
+      syncLoadBalancerEndpoints: false,
+      nodePortSyncType: 'ExternalOnly',
+      resyncPeriodMs: 300_000,
+      leaderElect: false,
+      leaseName: 'consul-k8s-gitops-registrar',
+      leaseNamespace: 'default',
+      leaseDurationMs: 15_000,
+      purge: false,
+      httpPort: 8080,
+    });
+  });
+
+  test('explicit values', () => {
+    const config = parseRegistrarConfig(
+      {
+        clusterId: 'east-1',
+        k8sDefaultSync: 'false',
+        allowK8sNamespace: ['a', 'b'],
+        denyK8sNamespace: ['c'],
+        consulNodeName: 'my-node',
+        nodePortSyncType: 'ExternalFirst',
+        resyncPeriod: '1m30s',
+        syncClusteripServices: 'F',
+        syncLbServicesEndpoints: true,
+        leaderElect: '1',
+      },
+      { POD_NAMESPACE: 'consul' },
+    );
+    expect(config).toMatchObject({
+      clusterId: 'east-1',
+      nodeName: 'my-node',
+      defaultSync: false,
+      allowNamespaces: ['a', 'b'],
+      denyNamespaces: ['c'],
+      nodePortSyncType: 'ExternalFirst',
+      resyncPeriodMs: 90_000,
+      syncClusterIPServices: false,
+      syncLoadBalancerEndpoints: true,
+      leaderElect: true,
+      leaseNamespace: 'consul',
+    });
+  });
+
+  test.each([
+    [
+      { nodePortSyncType: 'External' },
+      '--node-port-sync-type: "External" is not one of ExternalOnly, InternalOnly, ExternalFirst',
+    ],
+    [{ k8sDefaultSync: 'yes' }, '--k8s-default-sync: "yes" is not a boolean'],
+    [{ resyncPeriod: '10' }, '--resync-period: invalid duration "10"'],
+    [{ resyncPeriod: '10ms' }, '--resync-period: "10ms" is too short'],
+    [{ clusterId: 'East_1' }, '--cluster-id: expected lowercase letters'],
+    [{ consulNodeName: 'a b' }, '--consul-node-name: expected letters'],
+    [{ allowK8sNamespace: [''] }, '--allow-k8s-namespace: empty namespace name'],
+    [{ consulK8sTag: '' }, '--consul-k8s-tag: must be non-empty'],
+  ])('%j fails with a message naming the flag', (raw, message) => {
+    expect(() => parseRegistrarConfig(raw, {})).toThrow(RegistrarConfigError);
+    expect(() => parseRegistrarConfig(raw, {})).toThrow(message);
+  });
+
+  test('every problem is reported at once', () => {
+    let message = '';
+    try {
+      parseRegistrarConfig({ nodePortSyncType: 'x', purge: 'maybe' }, {});
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('--node-port-sync-type');
+    expect(message).toContain('--purge');
+  });
+});

@@ -1,0 +1,186 @@
+/**
+ * Registrar settings: commander's raw option values -> a validated config. Every flag keeps its
+ * consul-k8s name and default where one exists. Bad values fail at startup with a message that
+ * names the flag and the reason.
+ */
+import { z } from 'zod';
+import { goParseBool } from '../core/annotations/go-parse';
+import { DEFAULT_SYNC_SETTINGS, DEFAULT_SYNC_TAG } from '../core/annotations';
+import { parseDuration, LOG_LEVELS, type LogLevel } from '../core/runtime';
+import { type DesiredSettings, NODE_PORT_SYNC_TYPES } from './desired';
+
+export const DEFAULT_CLUSTER_ID = 'default';
+export const DEFAULT_NODE_NAME_PREFIX = 'k8s-sync';
+export const DEFAULT_RESYNC_PERIOD = '5m';
+export const DEFAULT_LEASE_NAME = 'consul-k8s-gitops-registrar';
+export const DEFAULT_LEASE_DURATION = '15s';
+export const DEFAULT_HTTP_PORT = 8080;
+
+export interface RegistrarConfig extends DesiredSettings {
+  nodeName: string;
+  kubeconfig?: string;
+  datacenter?: string;
+  resyncPeriodMs: number;
+  leaderElect: boolean;
+  leaseName: string;
+  leaseNamespace: string;
+  leaseDurationMs: number;
+  purge: boolean;
+  httpPort: number;
+  logLevel: LogLevel;
+}
+
+/** Option values as commander hands them over (strings, string lists, or booleans). */
+export type RawRegistrarOptions = Record<string, unknown>;
+
+export class RegistrarConfigError extends Error {
+  override readonly name = 'RegistrarConfigError';
+}
+
+/** Go `strconv.ParseBool` for a flag value; `true` when the flag is given without a value. */
+const goBool = (flag: string) =>
+  z.union([z.boolean(), z.string()]).transform((value, ctx) => {
+    if (typeof value === 'boolean') return value;
+    const parsed = goParseBool(value);
+    if (parsed === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${flag}: "${value}" is not a boolean (use true or false)` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+const duration = (flag: string, min: number) =>
+  z.string().transform((value, ctx) => {
+    let ms: number;
+    try {
+      ms = parseDuration(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${flag}: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+    if (ms < min) {
+      ctx.addIssue({ code: 'custom', message: `${flag}: "${value}" is too short (at least ${min} ms)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const list = (flag: string) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) => (Array.isArray(value) ? value : [value]).map((item) => item.trim()))
+    .refine((items) => items.every((item) => item !== ''), { message: `${flag}: empty namespace name` });
+
+/** Lowercase letters, digits and `-`; it goes into node names, IDs and meta values. */
+const CLUSTER_ID = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** Consul node names: no whitespace or `/`, short enough for DNS-ish use. */
+const NODE_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,127})$/;
+
+const schema = z.object({
+  kubeconfig: z.string().min(1, '--kubeconfig: the path is empty').optional(),
+  datacenter: z.string().optional(),
+  k8sDefaultSync: goBool('--k8s-default-sync').default(DEFAULT_SYNC_SETTINGS.defaultSync),
+  allowK8sNamespace: list('--allow-k8s-namespace').default([...DEFAULT_SYNC_SETTINGS.allowNamespaces]),
+  denyK8sNamespace: list('--deny-k8s-namespace').default([...DEFAULT_SYNC_SETTINGS.denyNamespaces]),
+  consulServicePrefix: z.string().default(''),
+  addK8sNamespaceSuffix: goBool('--add-k8s-namespace-suffix').default(false),
+  consulK8sTag: z
+    .string()
+    .default(DEFAULT_SYNC_TAG)
+    .refine((tag) => tag.trim() !== '' && tag.trim() === tag, {
+      message: '--consul-k8s-tag: must be non-empty, without surrounding whitespace',
+    }),
+  consulNodeName: z
+    .string()
+    .regex(
+      NODE_NAME,
+      '--consul-node-name: expected letters, digits, ".", "_" or "-" (at most 128 characters)',
+    )
+    .optional(),
+  syncClusteripServices: goBool('--sync-clusterip-services').default(
+    DEFAULT_SYNC_SETTINGS.syncClusterIPServices,
+  ),
+  syncLbServicesEndpoints: goBool('--sync-lb-services-endpoints').default(
+    DEFAULT_SYNC_SETTINGS.syncLoadBalancerEndpoints,
+  ),
+  nodePortSyncType: z
+    .string()
+    .default('ExternalOnly')
+    .pipe(
+      z.enum(NODE_PORT_SYNC_TYPES, {
+        error: (issue) =>
+          `--node-port-sync-type: "${String(issue.input)}" is not one of ${NODE_PORT_SYNC_TYPES.join(', ')}`,
+      }),
+    ),
+  clusterId: z
+    .string()
+    .default(DEFAULT_CLUSTER_ID)
+    .refine((id) => CLUSTER_ID.test(id), {
+      message:
+        '--cluster-id: expected lowercase letters, digits and "-" (at most 63, starting and ending alphanumeric)',
+    }),
+  resyncPeriod: duration('--resync-period', 1000).default(parseDuration(DEFAULT_RESYNC_PERIOD)),
+  leaderElect: goBool('--leader-elect').default(false),
+  leaderElectLeaseName: z
+    .string()
+    .regex(
+      /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/,
+      '--leader-elect-lease-name: expected a DNS subdomain name',
+    )
+    .default(DEFAULT_LEASE_NAME),
+  leaderElectLeaseNamespace: z
+    .string()
+    .regex(
+      /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+      '--leader-elect-lease-namespace: expected a namespace name',
+    )
+    .optional(),
+  leaderElectLeaseDuration: duration('--leader-elect-lease-duration', 2000).default(
+    parseDuration(DEFAULT_LEASE_DURATION),
+  ),
+  purge: goBool('--purge').default(false),
+  httpPort: z.number().int().min(0).max(65535).default(DEFAULT_HTTP_PORT),
+  logLevel: z
+    .enum(LOG_LEVELS, { error: () => `--log-level: expected one of ${LOG_LEVELS.join(', ')}` })
+    .default('info'),
+});
+
+/**
+ * Validates raw option values. `env` supplies the lease namespace default (`POD_NAMESPACE`, as
+ * set through the downward API). Throws RegistrarConfigError listing every problem.
+ */
+export function parseRegistrarConfig(
+  raw: RawRegistrarOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): RegistrarConfig {
+  const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
+  const result = schema.safeParse(defined);
+  if (!result.success) {
+    throw new RegistrarConfigError(result.error.issues.map((issue) => issue.message).join('; '));
+  }
+  const o = result.data;
+  const config: RegistrarConfig = {
+    clusterId: o.clusterId,
+    nodeName: o.consulNodeName ?? `${DEFAULT_NODE_NAME_PREFIX}-${o.clusterId}`,
+    syncTag: o.consulK8sTag,
+    servicePrefix: o.consulServicePrefix,
+    addK8sNamespaceSuffix: o.addK8sNamespaceSuffix,
+    defaultSync: o.k8sDefaultSync,
+    allowNamespaces: o.allowK8sNamespace,
+    denyNamespaces: o.denyK8sNamespace,
+    syncClusterIPServices: o.syncClusteripServices,
+    syncLoadBalancerEndpoints: o.syncLbServicesEndpoints,
+    nodePortSyncType: o.nodePortSyncType,
+    resyncPeriodMs: o.resyncPeriod,
+    leaderElect: o.leaderElect,
+    leaseName: o.leaderElectLeaseName,
+    leaseNamespace: o.leaderElectLeaseNamespace ?? (env.POD_NAMESPACE || 'default'),
+    leaseDurationMs: o.leaderElectLeaseDuration,
+    purge: o.purge,
+    httpPort: o.httpPort,
+    logLevel: o.logLevel,
+  };
+  if (o.kubeconfig !== undefined) config.kubeconfig = o.kubeconfig;
+  if (o.datacenter !== undefined && o.datacenter !== '') config.datacenter = o.datacenter;
+  return config;
+}

@@ -1,0 +1,316 @@
+/**
+ * What should be in the Consul catalog for one Kubernetes Service: a pure function of the
+ * Service, its interpreted annotations, its EndpointSlices, the Node cache and the settings.
+ * Semantics follow consul-k8s (control-plane/catalog/to-consul/resource.go) with the improvements
+ * of our issue: terminating endpoints left out, readiness checks on every endpoint-based instance,
+ * IDs that cannot collide across clusters.
+ */
+import { createHash } from 'node:crypto';
+import { isNamespaceAllowed, serviceType, weightApplies } from '../core/annotations/sync-settings';
+import type { ServiceLike, ServicePortLike, SyncIntent, SyncSettings } from '../core/annotations/types';
+import {
+  EXTERNAL_SOURCE_KUBERNETES,
+  type Instance,
+  META_EXTERNAL_SOURCE,
+  META_K8S_CLUSTER_ID,
+  META_K8S_NAMESPACE,
+  META_K8S_NODE_NAME,
+  META_K8S_REF_KIND,
+  META_K8S_REF_NAME,
+  META_K8S_TOPOLOGY_ZONE,
+  META_PORT_PREFIX,
+  READINESS_CRITICAL_OUTPUT,
+  READINESS_PASSING_OUTPUT,
+  type Weights,
+} from './catalog';
+
+export const NODE_PORT_SYNC_TYPES = ['ExternalOnly', 'InternalOnly', 'ExternalFirst'] as const;
+export type NodePortSyncType = (typeof NODE_PORT_SYNC_TYPES)[number];
+
+/** The settings that shape desired state (a subset of the registrar config). */
+export interface DesiredSettings extends SyncSettings {
+  clusterId: string;
+  syncTag: string;
+  servicePrefix: string;
+  addK8sNamespaceSuffix: boolean;
+  nodePortSyncType: NodePortSyncType;
+}
+
+/** The Service fields we read, beyond what the annotation rules read. */
+export interface SyncedService extends ServiceLike {
+  metadata?: ServiceLike['metadata'] & { uid?: string };
+  status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> | null } | null };
+}
+
+export interface EndpointLike {
+  addresses?: string[] | null;
+  hostname?: string;
+  nodeName?: string;
+  zone?: string;
+  conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean } | null;
+  targetRef?: { kind?: string; name?: string } | null;
+}
+
+export interface EndpointSliceLike {
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> | null };
+  endpoints?: EndpointLike[] | null;
+  ports?: Array<{ name?: string; port?: number }> | null;
+}
+
+export interface NodeLike {
+  status?: { addresses?: Array<{ type?: string; address?: string }> | null } | null;
+}
+
+/** Label that ties an EndpointSlice to its Service. */
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+export interface DesiredInput {
+  service: SyncedService;
+  /** The Service's annotations as interpreted by the shared rules (`analyzeService`). */
+  intent: SyncIntent;
+  /** The EndpointSlices labelled with this Service's name, in its namespace. */
+  endpointSlices: readonly EndpointSliceLike[];
+  /** Node cache lookup, for NodePort addresses. */
+  nodeByName: (name: string) => NodeLike | undefined;
+}
+
+export type DesiredResult =
+  { sync: true; serviceName: string; instances: Instance[] } | { sync: false; reason: string };
+
+/** Which Services are synced at all: namespace lists, type, default-sync and `service-sync`. */
+export function syncDecision(
+  service: ServiceLike,
+  intent: SyncIntent,
+  settings: DesiredSettings,
+): string | undefined {
+  const namespace = service.metadata?.namespace ?? '';
+  const type = serviceType(service);
+  if (!isNamespaceAllowed(namespace, settings))
+    return `namespace ${namespace} is excluded by the namespace lists`;
+  if (type === 'ExternalName') return 'ExternalName Services are not synced';
+  if (type === 'ClusterIP' && !settings.syncClusterIPServices) return 'ClusterIP Services are not synced';
+  const sync = intent.sync ?? settings.defaultSync;
+  if (!sync)
+    return intent.sync === false
+      ? 'service-sync is false'
+      : 'default sync is off and service-sync is not true';
+  if (intent.skipReason) return intent.skipReason;
+  return undefined;
+}
+
+/** Every instance this Service should have in Consul (empty when it is not synced). */
+export function desiredForService(input: DesiredInput, settings: DesiredSettings): DesiredResult {
+  const { service, intent } = input;
+  const reason = syncDecision(service, intent, settings);
+  if (reason !== undefined) return { sync: false, reason };
+
+  const serviceName = consulServiceName(service, intent, settings);
+  const build = new InstanceBuilder(input, settings, serviceName);
+  const type = serviceType(service);
+  const externalIPs = service.spec?.externalIPs ?? [];
+  if (externalIPs.length > 0) {
+    for (const ip of externalIPs) build.fixedAddress(ip);
+  } else if (type === 'LoadBalancer' && settings.syncLoadBalancerEndpoints) {
+    build.endpoints('pod', false);
+  } else if (type === 'LoadBalancer') {
+    for (const ingress of service.status?.loadBalancer?.ingress ?? []) {
+      const address = ingress.ip || ingress.hostname;
+      if (address) build.fixedAddress(address);
+    }
+  } else if (type === 'NodePort') {
+    build.endpoints('node', false);
+  } else if (type === 'ClusterIP') {
+    build.endpoints('pod', true);
+  }
+  return { sync: true, serviceName, instances: build.result() };
+}
+
+/** `[prefix]name[-namespace]`, or the `service-name` annotation, as consul-k8s names services. */
+export function consulServiceName(
+  service: ServiceLike,
+  intent: SyncIntent,
+  settings: DesiredSettings,
+): string {
+  if (intent.name !== undefined) return intent.name;
+  const name = `${settings.servicePrefix}${service.metadata?.name ?? ''}`;
+  return settings.addK8sNamespaceSuffix ? `${name}-${service.metadata?.namespace ?? ''}` : name;
+}
+
+/**
+ * Deterministic instance ID: readable Consul name and cluster, then a hash of everything that
+ * makes the instance unique (cluster, Kubernetes namespace and name, address), so two clusters,
+ * or two Kubernetes Services mapped to one Consul name, never produce the same ID.
+ */
+export function instanceId(
+  clusterId: string,
+  service: ServiceLike,
+  consulName: string,
+  address: string,
+): string {
+  const key = [
+    clusterId,
+    service.metadata?.namespace ?? '',
+    service.metadata?.name ?? '',
+    consulName,
+    address,
+  ];
+  const digest = createHash('sha1').update(key.join('\u0000')).digest('hex').slice(0, 12);
+  return `${consulName}-${clusterId}-${digest}`;
+}
+
+/** Collects a Service's instances, deduplicated by address, sorted by ID. */
+class InstanceBuilder {
+  private readonly byAddress = new Map<string, Instance>();
+  private readonly ports: ServicePortLike[];
+  private readonly namespace: string;
+  private readonly baseMeta: Record<string, string>;
+  private readonly tags: string[];
+
+  constructor(
+    private readonly input: DesiredInput,
+    private readonly settings: DesiredSettings,
+    private readonly serviceName: string,
+  ) {
+    this.ports = input.service.spec?.ports ?? [];
+    this.namespace = input.service.metadata?.namespace ?? '';
+    this.tags = [...new Set([settings.syncTag, ...input.intent.tags])];
+    this.baseMeta = this.meta();
+  }
+
+  result(): Instance[] {
+    return [...this.byAddress.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** External IP or load-balancer ingress: the Service port, the weight annotation, no check. */
+  fixedAddress(address: string): void {
+    if (this.byAddress.has(address)) return;
+    const weight = this.input.intent.weight;
+    const instance = this.instance(address, address, this.servicePort(), { ...this.baseMeta });
+    // consul-k8s applies the weight only above 1 (1 is Consul's default).
+    if (weight !== undefined && weight > 1 && weightApplies(this.input.service, this.settings)) {
+      instance.weights = weightsFor(weight);
+    }
+    this.byAddress.set(address, instance);
+  }
+
+  /**
+   * One instance per endpoint address, with the readiness check. `pod`: at the endpoint address
+   * and endpoint port; `node`: at its Node's address and the node port (NodePort Services).
+   */
+  endpoints(addressing: 'pod' | 'node', useHostname: boolean): void {
+    const slices = [...this.input.endpointSlices].sort((a, b) => compare(a.metadata?.name, b.metadata?.name));
+    for (const slice of slices) {
+      const port = addressing === 'node' ? this.servicePort() : this.endpointPort(slice);
+      for (const endpoint of slice.endpoints ?? []) {
+        if (endpoint.conditions?.terminating === true) continue;
+        const nodeAddress = addressing === 'node' ? this.nodeAddress(endpoint) : undefined;
+        if (addressing === 'node' && nodeAddress === undefined) continue;
+        const addresses = endpoint.addresses?.length
+          ? endpoint.addresses
+          : useHostname
+            ? [endpoint.hostname ?? '']
+            : [];
+        for (const endpointAddress of addresses) {
+          if (!endpointAddress || this.byAddress.has(endpointAddress)) continue;
+          const address = nodeAddress ?? endpointAddress;
+          const instance = this.instance(
+            endpointAddress,
+            address,
+            port,
+            endpointMeta(this.baseMeta, endpoint),
+          );
+          const ready = endpoint.conditions?.ready === true;
+          instance.check = {
+            id: `${this.namespace}/${instance.id}`,
+            status: ready ? 'passing' : 'critical',
+            output: ready ? READINESS_PASSING_OUTPUT : READINESS_CRITICAL_OUTPUT,
+          };
+          this.byAddress.set(endpointAddress, instance);
+        }
+      }
+    }
+  }
+
+  private instance(idAddress: string, address: string, port: number, meta: Record<string, string>): Instance {
+    return {
+      id: instanceId(this.settings.clusterId, this.input.service, this.serviceName, idAddress),
+      service: this.serviceName,
+      address,
+      port,
+      tags: [...this.tags],
+      meta,
+    };
+  }
+
+  /** Built-in meta, then annotation meta, then the ownership keys again so nothing overrides them. */
+  private meta(): Record<string, string> {
+    const ownership = {
+      [META_EXTERNAL_SOURCE]: EXTERNAL_SOURCE_KUBERNETES,
+      [META_K8S_NAMESPACE]: this.namespace,
+      [META_K8S_CLUSTER_ID]: this.settings.clusterId,
+    };
+    const meta: Record<string, string> = { ...ownership };
+    for (const port of this.ports) meta[`${META_PORT_PREFIX}${port.name ?? ''}`] = String(port.port ?? 0);
+    return { ...meta, ...this.input.intent.meta, ...ownership };
+  }
+
+  /** The Service-level port: annotation (number or port name), else the first port; NodePort: its node port. */
+  private servicePort(): number {
+    const choice = this.input.intent.port;
+    if (choice?.kind === 'number') return choice.number;
+    const chosen =
+      (choice?.kind === 'name' ? this.ports.find((p) => p.name === choice.name) : undefined) ?? this.ports[0];
+    if (!chosen) return 0;
+    if (serviceType(this.input.service) === 'NodePort' && chosen.nodePort) return chosen.nodePort;
+    return chosen.port ?? 0;
+  }
+
+  /**
+   * Endpoint instances use the endpoint's port: the annotated number, else the slice port named
+   * like the annotated (or first) Service port, else the slice's first port.
+   */
+  private endpointPort(slice: EndpointSliceLike): number {
+    const choice = this.input.intent.port;
+    if (choice?.kind === 'number') return choice.number;
+    const slicePorts = slice.ports ?? [];
+    const wanted = choice?.kind === 'name' ? choice.name : (this.ports[0]?.name ?? '');
+    const match = slicePorts.find((p) => (p.name ?? '') === wanted) ?? slicePorts[0];
+    return match?.port ?? this.servicePort();
+  }
+
+  /** The endpoint's Node address by `--node-port-sync-type`, from the Node cache. */
+  private nodeAddress(endpoint: EndpointLike): string | undefined {
+    if (!endpoint.nodeName) return undefined;
+    const addresses = this.input.nodeByName(endpoint.nodeName)?.status?.addresses ?? [];
+    const first = (type: string) => addresses.find((a) => a.type === type && a.address)?.address;
+    switch (this.settings.nodePortSyncType) {
+      case 'ExternalOnly':
+        return first('ExternalIP');
+      case 'InternalOnly':
+        return first('InternalIP');
+      case 'ExternalFirst':
+        return first('ExternalIP') ?? first('InternalIP');
+    }
+  }
+}
+
+function endpointMeta(base: Record<string, string>, endpoint: EndpointLike): Record<string, string> {
+  const meta = { ...base };
+  if (endpoint.targetRef) {
+    meta[META_K8S_REF_NAME] = endpoint.targetRef.name ?? '';
+    meta[META_K8S_REF_KIND] = endpoint.targetRef.kind ?? '';
+  }
+  if (endpoint.nodeName) meta[META_K8S_NODE_NAME] = endpoint.nodeName;
+  if (endpoint.zone) meta[META_K8S_TOPOLOGY_ZONE] = endpoint.zone;
+  return meta;
+}
+
+function weightsFor(passing: number): Weights {
+  return { passing, warning: 1 };
+}
+
+function compare(a: string | undefined, b: string | undefined): number {
+  const x = a ?? '';
+  const y = b ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -1,0 +1,148 @@
+/**
+ * Desired vs actual for our node: the minimal catalog operations that make Consul match.
+ * Pure. Only instances carrying our cluster's ownership marker are ever changed or removed;
+ * anything else on the node (another cluster, another tool) is left alone.
+ */
+import {
+  type CatalogNode,
+  DEFAULT_WEIGHTS,
+  type Instance,
+  isOwnedBy,
+  READINESS_CHECK_NAME,
+  READINESS_CHECK_TYPE,
+  type ReadinessCheck,
+  type Weights,
+} from './catalog';
+
+/** An instance as read back from Consul (`/v1/catalog/node-services/:node`). */
+export interface ActualInstance {
+  id: string;
+  service: string;
+  address: string;
+  port: number;
+  tags: readonly string[];
+  meta: Record<string, string>;
+  weights?: Weights;
+}
+
+/** A check as read back from Consul. */
+export interface ActualCheck {
+  id: string;
+  serviceId: string;
+  name: string;
+  type?: string;
+  status: string;
+  output: string;
+}
+
+export interface ActualState {
+  /** Undefined when the node is not registered. */
+  node?: { address: string; meta: Record<string, string> };
+  instances: readonly ActualInstance[];
+  checks: readonly ActualCheck[];
+}
+
+export interface DesiredState {
+  node: CatalogNode;
+  instances: readonly Instance[];
+}
+
+export type InstanceWithCheck = Instance & { check: ReadinessCheck };
+
+export type Op =
+  | { kind: 'node'; node: CatalogNode }
+  | { kind: 'service'; instance: Instance }
+  | { kind: 'check'; instance: InstanceWithCheck }
+  | { kind: 'delete-check'; checkId: string; serviceId: string }
+  | { kind: 'delete'; serviceId: string; service: string };
+
+export type OpKind = Op['kind'];
+
+export interface DiffResult {
+  ops: Op[];
+  /** Desired IDs already taken by an instance we do not own: left alone, reported. */
+  conflicts: string[];
+}
+
+export function diff(desired: DesiredState, actual: ActualState, clusterId: string): DiffResult {
+  const ops: Op[] = [];
+  const conflicts: string[] = [];
+  if (!nodeMatches(desired.node, actual.node)) ops.push({ kind: 'node', node: desired.node });
+
+  const actualById = new Map(actual.instances.map((instance) => [instance.id, instance]));
+  const checksByServiceId = new Map<string, ActualCheck[]>();
+  for (const check of actual.checks) {
+    const list = checksByServiceId.get(check.serviceId);
+    if (list) list.push(check);
+    else checksByServiceId.set(check.serviceId, [check]);
+  }
+
+  const desiredIds = new Set<string>();
+  for (const instance of desired.instances) {
+    desiredIds.add(instance.id);
+    const current = actualById.get(instance.id);
+    if (current && !isOwnedBy(current.meta, clusterId)) {
+      conflicts.push(instance.id);
+      continue;
+    }
+    if (!current || !instanceMatches(instance, current)) ops.push({ kind: 'service', instance });
+    const checks = checksByServiceId.get(instance.id) ?? [];
+    if (instance.check) {
+      const wanted = instance.check;
+      const existing = checks.find((check) => check.id === wanted.id);
+      if (!current || !existing || !checkMatches(wanted, existing)) {
+        ops.push({ kind: 'check', instance: instance as InstanceWithCheck });
+      }
+    }
+    for (const stale of checks) {
+      if (stale.type === READINESS_CHECK_TYPE && stale.id !== instance.check?.id && current) {
+        ops.push({ kind: 'delete-check', checkId: stale.id, serviceId: instance.id });
+      }
+    }
+  }
+
+  for (const current of actual.instances) {
+    if (!desiredIds.has(current.id) && isOwnedBy(current.meta, clusterId)) {
+      ops.push({ kind: 'delete', serviceId: current.id, service: current.service });
+    }
+  }
+  return { ops, conflicts };
+}
+
+function nodeMatches(wanted: CatalogNode, actual: ActualState['node']): boolean {
+  if (!actual || actual.address !== wanted.address) return false;
+  return Object.entries(wanted.meta).every(([key, value]) => actual.meta[key] === value);
+}
+
+export function instanceMatches(wanted: Instance, actual: ActualInstance): boolean {
+  return (
+    wanted.service === actual.service &&
+    wanted.address === actual.address &&
+    wanted.port === actual.port &&
+    sameList(wanted.tags, actual.tags) &&
+    sameRecord(wanted.meta, actual.meta) &&
+    sameWeights(wanted.weights ?? DEFAULT_WEIGHTS, actual.weights ?? DEFAULT_WEIGHTS)
+  );
+}
+
+function checkMatches(wanted: ReadinessCheck, actual: ActualCheck): boolean {
+  return (
+    actual.status === wanted.status &&
+    actual.output === wanted.output &&
+    actual.name === READINESS_CHECK_NAME &&
+    (actual.type === undefined || actual.type === '' || actual.type === READINESS_CHECK_TYPE)
+  );
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => b[key] === a[key]);
+}
+
+function sameWeights(a: Weights, b: Weights): boolean {
+  return a.passing === b.passing && a.warning === b.warning;
+}
