@@ -61,3 +61,10 @@ export function logLevelArg(value: string): LogLevel {
   }
   return value as LogLevel;
 }
+
+/** commander argument parser for durations that must be longer than zero (periods, intervals). */
+export function positiveDurationArg(value: string): number {
+  const ms = durationArg(value);
+  if (ms <= 0) throw new InvalidArgumentError(`invalid duration "${value}": must be longer than 0`);
+  return ms;
+}

@@ -4,6 +4,7 @@
  * app; `startHealthServer` serves it on its own HTTP port for components without one.
  */
 import http from 'node:http';
+import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { type Router } from 'express';
 import type { Registry } from 'prom-client';
@@ -110,7 +111,7 @@ export function boundPort(server: { address(): AddressInfo | string | null }): n
 }
 
 /** Closes a server: stops accepting, lets in-flight requests finish, closes idle keep-alive sockets. */
-export async function closeServer(server: http.Server, graceMs = 10_000): Promise<void> {
+export async function closeServer(server: http.Server | https.Server, graceMs = 10_000): Promise<void> {
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();

@@ -33,6 +33,7 @@
  *
  * Flag parsers for commander (`config.ts`), each throws InvalidArgumentError with the reason:
  *   parseDuration('1m30s') -> 90000 (ms; Go syntax ms/s/m/h, '0'); durationArg (commander form),
+ *   positiveDurationArg (> 0),
  *   portArg (0-65535), positiveIntArg, logLevelArg.
  */
 export * from './logger';

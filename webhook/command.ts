@@ -1,0 +1,94 @@
+/** The `webhook` subcommand: flags only; `main.ts` does the work. */
+import { Command, Option } from 'commander';
+import { DEFAULT_SYNC_TAG } from '../core/annotations';
+import {
+  DEFAULT_LOG_LEVEL,
+  LOG_LEVELS,
+  type LogLevel,
+  durationArg,
+  portArg,
+  positiveDurationArg,
+} from '../core/runtime';
+import { MODES, type Mode } from './review';
+import { runWebhook } from './main';
+
+interface WebhookFlags {
+  port: number;
+  host: string;
+  tlsCertFile: string;
+  tlsPrivateKeyFile: string;
+  mode: Mode;
+  shutdownDelay: number;
+  tlsReloadInterval: number;
+  logLevel: LogLevel;
+  consulK8sTag: string;
+}
+
+export function createWebhookCommand(): Command {
+  return new Command('webhook')
+    .description(
+      'Validating admission webhook for Services: denies malformed consul.hashicorp.com/* annotations and warns about suspicious ones (HTTPS, POST /validate).',
+    )
+    .addOption(new Option('--port <port>', 'HTTPS port to listen on').argParser(portArg).default(8443))
+    .addOption(new Option('--host <address>', 'address to listen on').default('0.0.0.0'))
+    .addOption(
+      new Option(
+        '--tls-cert-file <file>',
+        'PEM serving certificate (chain); reloaded when the file changes',
+      ).makeOptionMandatory(),
+    )
+    .addOption(
+      new Option(
+        '--tls-private-key-file <file>',
+        'PEM private key of the serving certificate; reloaded with it',
+      ).makeOptionMandatory(),
+    )
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'enforce: deny requests with annotation errors; warn: never deny, report errors as warnings',
+      )
+        .choices(MODES)
+        .default('enforce'),
+    )
+    .addOption(
+      new Option(
+        '--shutdown-delay <duration>',
+        'on SIGTERM, keep serving (unready) this long before draining, e.g. 5s',
+      )
+        .argParser(durationArg)
+        .default(5000, '5s'),
+    )
+    .addOption(
+      new Option(
+        '--tls-reload-interval <duration>',
+        'how often the certificate files are re-read (the directory is also watched)',
+      )
+        .argParser(positiveDurationArg)
+        .default(10_000, '10s'),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level (JSON lines on stderr)')
+        .choices(LOG_LEVELS)
+        .default(DEFAULT_LOG_LEVEL),
+    )
+    .addOption(
+      new Option(
+        '--consul-k8s-tag <tag>',
+        'the tag the registrar adds to every registration (service-tags may not repeat it)',
+      ).default(DEFAULT_SYNC_TAG),
+    )
+    .action(async (flags: WebhookFlags) => {
+      await runWebhook({
+        port: flags.port,
+        host: flags.host,
+        tlsCertFile: flags.tlsCertFile,
+        tlsPrivateKeyFile: flags.tlsPrivateKeyFile,
+        mode: flags.mode,
+        shutdownDelayMs: flags.shutdownDelay,
+        tlsReloadIntervalMs: flags.tlsReloadInterval,
+        logLevel: flags.logLevel,
+        consulK8sTag: flags.consulK8sTag,
+      });
+    });
+}

@@ -1,0 +1,230 @@
+/**
+ * AdmissionReview v1 in, AdmissionReview v1 out: the webhook's decision, pure (no I/O).
+ * CREATE and UPDATE of core/v1 Services are checked with the shared annotation rules; everything
+ * else (DELETE, CONNECT, subresources, other kinds) is allowed untouched.
+ */
+import { analyzeService } from '../core/annotations';
+import type { AnalyzeOptions, Finding, ServiceLike } from '../core/annotations';
+
+export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+export const ADMISSION_KIND = 'AdmissionReview';
+/** kubectl prints each warning on one line; Kubernetes recommends keeping them short. */
+export const MAX_WARNING_LENGTH = 119;
+
+export type Mode = 'enforce' | 'warn';
+export const MODES: readonly Mode[] = ['enforce', 'warn'];
+
+export interface GroupVersionKind {
+  group?: string;
+  version?: string;
+  kind?: string;
+}
+
+export interface AdmissionRequest {
+  uid: string;
+  kind?: GroupVersionKind;
+  subResource?: string;
+  operation?: string;
+  name?: string;
+  namespace?: string;
+  object?: unknown;
+  oldObject?: unknown;
+}
+
+export interface StatusCause {
+  reason: string;
+  message: string;
+  field: string;
+}
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  status?: {
+    code: number;
+    reason: string;
+    message: string;
+    details: { name?: string; group: string; kind: string; causes: StatusCause[] };
+  };
+  warnings?: string[];
+}
+
+/** Label values for metrics: bounded sets only. */
+export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT' | 'other';
+export type Verdict = 'allowed' | 'warned' | 'denied' | 'skipped';
+
+export interface ReviewOptions {
+  mode: Mode;
+  analyze?: AnalyzeOptions;
+}
+
+export interface ReviewOutcome {
+  response: AdmissionResponse;
+  operation: Operation;
+  verdict: Verdict;
+  /** Every finding of the analysis (empty when the request was not checked). */
+  findings: Finding[];
+  /** Rules of the errors that denied the request (empty unless verdict is `denied`). */
+  deniedRules: string[];
+}
+
+export type ParseResult = { ok: true; request: AdmissionRequest } | { ok: false; message: string };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks the envelope the API server sends; the message says which field is wrong and why. */
+export function parseAdmissionReview(body: unknown): ParseResult {
+  if (!isObject(body)) return { ok: false, message: 'body must be a JSON object (an AdmissionReview)' };
+  if (body.apiVersion !== ADMISSION_API_VERSION || body.kind !== ADMISSION_KIND) {
+    return {
+      ok: false,
+      message: `apiVersion/kind: expected ${ADMISSION_API_VERSION} ${ADMISSION_KIND}, got ${describe(body.apiVersion)} ${describe(body.kind)}`,
+    };
+  }
+  const request = body.request;
+  if (!isObject(request)) return { ok: false, message: 'request: missing; expected an object' };
+  if (typeof request.uid !== 'string' || request.uid.length === 0) {
+    return { ok: false, message: 'request.uid: missing; expected a non-empty string' };
+  }
+  return { ok: true, request: request as unknown as AdmissionRequest };
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string'
+    ? JSON.stringify(value.slice(0, 60))
+    : String(value === undefined ? 'nothing' : typeof value);
+}
+
+function operationOf(request: AdmissionRequest): Operation {
+  const op = request.operation;
+  return op === 'CREATE' || op === 'UPDATE' || op === 'DELETE' || op === 'CONNECT' ? op : 'other';
+}
+
+function isService(request: AdmissionRequest): boolean {
+  const kind = request.kind;
+  if (isObject(kind)) return kind.kind === 'Service' && (kind.group ?? '') === '';
+  const object = request.object;
+  return isObject(object) && object.kind === 'Service' && object.apiVersion === 'v1';
+}
+
+function annotationsOf(object: unknown): Record<string, unknown> | undefined {
+  if (!isObject(object) || !isObject(object.metadata)) return undefined;
+  const annotations = object.metadata.annotations;
+  return isObject(annotations) ? annotations : undefined;
+}
+
+/** `metadata.annotations[<key>]`: the path kubectl and the API server use for annotation errors. */
+export function annotationField(key: string): string {
+  return `metadata.annotations[${key}]`;
+}
+
+/** Shortens a warning to what kubectl shows well, without splitting a character. */
+export function shortWarning(text: string): string {
+  const chars = Array.from(text.replace(/[\r\n\t]+/g, ' '));
+  return chars.length <= MAX_WARNING_LENGTH
+    ? chars.join('')
+    : `${chars.slice(0, MAX_WARNING_LENGTH - 1).join('')}…`;
+}
+
+function allow(
+  request: AdmissionRequest,
+  operation: Operation,
+  verdict: Verdict,
+  findings: Finding[],
+  warnings: string[],
+): ReviewOutcome {
+  const response: AdmissionResponse = { uid: request.uid, allowed: true };
+  if (warnings.length > 0) response.warnings = warnings;
+  return { response, operation, verdict, findings, deniedRules: [] };
+}
+
+/** Decides one admission request. Never throws for any request the parser accepted. */
+export function reviewAdmission(request: AdmissionRequest, options: ReviewOptions): ReviewOutcome {
+  const operation = operationOf(request);
+  const checked =
+    (operation === 'CREATE' || operation === 'UPDATE') && !request.subResource && isService(request);
+  if (!checked || !isObject(request.object)) return allow(request, operation, 'skipped', [], []);
+
+  const service = request.object as ServiceLike;
+  const { findings } = analyzeService(service, options.analyze);
+  if (findings.length === 0) return allow(request, operation, 'allowed', findings, []);
+
+  // Ratcheting: an error on an annotation whose value did not change in this UPDATE does not deny.
+  const oldAnnotations = operation === 'UPDATE' ? annotationsOf(request.oldObject) : undefined;
+  const newAnnotations = annotationsOf(service);
+  const unchanged = (finding: Finding): boolean =>
+    oldAnnotations !== undefined &&
+    Object.prototype.hasOwnProperty.call(oldAnnotations, finding.annotation) &&
+    oldAnnotations[finding.annotation] === newAnnotations?.[finding.annotation];
+
+  const blocking: Finding[] = [];
+  const warnings: string[] = [];
+  for (const finding of findings) {
+    if (finding.severity !== 'error') continue;
+    if (options.mode === 'warn') warnings.push(shortWarning(`error (warn mode): ${finding.message}`));
+    else if (unchanged(finding)) warnings.push(shortWarning(`error (unchanged): ${finding.message}`));
+    else blocking.push(finding);
+  }
+  for (const finding of findings) {
+    if (finding.severity === 'warning') warnings.push(shortWarning(finding.message));
+  }
+  if (blocking.length === 0)
+    return allow(request, operation, warnings.length > 0 ? 'warned' : 'allowed', findings, warnings);
+
+  const name = request.name ?? service.metadata?.name;
+  const response: AdmissionResponse = {
+    uid: request.uid,
+    allowed: false,
+    status: {
+      code: 422,
+      reason: 'Invalid',
+      message: denialMessage(name, blocking),
+      details: {
+        ...(name ? { name } : {}),
+        group: '',
+        kind: 'services',
+        causes: blocking.map((finding) => ({
+          reason: 'FieldValueInvalid',
+          message: finding.message,
+          field: annotationField(finding.annotation),
+        })),
+      },
+    },
+  };
+  if (warnings.length > 0) response.warnings = warnings;
+  return {
+    response,
+    operation,
+    verdict: 'denied',
+    findings,
+    deniedRules: [...new Set(blocking.map((f) => f.rule))],
+  };
+}
+
+function denialMessage(name: string | undefined, errors: Finding[]): string {
+  const subject = name ? `Service "${name}"` : 'Service';
+  const count = errors.length === 1 ? '1 annotation error' : `${errors.length} annotation errors`;
+  return `${subject} is invalid: ${count}: ${errors.map((f) => f.message).join('; ')}`;
+}
+
+/** The full AdmissionReview document the API server expects back. */
+export function admissionReviewOf(response: AdmissionResponse): {
+  apiVersion: string;
+  kind: string;
+  response: AdmissionResponse;
+} {
+  return { apiVersion: ADMISSION_API_VERSION, kind: ADMISSION_KIND, response };
+}
+
+const REVIEW_PREFIX = `{"apiVersion":"${ADMISSION_API_VERSION}","kind":"${ADMISSION_KIND}","response":`;
+const ALLOWED_SUFFIX = ',"allowed":true}}';
+
+/** Serialises the AdmissionReview answer; the common "allowed, no warnings" case is a template. */
+export function serializeReview(response: AdmissionResponse): string {
+  if (response.allowed && response.warnings === undefined && response.status === undefined) {
+    return `${REVIEW_PREFIX}{"uid":${JSON.stringify(response.uid)}${ALLOWED_SUFFIX}`;
+  }
+  return `${REVIEW_PREFIX}${JSON.stringify(response)}}`;
+}
