@@ -1,0 +1,79 @@
+/** `consul-k8s-gitops lint [PATH…]`: the webhook's rules, offline, for CI. */
+import { Command, Option } from 'commander';
+import { DEFAULT_SYNC_TAG } from '../core/annotations';
+import { addSyncSettingsOptions, syncSettingsFromFlags, type SyncSettingsFlags } from '../core/cli/options';
+import { findServices, ManifestSyntaxError } from './manifests';
+import { exitCodeFor, lintServices, type LintFinding, type LintSummary } from './lint';
+import { formatJson, formatText, type InputProblem } from './format';
+import { readSources } from './inputs';
+
+interface LintFlags extends SyncSettingsFlags {
+  format: 'text' | 'json';
+  strict: boolean;
+  consulK8sTag: string;
+  warnUnsynced: boolean;
+}
+
+export async function runLint(
+  paths: string[],
+  flags: LintFlags,
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<{ output: string; exitCode: 0 | 1 | 2 }> {
+  const { sources, problems } = await readSources(paths.length > 0 ? paths : ['.'], stdin);
+  const inputErrors: InputProblem[] = [...problems];
+  const findings: LintFinding[] = [];
+  let services = 0;
+  const options = {
+    syncTag: flags.consulK8sTag,
+    ...(flags.warnUnsynced ? { syncSettings: syncSettingsFromFlags(flags) } : {}),
+  };
+  for (const source of sources) {
+    try {
+      const located = findServices(source.text);
+      services += located.length;
+      findings.push(...lintServices(source.path, located, options));
+    } catch (err) {
+      if (!(err instanceof ManifestSyntaxError)) throw err;
+      inputErrors.push({
+        path: source.path,
+        line: err.line,
+        column: err.column,
+        message: `cannot parse: ${err.reason}`,
+      });
+    }
+  }
+  findings.sort((a, b) => (a.path === b.path ? a.line - b.line : a.path < b.path ? -1 : 1));
+  const summary: LintSummary = {
+    files: sources.length,
+    services,
+    errors: findings.filter((f) => f.severity === 'error').length,
+    warnings: findings.filter((f) => f.severity === 'warning').length,
+    unreadable: inputErrors.length,
+  };
+  const output = (flags.format === 'json' ? formatJson : formatText)(findings, inputErrors, summary);
+  return { output, exitCode: exitCodeFor(summary, flags.strict) };
+}
+
+export function createLintCommand(): Command {
+  const command = new Command('lint')
+    .description(
+      "Check the consul.hashicorp.com/* annotations of the Services in manifest files with the webhook's rules.\n" +
+        'PATH is a file, a directory (searched for *.yaml, *.yml, *.json) or - for stdin; default: the current directory.\n' +
+        'Exit status: 0 no errors, 1 errors (with --strict: also warnings), 2 input that cannot be read or parsed.',
+    )
+    .argument('[paths...]', 'files, directories or - for stdin')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--strict', 'exit 1 on warnings too', false)
+    .option('--consul-k8s-tag <tag>', 'the tag the registrar adds to every service', DEFAULT_SYNC_TAG)
+    .option(
+      '--warn-unsynced',
+      'warn when the registrar settings below keep a Service that asks to be synced out of Consul',
+      false,
+    );
+  addSyncSettingsOptions(command);
+  return command.action(async (paths: string[], flags: LintFlags) => {
+    const { output, exitCode } = await runLint(paths, flags);
+    process.stdout.write(output);
+    process.exitCode = exitCode;
+  });
+}
