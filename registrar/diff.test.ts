@@ -1,5 +1,5 @@
 import { desiredNode, type Instance } from './catalog';
-import { type ActualCheck, type ActualInstance, type ActualState, diff } from './diff';
+import { type ActualCheck, type ActualInstance, type ActualState, diff, type Op, purgeOps } from './diff';
 
 const node = desiredNode('k8s-sync-east', 'east');
 const ours = {
@@ -52,16 +52,21 @@ function state(
   return { node: registeredNode, instances: [...instances.map(actualOf), ...extra], checks };
 }
 
-const kinds = (ops: ReturnType<typeof diff>['ops']) =>
-  ops.map((op) =>
-    op.kind === 'delete'
-      ? `delete:${op.serviceId}`
-      : op.kind === 'node'
-        ? 'node'
-        : op.kind === 'delete-check'
-          ? `delete-check:${op.checkId}`
-          : `${op.kind}:${op.instance.id}`,
-  );
+function label(op: Op): string {
+  switch (op.kind) {
+    case 'node':
+      return 'node';
+    case 'delete-node':
+      return `delete-node:${op.node}`;
+    case 'delete':
+      return `delete:${op.serviceId}`;
+    case 'delete-check':
+      return `delete-check:${op.checkId}`;
+    default:
+      return `${op.kind}:${op.instance.id}`;
+  }
+}
+const kinds = (ops: Op[]) => ops.map(label);
 
 describe('diff', () => {
   const a = checked('a');
@@ -152,5 +157,30 @@ describe('diff', () => {
   test('a check without a stored type still matches', () => {
     const { type: _type, ...untyped } = checkOf(a);
     expect(diff({ node, instances: [a] }, state([a], [untyped]), 'east').ops).toEqual([]);
+  });
+});
+
+describe('purgeOps', () => {
+  const mine = actualOf(instance('a'));
+  const west = { ...actualOf(instance('w')), meta: theirs };
+  test.each<[string, ActualState, string[]]>([
+    [
+      'our instances, then our empty node',
+      { node: registeredNode, instances: [mine], checks: [] },
+      ['delete:a', 'delete-node:k8s-sync-east'],
+    ],
+    [
+      'foreign instances keep the node',
+      { node: registeredNode, instances: [mine, west], checks: [] },
+      ['delete:a'],
+    ],
+    [
+      'a node that is not ours is kept',
+      { node: { address: '127.0.0.1', meta: {} }, instances: [mine], checks: [] },
+      ['delete:a'],
+    ],
+    ['nothing registered', { instances: [], checks: [] }, []],
+  ])('%s', (_name, actual, expected) => {
+    expect(kinds(purgeOps(actual, 'k8s-sync-east', 'east'))).toEqual(expected);
   });
 });

@@ -54,7 +54,8 @@ export type Op =
   | { kind: 'service'; instance: Instance }
   | { kind: 'check'; instance: InstanceWithCheck }
   | { kind: 'delete-check'; checkId: string; serviceId: string }
-  | { kind: 'delete'; serviceId: string; service: string };
+  | { kind: 'delete'; serviceId: string; service: string }
+  | { kind: 'delete-node'; node: string };
 
 export type OpKind = Op['kind'];
 
@@ -145,4 +146,21 @@ function sameRecord(a: Record<string, string>, b: Record<string, string>): boole
 
 function sameWeights(a: Weights, b: Weights): boolean {
   return a.passing === b.passing && a.warning === b.warning;
+}
+
+/**
+ * `--purge`: remove every instance we own on the node, then the node itself when it is ours and
+ * nothing else is left on it (deleting a node deletes all its services, so never otherwise).
+ */
+export function purgeOps(actual: ActualState, nodeName: string, clusterId: string): Op[] {
+  const ops: Op[] = [];
+  let foreign = 0;
+  for (const instance of actual.instances) {
+    if (isOwnedBy(instance.meta, clusterId))
+      ops.push({ kind: 'delete', serviceId: instance.id, service: instance.service });
+    else foreign++;
+  }
+  if (actual.node && foreign === 0 && isOwnedBy(actual.node.meta, clusterId))
+    ops.push({ kind: 'delete-node', node: nodeName });
+  return ops;
 }

@@ -1,0 +1,181 @@
+/** The `registrar` subcommand: flags (consul-k8s names and defaults) and process lifecycle. */
+import { Command, Option } from 'commander';
+import { DEFAULT_SYNC_SETTINGS, DEFAULT_SYNC_TAG } from '../core/annotations';
+import { createLogger, GracefulShutdown, LOG_LEVELS, portArg } from '../core/runtime';
+import {
+  DEFAULT_CLUSTER_ID,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_LEASE_DURATION,
+  DEFAULT_LEASE_NAME,
+  DEFAULT_NODE_NAME_PREFIX,
+  DEFAULT_RESYNC_PERIOD,
+  parseRegistrarConfig,
+  type RawRegistrarOptions,
+} from './config';
+import { NODE_PORT_SYNC_TYPES } from './desired';
+import { consulFromEnv, purgeRegistrations, startRegistrar } from './main';
+
+/** A boolean flag in Go style: `--flag` (true), `--flag=false`, `--flag=true`. */
+function boolOption(flags: string, description: string, defaultValue: boolean): Option {
+  return new Option(`${flags} [bool]`, description).default(defaultValue);
+}
+
+/** A repeatable flag whose default is replaced (not extended) by the first explicit value. */
+function listOption(flags: string, description: string, defaultValue: readonly string[]): Option {
+  const initial = [...defaultValue];
+  return new Option(flags, description)
+    .argParser((value: string, previous: string[]) => (previous === initial ? [value] : [...previous, value]))
+    .default(initial, defaultValue.join(', '));
+}
+
+export function createRegistrarCommand(): Command {
+  return new Command('registrar')
+    .description(
+      'Sync Kubernetes Services to the Consul catalog (consul-k8s catalog sync semantics): event-driven, minimal writes in transactions, safe for several clusters on one Consul. Consul access from CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN(_FILE), CONSUL_HTTP_SSL, CONSUL_CACERT, CONSUL_CLIENT_CERT/KEY, CONSUL_TLS_SERVER_NAME, CONSUL_HTTP_SSL_VERIFY.',
+    )
+    .addOption(
+      new Option(
+        '--kubeconfig <path>',
+        'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster)',
+      ),
+    )
+    .addOption(new Option('--datacenter <dc>', "Consul datacenter to register in (default: the agent's)"))
+    .addOption(
+      boolOption(
+        '--k8s-default-sync',
+        'sync Services without a service-sync annotation',
+        DEFAULT_SYNC_SETTINGS.defaultSync,
+      ),
+    )
+    .addOption(
+      listOption(
+        '--allow-k8s-namespace <ns>',
+        'namespace to sync from, repeatable; "*" for all',
+        DEFAULT_SYNC_SETTINGS.allowNamespaces,
+      ),
+    )
+    .addOption(
+      listOption(
+        '--deny-k8s-namespace <ns>',
+        'namespace never synced, repeatable; wins over the allow list',
+        DEFAULT_SYNC_SETTINGS.denyNamespaces,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--consul-service-prefix <prefix>',
+        'prefix for Consul service names (not applied to service-name annotations)',
+      ).default(''),
+    )
+    .addOption(
+      boolOption('--add-k8s-namespace-suffix', 'append "-<namespace>" to Consul service names', false),
+    )
+    .addOption(
+      new Option('--consul-k8s-tag <tag>', 'tag added to every registered instance').default(
+        DEFAULT_SYNC_TAG,
+      ),
+    )
+    .addOption(
+      new Option('--consul-node-name <name>', 'Consul node that holds every instance').default(
+        undefined,
+        `${DEFAULT_NODE_NAME_PREFIX}-<cluster-id>`,
+      ),
+    )
+    .addOption(
+      boolOption(
+        '--sync-clusterip-services',
+        'sync ClusterIP Services (one instance per endpoint)',
+        DEFAULT_SYNC_SETTINGS.syncClusterIPServices,
+      ),
+    )
+    .addOption(
+      boolOption(
+        '--sync-lb-services-endpoints',
+        'sync LoadBalancer Services by their endpoints instead of their ingress addresses',
+        DEFAULT_SYNC_SETTINGS.syncLoadBalancerEndpoints,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--node-port-sync-type <type>',
+        `NodePort instance address: ${NODE_PORT_SYNC_TYPES.join(' | ')}`,
+      ).default('ExternalOnly'),
+    )
+    .addOption(
+      new Option(
+        '--cluster-id <id>',
+        'identifies this cluster: in node and service meta, instance IDs and the default node name',
+      ).default(DEFAULT_CLUSTER_ID),
+    )
+    .addOption(
+      new Option(
+        '--resync-period <duration>',
+        'full compare with Consul that repairs drift (writes only differences)',
+      ).default(DEFAULT_RESYNC_PERIOD),
+    )
+    .addOption(
+      boolOption(
+        '--leader-elect',
+        'elect one writer among replicas through a coordination.k8s.io/v1 Lease',
+        false,
+      ),
+    )
+    .addOption(new Option('--leader-elect-lease-name <name>', 'Lease name').default(DEFAULT_LEASE_NAME))
+    .addOption(
+      new Option('--leader-elect-lease-namespace <ns>', 'Lease namespace').default(
+        undefined,
+        '$POD_NAMESPACE, else default',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--leader-elect-lease-duration <duration>',
+        'how long a Lease lasts without renewal; a standby takes over within it',
+      ).default(DEFAULT_LEASE_DURATION),
+    )
+    .addOption(
+      boolOption(
+        '--purge',
+        'deregister everything this registrar owns in Consul, then exit (for uninstall)',
+        false,
+      ),
+    )
+    .addOption(
+      new Option('--http-port <port>', 'port for /healthz, /readyz and /metrics')
+        .argParser(portArg)
+        .default(DEFAULT_HTTP_PORT),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level (JSON lines on stderr)')
+        .choices(LOG_LEVELS)
+        .default('info'),
+    )
+    .action(async (options: RawRegistrarOptions) => {
+      await runRegistrarCommand(options);
+    });
+}
+
+/** Validates everything first (bad flags, unreadable token files: exit 1 before any I/O). */
+async function runRegistrarCommand(options: RawRegistrarOptions): Promise<void> {
+  const config = parseRegistrarConfig(options);
+  const logger = createLogger({ level: config.logLevel, component: 'registrar' });
+  const consul = consulFromEnv(config, process.env, logger);
+  if (config.purge) {
+    const result = await purgeRegistrations(config, consul, logger);
+    logger.info({ node: config.nodeName, clusterId: config.clusterId, ...result }, 'purge complete');
+    return;
+  }
+  const registrar = await startRegistrar(config, { logger, consul });
+  logger.info(
+    {
+      node: config.nodeName,
+      clusterId: config.clusterId,
+      leaderElect: config.leaderElect,
+      httpPort: config.httpPort,
+    },
+    'registrar started',
+  );
+  new GracefulShutdown({ delayMs: 0, health: registrar.health, logger })
+    .onDrain('registrar', () => registrar.stop())
+    .install();
+}

@@ -1,0 +1,157 @@
+/**
+ * Reads what Consul holds for our node (instances and checks) and keeps an in-memory copy that
+ * follows our own writes, so a single-Service change is diffed without reading Consul again.
+ */
+import {
+  clientToken,
+  type ConsulClient,
+  type HealthCheck,
+  type NodeService,
+  rawConsulRequest,
+  readNodeServices,
+  toConsulError,
+} from '../core/consul';
+import { DEFAULT_WEIGHTS, isOwnedBy, READINESS_CHECK_NAME, READINESS_CHECK_TYPE } from './catalog';
+import type { ActualCheck, ActualInstance, ActualState, Op } from './diff';
+
+/** `GET /v1/health/node/:node`: every check on the node. */
+async function readNodeChecks(consul: ConsulClient, node: string): Promise<HealthCheck[]> {
+  try {
+    const [, body] = await rawConsulRequest(consul, {
+      method: 'GET',
+      name: 'health.node',
+      path: '/health/node/{node}',
+      params: { node },
+      timeoutMs: 30_000,
+    });
+    return (body as HealthCheck[] | null) ?? [];
+  } catch (err) {
+    throw toConsulError(err, 'health.node', clientToken(consul));
+  }
+}
+
+export async function readActualState(consul: ConsulClient, nodeName: string): Promise<ActualState> {
+  const [services, checks] = await Promise.all([
+    readNodeServices(consul, nodeName),
+    readNodeChecks(consul, nodeName),
+  ]);
+  const node = services.value.node;
+  const state: ActualState = {
+    instances: services.value.services.map(fromNodeService),
+    checks: checks.map(fromHealthCheck),
+  };
+  if (node) state.node = { address: node.Address, meta: node.Meta ?? {} };
+  return state;
+}
+
+function fromNodeService(service: NodeService): ActualInstance {
+  const instance: ActualInstance = {
+    id: service.ID,
+    service: service.Service,
+    address: service.Address,
+    port: service.Port,
+    tags: service.Tags ?? [],
+    meta: service.Meta ?? {},
+  };
+  if (service.Weights)
+    instance.weights = { passing: service.Weights.Passing, warning: service.Weights.Warning };
+  return instance;
+}
+
+function fromHealthCheck(check: HealthCheck & { Type?: string }): ActualCheck {
+  const result: ActualCheck = {
+    id: check.CheckID,
+    serviceId: check.ServiceID ?? '',
+    name: check.Name,
+    status: check.Status,
+    output: check.Output ?? '',
+  };
+  if (check.Type !== undefined) result.type = check.Type;
+  return result;
+}
+
+/** Our copy of the node's catalog entries, updated by every operation Consul accepted. */
+export class CatalogMirror {
+  private node: ActualState['node'];
+  private readonly instances = new Map<string, ActualInstance>();
+  /** Checks by service ID, then check ID. */
+  private readonly checks = new Map<string, Map<string, ActualCheck>>();
+
+  replace(state: ActualState): void {
+    this.node = state.node;
+    this.instances.clear();
+    this.checks.clear();
+    for (const instance of state.instances) this.instances.set(instance.id, instance);
+    for (const check of state.checks) this.setCheck(check);
+  }
+
+  /** The part of the mirror a diff over these instance IDs needs. */
+  subset(ids: Iterable<string>): ActualState {
+    const instances: ActualInstance[] = [];
+    const checks: ActualCheck[] = [];
+    for (const id of new Set(ids)) {
+      const instance = this.instances.get(id);
+      if (instance) instances.push(instance);
+      checks.push(...(this.checks.get(id)?.values() ?? []));
+    }
+    const state: ActualState = { instances, checks };
+    if (this.node) state.node = this.node;
+    return state;
+  }
+
+  all(): ActualState {
+    const checks = [...this.checks.values()].flatMap((byId) => [...byId.values()]);
+    const state: ActualState = { instances: [...this.instances.values()], checks };
+    if (this.node) state.node = this.node;
+    return state;
+  }
+
+  ownedCount(clusterId: string): number {
+    let count = 0;
+    for (const instance of this.instances.values()) if (isOwnedBy(instance.meta, clusterId)) count++;
+    return count;
+  }
+
+  record(ops: readonly Op[]): void {
+    for (const op of ops) {
+      switch (op.kind) {
+        case 'node':
+          this.node = { address: op.node.address, meta: { ...op.node.meta } };
+          break;
+        case 'service': {
+          const { check: _check, ...instance } = op.instance;
+          this.instances.set(instance.id, { ...instance, weights: instance.weights ?? DEFAULT_WEIGHTS });
+          break;
+        }
+        case 'check':
+          this.setCheck({
+            id: op.instance.check.id,
+            serviceId: op.instance.id,
+            name: READINESS_CHECK_NAME,
+            type: READINESS_CHECK_TYPE,
+            status: op.instance.check.status,
+            output: op.instance.check.output,
+          });
+          break;
+        case 'delete':
+          this.instances.delete(op.serviceId);
+          this.checks.delete(op.serviceId);
+          break;
+        case 'delete-check':
+          this.checks.get(op.serviceId)?.delete(op.checkId);
+          break;
+        case 'delete-node':
+          this.node = undefined;
+          this.instances.clear();
+          this.checks.clear();
+          break;
+      }
+    }
+  }
+
+  private setCheck(check: ActualCheck): void {
+    let byId = this.checks.get(check.serviceId);
+    if (!byId) this.checks.set(check.serviceId, (byId = new Map()));
+    byId.set(check.id, check);
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Wires the registrar: Consul client, informers, leader election, health/metrics server and the
+ * controller. `startRegistrar` runs it in-process (tests, benchmark); `purgeRegistrations` is
+ * `--purge`. Signal handling lives in command.ts.
+ */
+import * as os from 'node:os';
+import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  type KubeConfig,
+  type V1EndpointSlice,
+  type V1Node,
+  type V1Service,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { type ConsulClient, consulConfigFromEnv, createConsulClient } from '../core/consul';
+import { retryWithBackoff } from '../core/kube/backoff';
+import { describeKubeError } from '../core/kube/errors';
+import { EventRecorder } from '../core/kube/events';
+import { KubeInformer } from '../core/kube/informer';
+import { LeaderElector } from '../core/kube/leader';
+import { loadKubeConfig } from '../core/kube/config';
+import {
+  closeServer,
+  createMetricsRegistry,
+  Health,
+  type Registry,
+  startHealthServer,
+} from '../core/runtime';
+import { applyOps } from './apply';
+import type { RegistrarConfig } from './config';
+import { readActualState } from './consul-state';
+import { type ControllerOptions, RegistrarController } from './controller';
+import { purgeOps } from './diff';
+import { createRegistrarMetrics } from './metrics';
+
+export const COMPONENT = 'consul-k8s-gitops-registrar';
+
+export interface RegistrarDeps {
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Pre-built clients (tests); otherwise from the environment and kubeconfig. */
+  consul?: ConsulClient;
+  kubeConfig?: KubeConfig;
+  /** Replica identity for the Lease (default: POD_NAME, else host name plus a random suffix). */
+  identity?: string;
+  /** Passed to the controller (tests shorten them). */
+  controller?: Pick<ControllerOptions, 'debounceMs' | 'retry'>;
+  /** Serve /healthz /readyz /metrics (default true). */
+  serveHttp?: boolean;
+}
+
+export interface RunningRegistrar {
+  controller: RegistrarController;
+  registry: Registry;
+  health: Health;
+  server?: Server;
+  elector?: LeaderElector;
+  /** Stops everything; deregisters nothing (a released Lease lets a standby take over at once). */
+  stop(): Promise<void>;
+}
+
+export function consulFromEnv(config: RegistrarConfig, env: NodeJS.ProcessEnv, logger: Logger): ConsulClient {
+  const consulConfig = consulConfigFromEnv(env, config.datacenter ? { datacenter: config.datacenter } : {});
+  logger.info({ consul: consulConfig.describe() }, 'Consul connection');
+  return createConsulClient(consulConfig);
+}
+
+export async function startRegistrar(
+  config: RegistrarConfig,
+  deps: RegistrarDeps,
+): Promise<RunningRegistrar> {
+  const { logger } = deps;
+  const env = deps.env ?? process.env;
+  const consul = deps.consul ?? consulFromEnv(config, env, logger);
+  const kc =
+    deps.kubeConfig ??
+    loadKubeConfig(config.kubeconfig !== undefined ? { kubeconfig: config.kubeconfig } : {});
+  const core = kc.makeApiClient(CoreV1Api);
+  const discovery = kc.makeApiClient(DiscoveryV1Api);
+
+  const registry = createMetricsRegistry({ defaultLabels: { component: 'registrar' } });
+  const metrics = createRegistrarMetrics(registry);
+  const health = new Health();
+
+  const informerHooks = (kind: string) => ({
+    onError: (error: unknown, delayMs: number) =>
+      logger.warn({ kind, retryInMs: delayMs, error: describeKubeError(error) }, 'watch failed; restarting'),
+    onSynced: () => logger.info({ kind }, 'cache synced'),
+  });
+  const services = new KubeInformer<V1Service>(kc, {
+    path: '/api/v1/services',
+    list: () => core.listServiceForAllNamespaces(),
+    hooks: informerHooks('Service'),
+  });
+  const endpointSlices = new KubeInformer<V1EndpointSlice>(kc, {
+    path: '/apis/discovery.k8s.io/v1/endpointslices',
+    list: () => discovery.listEndpointSliceForAllNamespaces(),
+    hooks: informerHooks('EndpointSlice'),
+  });
+  const nodes = new KubeInformer<V1Node>(kc, {
+    path: '/api/v1/nodes',
+    list: () => core.listNode(),
+    hooks: informerHooks('Node'),
+  });
+  const events = new EventRecorder({
+    core,
+    component: COMPONENT,
+    onError: (_error, description) =>
+      logger.warn({ error: description }, 'could not record a Kubernetes event'),
+  });
+
+  // The elector's callbacks reach the controller, which is built after it.
+  const ref: { controller?: RegistrarController } = {};
+  let elector: LeaderElector | undefined;
+  if (config.leaderElect) {
+    const leaseDurationSeconds = Math.max(2, Math.ceil(config.leaseDurationMs / 1000));
+    const identity = deps.identity ?? env.POD_NAME ?? `${os.hostname()}-${randomBytes(3).toString('hex')}`;
+    elector = new LeaderElector({
+      coordination: kc.makeApiClient(CoordinationV1Api),
+      namespace: config.leaseNamespace,
+      name: config.leaseName,
+      identity,
+      leaseDurationSeconds,
+      renewDeadlineMs: Math.round((leaseDurationSeconds * 1000 * 2) / 3),
+      retryPeriodMs: Math.max(100, Math.round((leaseDurationSeconds * 1000) / 7.5)),
+      onStartedLeading: () => {
+        logger.info({ identity }, 'became leader; writing to Consul');
+        metrics.leader.set(1);
+        ref.controller?.leadershipChanged();
+      },
+      onStoppedLeading: () => {
+        logger.info({ identity }, 'lost leadership; not writing');
+        metrics.leader.set(0);
+        ref.controller?.leadershipChanged();
+      },
+      onError: (_error, description) => logger.warn({ error: description }, 'leader election'),
+    });
+  }
+  const leader = elector;
+  const controller = new RegistrarController({
+    config,
+    consul,
+    services,
+    endpointSlices,
+    nodes,
+    logger,
+    metrics,
+    events,
+    ...(leader ? { isLeader: () => leader.isLeader() } : {}),
+    ...deps.controller,
+  });
+  ref.controller = controller;
+  metrics.leader.set(leader ? 0 : 1);
+  health.addReadinessCheck('registrar', () => controller.isReady());
+
+  const server =
+    deps.serveHttp === false
+      ? undefined
+      : await startHealthServer({ port: config.httpPort, health, registry });
+
+  const started = controller.start();
+  await Promise.all([services.start(), endpointSlices.start(), nodes.start()]);
+  elector?.start();
+  void started.catch((error: unknown) =>
+    logger.error({ error: String(error) }, 'controller failed to start'),
+  );
+
+  return {
+    controller,
+    registry,
+    health,
+    ...(server ? { server } : {}),
+    ...(elector ? { elector } : {}),
+    async stop() {
+      health.markShuttingDown();
+      await controller.stop();
+      await elector?.stop();
+      await Promise.all([services.stop(), endpointSlices.stop(), nodes.stop()]);
+      if (server) await closeServer(server, 2000);
+    },
+  };
+}
+
+export interface PurgeResult {
+  deleted: number;
+  nodeDeleted: boolean;
+}
+
+/** `--purge`: deregister every instance this cluster owns on its node (and the node if empty). */
+export async function purgeRegistrations(
+  config: RegistrarConfig,
+  consul: ConsulClient,
+  logger: Logger,
+): Promise<PurgeResult> {
+  return retryWithBackoff(
+    async () => {
+      const actual = await readActualState(consul, config.nodeName);
+      const ops = purgeOps(actual, config.nodeName, config.clusterId);
+      const outcome = await applyOps(ops, { consul, nodeName: config.nodeName });
+      if (outcome.error) throw outcome.error;
+      if (outcome.rejected.length > 0) {
+        throw new Error(
+          `Consul refused ${outcome.rejected.length} deregistration(s): ${outcome.rejected[0]?.reason}`,
+        );
+      }
+      const deleted = ops.filter((op) => op.kind === 'delete').length;
+      return { deleted, nodeDeleted: ops.some((op) => op.kind === 'delete-node') };
+    },
+    {
+      maxAttempts: 6,
+      initialMs: 500,
+      maxMs: 10_000,
+      onRetry: (error, attempt, delayMs) =>
+        logger.warn(
+          { attempt, retryInMs: delayMs, error: error instanceof Error ? error.message : String(error) },
+          'purge failed; retrying',
+        ),
+    },
+  );
+}
