@@ -1,0 +1,164 @@
+/** The `generate` subcommand: flags only; `main.ts` does the work. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { collectList } from '../core/cli/options';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS, durationArg, portArg } from '../core/runtime';
+import { DEFAULT_AUTHOR_EMAIL, DEFAULT_AUTHOR_NAME, DEFAULT_LEASE_NAME, type GenerateFlags } from './config';
+import { runGenerate } from './main';
+
+function percentArg(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 100) {
+    throw new InvalidArgumentError(`invalid percentage "${value}": expected a number from 0 to 100`);
+  }
+  return number;
+}
+
+function countArg(value: string): number {
+  if (!/^\d+$/.test(value.trim()))
+    throw new InvalidArgumentError(`invalid count "${value}": expected an integer >= 0`);
+  return Number(value);
+}
+
+export function createGenerateCommand(): Command {
+  return (
+    new Command('generate')
+      .description(
+        'Render the Consul catalog as ExternalName Services (one YAML file each, plus kustomization.yaml and an inventory ConfigMap) into a Git repository: commit and push, or open/update one pull request.',
+      )
+      // Mode
+      .option(
+        '--once',
+        'one run: exit 0 when committed or already up to date, non-zero on any error or refusal',
+      )
+      .option('--watch', 'daemon: follow the catalog with blocking queries and commit batched changes')
+      .option(
+        '--dry-run',
+        'plan only: print a table and a unified diff; exit 0 no change, 2 changes, 1 error',
+      )
+      // Source
+      .option(
+        '--catalog-file <file>',
+        'read a JSON catalog snapshot instead of Consul (format: docs/generator.md)',
+      )
+      .option('--datacenter <dc>', "Consul datacenter to read (default: the agent's)")
+      // What is rendered
+      .option(
+        '--consul-k8s-tag <tag>',
+        'services with this tag came from Kubernetes and are never rendered',
+        'k8s',
+      )
+      .option('--include <glob>', 'render only Consul names matching a glob (repeatable)', collectList)
+      .option('--exclude <glob>', 'never render Consul names matching a glob (repeatable)', collectList)
+      .option('--consul-domain <domain>', 'Consul DNS domain used in externalName', 'consul')
+      .option(
+        '--consul-datacenter-dns [dc]',
+        'put the datacenter into externalName (<name>.service.<dc>.<domain>); without a value, --datacenter is used',
+      )
+      .option('--k8s-write-namespace <namespace>', 'namespace of the rendered Services', 'default')
+      .option('--k8s-service-prefix <prefix>', 'prefix for Kubernetes Service names', '')
+      .option(
+        '--annotate-consul-tags',
+        'add the Consul tags as the consul.hashicorp.com/consul-service-tags annotation',
+      )
+      .option(
+        '--check-cluster',
+        'skip names taken in the cluster by Services we do not manage (read-only Kubernetes access)',
+      )
+      .option(
+        '--kubeconfig <file>',
+        'kubeconfig for --check-cluster and --leader-elect (default: standard locations / in-cluster)',
+      )
+      // Git
+      .option(
+        '--repo <url|path>',
+        'Git repository: URL, bare repository path, or local work tree (created when missing)',
+      )
+      .option('--branch <branch>', 'target branch', 'main')
+      .option('--path <dir>', 'managed directory inside the repository; nothing outside it is ever written')
+      .option(
+        '--workdir <dir>',
+        'where a remote repository is checked out (default: under the OS temp directory)',
+      )
+      .option('--author-name <name>', 'commit author and committer name', DEFAULT_AUTHOR_NAME)
+      .option('--author-email <email>', 'commit author and committer email', DEFAULT_AUTHOR_EMAIL)
+      .option('--sign-commits', "sign commits (git commit -S) with git's own signing configuration")
+      .option(
+        '--git-token-file <file>',
+        'HTTPS token file (or env GIT_TOKEN); never put credentials in --repo',
+      )
+      .option('--git-username <name>', 'username sent with the HTTPS token (default x-access-token)')
+      .option('--git-ssh-key-file <file>', 'SSH private key for SSH remotes')
+      .option('--git-known-hosts-file <file>', 'known_hosts for SSH remotes (unknown hosts are refused)')
+      .addOption(
+        new Option('--push-retries <n>', 'retries after a non-fast-forward push rejection')
+          .argParser(countArg)
+          .default(5),
+      )
+      // Guard
+      .addOption(
+        new Option(
+          '--max-delete-percent <percent>',
+          'refuse runs removing more than this share of managed Services',
+        )
+          .argParser(percentArg)
+          .default(50),
+      )
+      .option(
+        '--allow-mass-delete',
+        'let a run remove more than --max-delete-percent, or all, managed Services',
+      )
+      // Pull requests
+      .addOption(
+        new Option(
+          '--pull-request <forge>',
+          'propose changes through one pull request instead of pushing',
+        ).choices(['github', 'gitlab']),
+      )
+      .option(
+        '--forge-api-url <url>',
+        'API base URL (GitHub Enterprise: https://host/api/v3; GitLab: https://host)',
+      )
+      .option('--forge-project <project>', 'GitHub owner/repo or GitLab project path (default: from --repo)')
+      .option('--forge-token-file <file>', 'forge token file (default: env GITHUB_TOKEN / GITLAB_TOKEN)')
+      .option(
+        '--pull-request-branch <branch>',
+        'the stable branch the pull request is made from (default consul-k8s-gitops/<branch>/<path>)',
+      )
+      .option('--pull-request-label <label>', 'label for the pull request (repeatable)', collectList)
+      // Watch mode
+      .addOption(
+        new Option('--buffer-min <duration>', 'watch: quiet period a change waits for more changes')
+          .argParser(durationArg)
+          .default(5000, '5s'),
+      )
+      .addOption(
+        new Option('--buffer-max <duration>', 'watch: longest a change waits before a run')
+          .argParser(durationArg)
+          .default(20_000, '20s'),
+      )
+      .option('--leader-elect', 'watch: only the holder of a coordination.k8s.io Lease runs')
+      .option('--leader-elect-lease-name <name>', 'Lease name', DEFAULT_LEASE_NAME)
+      .option(
+        '--leader-elect-lease-namespace <namespace>',
+        'Lease namespace (default: $POD_NAMESPACE, else --k8s-write-namespace)',
+      )
+      .addOption(
+        new Option('--leader-elect-lease-duration <duration>', 'Lease duration')
+          .argParser(durationArg)
+          .default(15_000, '15s'),
+      )
+      .addOption(
+        new Option('--http-port <port>', 'watch: port for /healthz, /readyz, /metrics')
+          .argParser(portArg)
+          .default(8080),
+      )
+      .addOption(
+        new Option('--log-level <level>', 'log level (JSON lines on stderr)')
+          .choices(LOG_LEVELS)
+          .default(DEFAULT_LOG_LEVEL),
+      )
+      .action(async (flags: GenerateFlags) => {
+        process.exitCode = await runGenerate(flags);
+      })
+  );
+}

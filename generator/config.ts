@@ -1,0 +1,312 @@
+/**
+ * `generate` settings: commander's option values (+ environment) -> a validated config.
+ * Every bad value fails at startup with a message naming the flag (or variable) and the reason.
+ * Secrets are read from files/env here and kept out of every printable form.
+ */
+import { readFileSync } from 'node:fs';
+import { isDns1035Label } from '../core/names/dns';
+import type { LogLevel } from '../core/runtime/logger';
+import type { GuardOptions } from './guard';
+import { normaliseManagedPath } from './managed-dir';
+import type { GitCredentials, GitIdentity } from './repo';
+import type { SelectOptions } from './select';
+import type { RenderOptions } from './types';
+
+export type Mode = 'once' | 'watch' | 'dry-run';
+export type ForgeKind = 'github' | 'gitlab';
+
+export const DEFAULT_LEASE_NAME = 'consul-k8s-gitops-generator';
+export const DEFAULT_AUTHOR_NAME = 'consul-k8s-gitops';
+export const DEFAULT_AUTHOR_EMAIL = 'consul-k8s-gitops@users.noreply.localhost';
+export const DEFAULT_PR_BRANCH_PREFIX = 'consul-k8s-gitops/';
+
+/** Option values as commander hands them over. */
+export interface GenerateFlags {
+  once?: boolean;
+  watch?: boolean;
+  dryRun?: boolean;
+  catalogFile?: string;
+  datacenter?: string;
+  consulK8sTag: string;
+  include?: string[];
+  exclude?: string[];
+  consulDomain: string;
+  consulDatacenterDns?: string | boolean;
+  k8sWriteNamespace: string;
+  k8sServicePrefix: string;
+  annotateConsulTags?: boolean;
+  checkCluster?: boolean;
+  kubeconfig?: string;
+  repo?: string;
+  branch: string;
+  path?: string;
+  workdir?: string;
+  authorName: string;
+  authorEmail: string;
+  signCommits?: boolean;
+  gitTokenFile?: string;
+  gitUsername?: string;
+  gitSshKeyFile?: string;
+  gitKnownHostsFile?: string;
+  pushRetries: number;
+  maxDeletePercent: number;
+  allowMassDelete?: boolean;
+  pullRequest?: ForgeKind;
+  forgeApiUrl?: string;
+  forgeProject?: string;
+  forgeTokenFile?: string;
+  pullRequestBranch?: string;
+  pullRequestLabel?: string[];
+  bufferMin: number;
+  bufferMax: number;
+  leaderElect?: boolean;
+  leaderElectLeaseName: string;
+  leaderElectLeaseNamespace?: string;
+  leaderElectLeaseDuration: number;
+  httpPort: number;
+  logLevel: LogLevel;
+}
+
+export interface ForgeConfig {
+  kind: ForgeKind;
+  apiUrl?: string;
+  /** GitHub `owner/repo`, GitLab project path or id. */
+  project: string;
+  /** Never printed. */
+  token: string;
+  branch: string;
+  labels: string[];
+}
+
+export interface GeneratorConfig {
+  mode: Mode;
+  source: { kind: 'file'; path: string } | { kind: 'consul'; datacenter?: string };
+  select: SelectOptions;
+  render: RenderOptions;
+  repo: string;
+  branch: string;
+  managedPath: string;
+  workdir?: string;
+  identity: GitIdentity;
+  credentials: GitCredentials;
+  signCommits: boolean;
+  maxPushAttempts: number;
+  guard: GuardOptions;
+  pullRequest?: ForgeConfig;
+  checkCluster: boolean;
+  kubeconfig?: string;
+  watch: {
+    bufferMinMs: number;
+    bufferMaxMs: number;
+    leaderElect: boolean;
+    leaseName: string;
+    leaseNamespace: string;
+    leaseDurationMs: number;
+    httpPort: number;
+  };
+  logLevel: LogLevel;
+}
+
+export class GeneratorConfigError extends Error {
+  override readonly name = 'GeneratorConfigError';
+}
+
+export type ReadSecret = (path: string) => string;
+const readSecretFile: ReadSecret = (path) => readFileSync(path, 'utf8').trim();
+
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DOMAIN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+const DATACENTER = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/i;
+const BRANCH = /^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$|.*\/$|-)[A-Za-z0-9._/-]+$/;
+
+/** Validates the flags; collects every problem into one message. */
+export function parseGenerateConfig(
+  flags: GenerateFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  readSecret: ReadSecret = readSecretFile,
+): GeneratorConfig {
+  const problems: string[] = [];
+  const check = (ok: boolean, message: string): void => {
+    if (!ok) problems.push(message);
+  };
+
+  const modes = (['once', 'watch'] as const).filter((mode) => flags[mode]);
+  check(modes.length <= 1, '--once and --watch: choose one');
+  check(!(flags.watch && flags.dryRun), '--dry-run: plans one run; it cannot be combined with --watch');
+  const mode: Mode = flags.dryRun ? 'dry-run' : flags.watch ? 'watch' : 'once';
+  check(Boolean(flags.once || flags.watch || flags.dryRun), 'choose a mode: --once, --watch or --dry-run');
+
+  check(Boolean(flags.repo && flags.repo.trim()), '--repo: required (a Git URL or a local path)');
+  let managedPath = '';
+  try {
+    managedPath = normaliseManagedPath(flags.path ?? '');
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  check(BRANCH.test(flags.branch), `--branch: "${flags.branch}" is not a valid branch name`);
+  check(
+    NAMESPACE.test(flags.k8sWriteNamespace),
+    `--k8s-write-namespace: "${flags.k8sWriteNamespace}" is not a namespace name (DNS label)`,
+  );
+  check(
+    flags.k8sServicePrefix === '' ||
+      (/^[a-z][-a-z0-9]*$/.test(flags.k8sServicePrefix) && flags.k8sServicePrefix.length <= 40),
+    `--k8s-service-prefix: "${flags.k8sServicePrefix}" must start with a lowercase letter and hold only a-z, 0-9 and "-" (at most 40 characters)`,
+  );
+  check(
+    DOMAIN.test(flags.consulDomain),
+    `--consul-domain: "${flags.consulDomain}" is not a lowercase DNS domain`,
+  );
+  check(
+    flags.consulK8sTag.trim() !== '' && flags.consulK8sTag.trim() === flags.consulK8sTag,
+    '--consul-k8s-tag: must be non-empty, without surrounding whitespace',
+  );
+  if (flags.datacenter !== undefined)
+    check(DATACENTER.test(flags.datacenter), `--datacenter: "${flags.datacenter}" is not a datacenter name`);
+
+  let datacenterDns: string | undefined;
+  if (flags.consulDatacenterDns === true) {
+    datacenterDns = flags.datacenter;
+    check(
+      datacenterDns !== undefined,
+      '--consul-datacenter-dns: give the datacenter (--consul-datacenter-dns dc1) or set --datacenter',
+    );
+  } else if (typeof flags.consulDatacenterDns === 'string') {
+    datacenterDns = flags.consulDatacenterDns;
+  }
+  if (datacenterDns !== undefined)
+    check(
+      DATACENTER.test(datacenterDns),
+      `--consul-datacenter-dns: "${datacenterDns}" is not a datacenter name (letters, digits, "-")`,
+    );
+
+  check(
+    Number.isFinite(flags.maxDeletePercent) && flags.maxDeletePercent >= 0 && flags.maxDeletePercent <= 100,
+    `--max-delete-percent: expected a number from 0 to 100`,
+  );
+  check(
+    Number.isInteger(flags.pushRetries) && flags.pushRetries >= 0 && flags.pushRetries <= 100,
+    '--push-retries: expected an integer from 0 to 100',
+  );
+  check(flags.bufferMin <= flags.bufferMax, '--buffer-min: must not be longer than --buffer-max');
+  for (const [flag, patterns] of [
+    ['--include', flags.include],
+    ['--exclude', flags.exclude],
+  ] as const) {
+    for (const pattern of patterns ?? []) check(pattern.trim() !== '', `${flag}: empty pattern`);
+  }
+
+  const credentials: GitCredentials = {};
+  const secret = (flag: string, file: string | undefined): string | undefined => {
+    if (file === undefined) return undefined;
+    try {
+      const value = readSecret(file);
+      if (value === '') problems.push(`${flag}: "${file}" is empty`);
+      return value;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      problems.push(`${flag}: cannot read "${file}"${code ? ` (${code})` : ''}`);
+      return undefined;
+    }
+  };
+  const gitToken = secret('--git-token-file', flags.gitTokenFile) ?? nonEmpty(env.GIT_TOKEN);
+  if (gitToken) credentials.token = gitToken;
+  if (flags.gitUsername) credentials.username = flags.gitUsername;
+  if (flags.gitSshKeyFile) credentials.sshKeyFile = flags.gitSshKeyFile;
+  if (flags.gitKnownHostsFile) credentials.knownHostsFile = flags.gitKnownHostsFile;
+
+  let pullRequest: ForgeConfig | undefined;
+  if (flags.pullRequest !== undefined) {
+    const tokenVariable = flags.pullRequest === 'github' ? 'GITHUB_TOKEN' : 'GITLAB_TOKEN';
+    const token = secret('--forge-token-file', flags.forgeTokenFile) ?? nonEmpty(env[tokenVariable]);
+    check(
+      token !== undefined,
+      `--pull-request ${flags.pullRequest}: needs a token (${tokenVariable} or --forge-token-file)`,
+    );
+    const project = flags.forgeProject ?? projectFromUrl(flags.repo ?? '');
+    check(
+      project !== undefined,
+      '--forge-project: required when it cannot be read from --repo (owner/repo or group/project)',
+    );
+    const branch =
+      flags.pullRequestBranch ?? `${DEFAULT_PR_BRANCH_PREFIX}${flags.branch}/${managedPath || 'root'}`;
+    check(
+      BRANCH.test(branch) && branch !== flags.branch,
+      `--pull-request-branch: "${branch}" must be a valid branch name other than --branch`,
+    );
+    pullRequest = {
+      kind: flags.pullRequest,
+      project: project ?? '',
+      token: token ?? '',
+      branch,
+      labels: flags.pullRequestLabel ?? [],
+      ...(flags.forgeApiUrl ? { apiUrl: flags.forgeApiUrl.replace(/\/+$/, '') } : {}),
+    };
+  }
+
+  const leaseNamespace =
+    flags.leaderElectLeaseNamespace ?? nonEmpty(env.POD_NAMESPACE) ?? flags.k8sWriteNamespace;
+  check(
+    isDns1035Label(flags.leaderElectLeaseName) || NAMESPACE.test(flags.leaderElectLeaseName),
+    `--leader-elect-lease-name: "${flags.leaderElectLeaseName}" is not a valid name`,
+  );
+  check(
+    NAMESPACE.test(leaseNamespace),
+    `--leader-elect-lease-namespace: "${leaseNamespace}" is not a namespace name`,
+  );
+
+  const remaining = problems.filter((problem) => problem !== '');
+  if (remaining.length > 0) throw new GeneratorConfigError(remaining.join('; '));
+
+  return {
+    mode,
+    source:
+      flags.catalogFile !== undefined
+        ? { kind: 'file', path: flags.catalogFile }
+        : { kind: 'consul', ...(flags.datacenter ? { datacenter: flags.datacenter } : {}) },
+    select: {
+      syncTag: flags.consulK8sTag,
+      include: flags.include ?? [],
+      exclude: flags.exclude ?? [],
+      prefix: flags.k8sServicePrefix,
+    },
+    render: {
+      namespace: flags.k8sWriteNamespace,
+      domain: flags.consulDomain,
+      annotateTags: Boolean(flags.annotateConsulTags),
+      ...(datacenterDns !== undefined ? { datacenter: datacenterDns } : {}),
+    },
+    repo: flags.repo!,
+    branch: flags.branch,
+    managedPath,
+    ...(flags.workdir ? { workdir: flags.workdir } : {}),
+    identity: { name: flags.authorName, email: flags.authorEmail },
+    credentials,
+    signCommits: Boolean(flags.signCommits),
+    maxPushAttempts: flags.pushRetries + 1,
+    guard: { maxDeletePercent: flags.maxDeletePercent, allowMassDelete: Boolean(flags.allowMassDelete) },
+    ...(pullRequest ? { pullRequest } : {}),
+    checkCluster: Boolean(flags.checkCluster),
+    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    watch: {
+      bufferMinMs: flags.bufferMin,
+      bufferMaxMs: flags.bufferMax,
+      leaderElect: Boolean(flags.leaderElect),
+      leaseName: flags.leaderElectLeaseName,
+      leaseNamespace,
+      leaseDurationMs: flags.leaderElectLeaseDuration,
+      httpPort: flags.httpPort,
+    },
+    logLevel: flags.logLevel,
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** `owner/repo` (GitHub) or `group/sub/project` (GitLab) from an HTTPS or SSH remote URL. */
+export function projectFromUrl(url: string): string | undefined {
+  const match = /^(?:[a-z][a-z0-9+.-]*:\/\/[^/]+\/|[^/\s:]+@[^/\s:]+:)(.+?)(?:\.git)?\/?$/i.exec(url.trim());
+  return match?.[1];
+}

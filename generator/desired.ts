@@ -1,0 +1,40 @@
+/** Catalog snapshot + settings + known conflicts -> the files the managed directory must hold. Pure. */
+import type { ServiceInfo } from './plan';
+import { externalNameFor, renderDirectory, serviceFileName } from './render';
+import { selectServices, type Conflicts, type SelectOptions } from './select';
+import type { CatalogSnapshot, RenderOptions, SelectedService, SkippedService } from './types';
+
+export interface DesiredState {
+  selected: SelectedService[];
+  skipped: SkippedService[];
+  files: Map<string, string>;
+  /** Per Service file, what reports show (saves parsing what we just rendered). */
+  info: Map<string, ServiceInfo>;
+}
+
+export function desiredState(
+  snapshot: CatalogSnapshot,
+  select: SelectOptions,
+  render: RenderOptions,
+  conflicts: Conflicts = new Map(),
+): DesiredState {
+  const { selected, skipped } = selectServices(snapshot.services, select, conflicts);
+  const files = renderDirectory(selected, skipped, render);
+  const info = new Map<string, ServiceInfo>();
+  for (const service of selected) {
+    info.set(serviceFileName(service.k8sName), {
+      k8sName: service.k8sName,
+      consulName: service.consulName,
+      externalName: externalNameFor(service.consulName, render),
+    });
+  }
+  return { selected, skipped, files, info };
+}
+
+/** Merges conflict maps; the first source that names a Service wins. */
+export function mergeConflicts(...sources: ReadonlyMap<string, string>[]): Map<string, string> {
+  const merged = new Map<string, string>();
+  for (const source of sources)
+    for (const [name, where] of source) if (!merged.has(name)) merged.set(name, where);
+  return merged;
+}

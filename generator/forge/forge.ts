@@ -1,0 +1,34 @@
+/** One interface over GitHub pull requests and GitLab merge requests. */
+export interface PullRequest {
+  /** GitHub number / GitLab iid. */
+  id: number;
+  url: string;
+  title: string;
+  body: string;
+  labels: string[];
+}
+
+export interface PullRequestDraft {
+  title: string;
+  body: string;
+  labels: readonly string[];
+}
+
+export interface Forge {
+  readonly kind: 'github' | 'gitlab';
+  /** The open pull request from `head` into `base`, if any. */
+  findOpen(head: string, base: string): Promise<PullRequest | undefined>;
+  create(head: string, base: string, draft: PullRequestDraft): Promise<PullRequest>;
+  /** Updates title, body and adds missing labels. */
+  update(pullRequest: PullRequest, draft: PullRequestDraft): Promise<PullRequest>;
+  /** Comments, then closes. */
+  close(pullRequest: PullRequest, comment: string): Promise<void>;
+}
+
+/** A forge API call failed or answered something unexpected; message has no credentials. */
+export class ForgeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ForgeError';
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * `generate`: wires config -> source, repository, forge, cluster check -> one run (`--once`,
+ * `--dry-run`) or the watch loop. Prints results on stdout, logs JSON on stderr.
+ * Exit codes: 0 committed / up to date / nothing to change (dry run); 1 error; 2 dry run found
+ * changes; 3 refused by the mass-deletion guard (`--once`).
+ */
+import os from 'node:os';
+import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { consulConfigFromEnv } from '../core/consul';
+import { loadKubeConfig } from '../core/kube/config';
+import { LeaderElector } from '../core/kube/leader';
+import {
+  closeServer,
+  createLogger,
+  createMetricsRegistry,
+  GracefulShutdown,
+  Health,
+  redactText,
+  startHealthServer,
+} from '../core/runtime';
+import { parseGenerateConfig, type GenerateFlags, type GeneratorConfig } from './config';
+import type { ClusterServiceLister } from './conflicts';
+import { createForge } from './forge';
+import { GeneratorMetrics } from './metrics';
+import { GitRepository, locateRepository, displayUrl } from './repo';
+import { changeTable, summaryLine, unifiedDiff } from './report';
+import { runOnce, type RunDependencies, type RunOutcome, type RunSettings } from './run';
+import { CatalogFileSource } from './source/catalog-file';
+import { ConsulCatalogSource } from './source/consul';
+import type { CatalogSource } from './source/source';
+import { CatalogWatcher } from './watch';
+
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_CHANGES = 2;
+export const EXIT_REFUSED = 3;
+
+export interface GenerateIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  logger?: Logger;
+}
+
+const defaultIo: GenerateIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+};
+
+export async function runGenerate(flags: GenerateFlags, io: GenerateIo = defaultIo): Promise<number> {
+  let config: GeneratorConfig;
+  try {
+    config = parseGenerateConfig(flags, io.env);
+  } catch (err) {
+    io.stderr(`error: ${(err as Error).message}\n`);
+    return EXIT_ERROR;
+  }
+  const logger = io.logger ?? createLogger({ level: config.logLevel, component: 'generator' });
+  try {
+    if (config.mode === 'watch') return await watch(config, logger, io);
+    const { deps, settings } = await buildRun(config, logger, io);
+    const outcome = await runOnce(deps, settings, { dryRun: config.mode === 'dry-run' });
+    return report(outcome, config, io);
+  } catch (err) {
+    io.stderr(`error: ${redactText((err as Error).message)}\n`);
+    return EXIT_ERROR;
+  }
+}
+
+/** Everything a run needs, from the config. */
+export async function buildRun(
+  config: GeneratorConfig,
+  logger: Logger,
+  io: Pick<GenerateIo, 'env'>,
+  metrics?: GeneratorMetrics,
+): Promise<{ deps: RunDependencies; settings: RunSettings }> {
+  const source: CatalogSource =
+    config.source.kind === 'file'
+      ? new CatalogFileSource(config.source.path)
+      : new ConsulCatalogSource(
+          consulConfigFromEnv(
+            io.env,
+            config.source.datacenter ? { datacenter: config.source.datacenter } : {},
+          ),
+          { syncTag: config.select.syncTag },
+        );
+  const location = await locateRepository(config.repo, config.workdir);
+  if (config.pullRequest && location.kind !== 'remote') {
+    throw new Error(
+      '--pull-request: --repo must be a remote (URL or bare repository), not a local work tree',
+    );
+  }
+  const repoOptions = {
+    repo: config.repo,
+    identity: config.identity,
+    credentials: config.credentials,
+    sign: config.signCommits,
+    ...(config.workdir ? { workdir: config.workdir } : {}),
+  };
+  let opened: GitRepository | undefined;
+  const deps: RunDependencies = {
+    source,
+    openRepository: async (create) => {
+      opened ??= await GitRepository.open(location, config.branch, repoOptions, create);
+      return opened;
+    },
+    logger,
+    ...(metrics ? { metrics } : {}),
+    ...(config.checkCluster ? { cluster: clusterLister(config) } : {}),
+  };
+  const settings: RunSettings = {
+    select: config.select,
+    render: config.render,
+    managedPath: config.managedPath,
+    branch: config.branch,
+    guard: config.guard,
+    maxPushAttempts: config.maxPushAttempts,
+    pushBackoff: { initialMs: 500, maxMs: 10_000 },
+    ...(config.pullRequest
+      ? {
+          pullRequest: {
+            forge: createForge(config.pullRequest, {
+              debug: (message) => logger.debug(message),
+              info: (message) => logger.debug(message),
+              warn: (message) => logger.warn(redactText(message)),
+              error: (message) => logger.debug(redactText(message)),
+            }),
+            branch: config.pullRequest.branch,
+            labels: config.pullRequest.labels,
+          },
+        }
+      : {}),
+  };
+  logger.info(
+    {
+      source: source.description,
+      repo: displayUrl(config.repo),
+      branch: config.branch,
+      path: config.managedPath,
+      mode: config.mode,
+    },
+    'generator configured',
+  );
+  return { deps, settings };
+}
+
+function clusterLister(config: GeneratorConfig): ClusterServiceLister {
+  const kc = loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {});
+  const core = kc.makeApiClient(CoreV1Api);
+  return {
+    async listServices(namespace) {
+      const list = await core.listNamespacedService({ namespace });
+      return list.items.map((item) => ({
+        name: item.metadata?.name ?? '',
+        labels: item.metadata?.labels ?? {},
+      }));
+    },
+  };
+}
+
+/** Prints the outcome; returns the exit code. */
+export function report(
+  outcome: RunOutcome,
+  config: GeneratorConfig,
+  io: Pick<GenerateIo, 'stdout' | 'stderr'>,
+): number {
+  const where = `${displayUrl(config.repo)} (${config.branch}:${config.managedPath})`;
+  const rendered = outcome.desired.selected.length;
+  const skipped = outcome.desired.skipped.length;
+  switch (outcome.status) {
+    case 'planned': {
+      if (outcome.plan.writes.length === 0 && outcome.plan.deletes.length === 0) {
+        io.stdout(`no changes: ${where} matches the catalog (${rendered} services, ${skipped} skipped)\n`);
+        return EXIT_OK;
+      }
+      io.stdout(`would change ${where}: ${summaryLine(outcome.plan)}\n\n${changeTable(outcome.plan)}\n`);
+      io.stdout(unifiedDiff(outcome.plan, outcome.current, config.managedPath));
+      if (!outcome.guard.allowed) {
+        io.stderr(`error: the mass-deletion guard would refuse this run: ${outcome.guard.reason}\n`);
+        return EXIT_ERROR;
+      }
+      return EXIT_CHANGES;
+    }
+    case 'up-to-date': {
+      const pr = outcome.pullRequest;
+      const prNote =
+        pr?.action === 'closed' ? `; closed pull request ${pr.url ?? ''} (no longer needed)` : '';
+      io.stdout(
+        `up to date: ${where} already matches the catalog (${rendered} services, ${skipped} skipped)${prNote}\n`,
+      );
+      return EXIT_OK;
+    }
+    case 'refused':
+      io.stderr(`error: ${outcome.reason}; the repository was left as it is\n`);
+      return EXIT_REFUSED;
+    case 'committed':
+      io.stdout(
+        `committed ${outcome.commit.slice(0, 12)} to ${where}${outcome.pushed ? ' and pushed' : ''}: ${summaryLine(outcome.plan)}\n\n${changeTable(outcome.plan)}`,
+      );
+      return EXIT_OK;
+    case 'pull-request':
+      io.stdout(
+        `pull request ${outcome.pullRequest.action}: ${outcome.pullRequest.url} (${summaryLine(outcome.plan)})\n\n${changeTable(outcome.plan)}`,
+      );
+      return EXIT_OK;
+  }
+}
+
+async function watch(config: GeneratorConfig, logger: Logger, io: GenerateIo): Promise<number> {
+  const registry = createMetricsRegistry({ defaultLabels: { component: 'generator' } });
+  const metrics = new GeneratorMetrics(registry);
+  const health = new Health();
+  const { deps, settings } = await buildRun(config, logger, io, metrics);
+  let lastRunOk = false;
+  health.addReadinessCheck('last-run', () => lastRunOk);
+
+  let elector: LeaderElector | undefined;
+  if (config.watch.leaderElect) {
+    const kc = loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {});
+    const identity = io.env.POD_NAME ?? `${os.hostname()}-${process.pid}`;
+    elector = new LeaderElector({
+      coordination: kc.makeApiClient(CoordinationV1Api),
+      namespace: config.watch.leaseNamespace,
+      name: config.watch.leaseName,
+      identity,
+      leaseDurationSeconds: Math.max(1, Math.round(config.watch.leaseDurationMs / 1000)),
+      renewDeadlineMs: Math.round(config.watch.leaseDurationMs * (2 / 3)),
+      retryPeriodMs: Math.max(100, Math.round(config.watch.leaseDurationMs / 7.5)),
+      onStartedLeading: () => logger.info({ identity }, 'became the leader'),
+      onStoppedLeading: () => logger.warn({ identity }, 'stopped leading'),
+      onError: (_error, description) => logger.warn({ err: description }, 'leader election error'),
+    });
+    elector.start();
+  }
+  const server = await startHealthServer({ port: config.watch.httpPort, health, registry });
+  const controller = new AbortController();
+  const watcher = new CatalogWatcher(
+    {
+      source: deps.source,
+      run: (signal) => runOnce({ ...deps, signal }, settings),
+      logger,
+      metrics,
+      onRunFinished: (ok) => {
+        lastRunOk = ok;
+      },
+    },
+    {
+      bufferMinMs: config.watch.bufferMinMs,
+      bufferMaxMs: config.watch.bufferMaxMs,
+      ...(elector ? { isLeader: () => elector.isLeader() } : {}),
+    },
+  );
+  const loop = watcher.run(controller.signal);
+  const exitCode = await new Promise<number>((resolve) => {
+    new GracefulShutdown({ delayMs: 0, health, logger, exit: resolve })
+      .onDrain('watch loop', async () => {
+        controller.abort();
+        await loop;
+      })
+      .onDrain('leader election', async () => {
+        await elector?.stop();
+      })
+      .onDrain('health server', () => closeServer(server))
+      .install();
+  });
+  return exitCode;
+}

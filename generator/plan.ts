@@ -1,0 +1,131 @@
+/**
+ * What a run changes in the managed directory: the file operations and, per Service, whether it
+ * is added, changed or removed (with externalName before -> after for reports). Pure.
+ */
+import yaml from 'js-yaml';
+import { CONSUL_SERVICE_NAME } from '../core/annotations/keys';
+import { SUPPORT_FILES } from './render';
+import { compare } from './select';
+
+/** What reports say about one Service file. */
+export interface ServiceInfo {
+  k8sName: string;
+  consulName?: string;
+  externalName?: string;
+}
+
+export type ChangeKind = 'added' | 'changed' | 'removed';
+
+export interface ServiceChange {
+  kind: ChangeKind;
+  file: string;
+  k8sName: string;
+  consulName?: string;
+  externalNameBefore?: string;
+  externalNameAfter?: string;
+}
+
+/** An entry currently in the managed directory: a regular file's text, or something else. */
+export type CurrentEntry = { type: 'file'; content: string } | { type: 'other' };
+
+export interface Plan {
+  /** Files to create or overwrite, sorted by name. */
+  writes: [string, string][];
+  /** Entries to remove, sorted by name. */
+  deletes: string[];
+  changes: ServiceChange[];
+  /** Service files present before the run (what the mass-deletion guard measures against). */
+  currentServiceCount: number;
+  desiredServiceCount: number;
+}
+
+export function isServiceFile(name: string): boolean {
+  return name.endsWith('.yaml') && !SUPPORT_FILES.has(name);
+}
+
+/** Reads name/consul name/externalName from a Service file we (probably) wrote; tolerant. */
+export function describeServiceFile(file: string, content: string | undefined): ServiceInfo {
+  const info: ServiceInfo = { k8sName: file.replace(/\.yaml$/, '') };
+  if (content === undefined) return info;
+  try {
+    const doc = yaml.load(content) as {
+      metadata?: { name?: unknown; annotations?: Record<string, unknown> };
+      spec?: { externalName?: unknown };
+    } | null;
+    if (typeof doc?.metadata?.name === 'string') info.k8sName = doc.metadata.name;
+    const consulName = doc?.metadata?.annotations?.[CONSUL_SERVICE_NAME];
+    if (typeof consulName === 'string') info.consulName = consulName;
+    if (typeof doc?.spec?.externalName === 'string') info.externalName = doc.spec.externalName;
+  } catch {
+    // Not YAML we can read: report it by file name only.
+  }
+  return info;
+}
+
+export function planChanges(
+  current: ReadonlyMap<string, CurrentEntry>,
+  desired: ReadonlyMap<string, string>,
+  desiredInfo: ReadonlyMap<string, ServiceInfo> = new Map(),
+): Plan {
+  const writes: [string, string][] = [];
+  const deletes: string[] = [];
+  const changes: ServiceChange[] = [];
+  let currentServiceCount = 0;
+  for (const [file, entry] of current) {
+    if (isServiceFile(file) && entry.type === 'file') currentServiceCount += 1;
+    if (desired.has(file)) continue;
+    deletes.push(file);
+    if (isServiceFile(file) && entry.type === 'file') {
+      const before = describeServiceFile(file, entry.content);
+      changes.push(
+        withoutUndefined({
+          kind: 'removed',
+          file,
+          k8sName: before.k8sName,
+          consulName: before.consulName,
+          externalNameBefore: before.externalName,
+        }),
+      );
+    }
+  }
+  let desiredServiceCount = 0;
+  for (const [file, content] of desired) {
+    const isService = isServiceFile(file);
+    if (isService) desiredServiceCount += 1;
+    const entry = current.get(file);
+    if (entry?.type === 'file' && entry.content === content) continue;
+    if (entry?.type === 'other') deletes.push(file);
+    writes.push([file, content]);
+    if (!isService) continue;
+    const after = desiredInfo.get(file) ?? describeServiceFile(file, content);
+    const before = entry?.type === 'file' ? describeServiceFile(file, entry.content) : undefined;
+    changes.push(
+      withoutUndefined({
+        kind: before ? 'changed' : 'added',
+        file,
+        k8sName: after.k8sName,
+        consulName: after.consulName ?? before?.consulName,
+        externalNameBefore: before?.externalName,
+        externalNameAfter: after.externalName,
+      }),
+    );
+  }
+  writes.sort((a, b) => compare(a[0], b[0]));
+  deletes.sort(compare);
+  changes.sort((a, b) => compare(a.file, b.file));
+  return { writes, deletes, changes, currentServiceCount, desiredServiceCount };
+}
+
+export function isEmptyPlan(plan: Plan): boolean {
+  return plan.writes.length === 0 && plan.deletes.length === 0;
+}
+
+export function countChanges(plan: Plan): Record<ChangeKind, number> {
+  const counts: Record<ChangeKind, number> = { added: 0, changed: 0, removed: 0 };
+  for (const change of plan.changes) counts[change.kind] += 1;
+  return counts;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,352 @@
+/**
+ * Git I/O for the generator (simple-git over the `git` binary). Two shapes of repository:
+ * - remote (a URL, or a local bare repository): a private work directory that is reset to the
+ *   remote branch head on every run; commits are pushed, never force-pushed to the target branch;
+ * - local (a non-bare directory, created when missing): commits are made in place, no push.
+ * Credentials come from files/env and reach git through its environment only (never the URL or
+ * argv); every error message is scrubbed of them.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { redactText } from '../core/runtime/logger';
+
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
+export interface GitCredentials {
+  /** HTTPS token (sent as HTTP Basic auth through `http.extraHeader`). */
+  token?: string;
+  /** Username paired with the token; default `x-access-token` (GitHub), any works for GitLab. */
+  username?: string;
+  /** SSH private key file. */
+  sshKeyFile?: string;
+  /** known_hosts file for SSH; without it, unknown hosts are refused. */
+  knownHostsFile?: string;
+}
+
+export interface RepoOptions {
+  /** `--repo`: URL or local path. */
+  repo: string;
+  /** `--workdir`: where a remote is checked out (default: under the OS temp directory). */
+  workdir?: string;
+  identity: GitIdentity;
+  credentials?: GitCredentials;
+  /** Sign commits (`git commit -S`, with git's own signing configuration). */
+  sign?: boolean;
+  /** Kill a git command that prints nothing for this long. */
+  timeoutMs?: number;
+}
+
+export type RepoLocation =
+  { kind: 'remote'; url: string; workdir: string } | { kind: 'local'; dir: string; exists: boolean };
+
+/** A git command failed; the message is already scrubbed of credentials. */
+export class GitCommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GitCommandError';
+  }
+}
+
+/** The remote refused a push because its branch moved (non-fast-forward). Retry from a fetch. */
+export class PushRejectedError extends GitCommandError {
+  constructor(branch: string) {
+    super(`push to ${branch} rejected: the remote branch moved (non-fast-forward)`);
+    this.name = 'PushRejectedError';
+  }
+}
+
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
+const SCP_LIKE = /^[^/\s:]+@[^/\s:]+:/;
+
+/** The URL with any userinfo removed, for logs and messages. */
+export function displayUrl(url: string): string {
+  return redactText(url);
+}
+
+/** Decides whether `--repo` is a remote (URL or bare repository) or a local work tree. */
+export async function locateRepository(repo: string, workdir?: string): Promise<RepoLocation> {
+  const remote = (url: string): RepoLocation => ({
+    kind: 'remote',
+    url,
+    workdir: workdir ?? defaultWorkdir(url),
+  });
+  if (URL_LIKE.test(repo) || SCP_LIKE.test(repo)) return remote(repo);
+  const dir = path.resolve(repo);
+  if (!existsSync(dir)) return { kind: 'local', dir, exists: false };
+  if (!(await stat(dir)).isDirectory()) throw new GitCommandError(`--repo: "${repo}" is not a directory`);
+  if (existsSync(path.join(dir, '.git'))) return { kind: 'local', dir, exists: true };
+  if (existsSync(path.join(dir, 'HEAD')) && existsSync(path.join(dir, 'objects'))) return remote(dir);
+  throw new GitCommandError(
+    `--repo: "${repo}" exists but is not a git repository (neither a work tree nor bare)`,
+  );
+}
+
+function defaultWorkdir(url: string): string {
+  const key = createHash('sha256').update(url).digest('hex').slice(0, 16);
+  return path.join(os.tmpdir(), 'consul-k8s-gitops', key);
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The environment every git command runs with: no prompts, credentials through config env. */
+export function gitEnvironment(
+  base: NodeJS.ProcessEnv,
+  credentials: GitCredentials = {},
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
+  env.GIT_TERMINAL_PROMPT = '0';
+  delete env.GIT_ASKPASS;
+  delete env.SSH_ASKPASS;
+  if (credentials.token) {
+    const basic = Buffer.from(`${credentials.username ?? 'x-access-token'}:${credentials.token}`).toString(
+      'base64',
+    );
+    const index = Number(env.GIT_CONFIG_COUNT ?? '0') || 0;
+    env[`GIT_CONFIG_KEY_${index}`] = 'http.extraHeader';
+    env[`GIT_CONFIG_VALUE_${index}`] = `Authorization: Basic ${basic}`;
+    env.GIT_CONFIG_COUNT = String(index + 1);
+  }
+  if (credentials.sshKeyFile) {
+    const parts = [
+      'ssh',
+      '-i',
+      shellQuote(credentials.sshKeyFile),
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'BatchMode=yes',
+    ];
+    if (credentials.knownHostsFile) {
+      parts.push(
+        '-o',
+        `UserKnownHostsFile=${shellQuote(credentials.knownHostsFile)}`,
+        '-o',
+        'StrictHostKeyChecking=yes',
+      );
+    }
+    env.GIT_SSH_COMMAND = parts.join(' ');
+  }
+  return env;
+}
+
+function secretsOf(credentials: GitCredentials = {}): string[] {
+  const secrets: string[] = [];
+  if (credentials.token) {
+    secrets.push(credentials.token);
+    secrets.push(
+      Buffer.from(`${credentials.username ?? 'x-access-token'}:${credentials.token}`).toString('base64'),
+    );
+  }
+  return secrets;
+}
+
+export class GitRepository {
+  private readonly git: SimpleGit;
+  private readonly secrets: string[];
+
+  private constructor(
+    readonly dir: string,
+    readonly location: RepoLocation,
+    private readonly options: RepoOptions,
+  ) {
+    const env = gitEnvironment(process.env, options.credentials);
+    this.secrets = secretsOf(options.credentials);
+    this.git = simpleGit({
+      baseDir: dir,
+      config: [`user.name=${options.identity.name}`, `user.email=${options.identity.email}`],
+      timeout: { block: options.timeoutMs ?? 120_000 },
+      allowEnvironment: Object.keys(env).filter((key) => key.toUpperCase().startsWith('GIT_')),
+      unsafe: { allowUnsafeSshCommand: Boolean(options.credentials?.sshKeyFile) },
+    }).env(env);
+  }
+
+  get isRemote(): boolean {
+    return this.location.kind === 'remote';
+  }
+
+  /**
+   * Opens (and, unless `create` is false, creates) the repository: a remote gets its work
+   * directory initialised with `origin`; a missing local path becomes a new repository on `branch`.
+   * Returns undefined when the local repository does not exist and `create` is false.
+   */
+  static async open(
+    location: RepoLocation,
+    branch: string,
+    options: RepoOptions,
+    create = true,
+  ): Promise<GitRepository | undefined> {
+    const dir = location.kind === 'remote' ? location.workdir : location.dir;
+    const fresh = !existsSync(path.join(dir, '.git'));
+    if (fresh && location.kind === 'local' && !create) return undefined;
+    await mkdir(dir, { recursive: true });
+    const repository = new GitRepository(dir, location, options);
+    if (fresh) await repository.run(['init', '-q', '-b', branch]);
+    if (location.kind === 'remote') {
+      const remotes = await repository.run(['remote']);
+      const verb = remotes.split('\n').includes('origin') ? 'set-url' : 'add';
+      await repository.run(['remote', verb, 'origin', location.url]);
+    }
+    return repository;
+  }
+
+  /** Runs git; failures become GitCommandError with credentials scrubbed. */
+  async run(args: string[]): Promise<string> {
+    try {
+      return await this.git.raw(args);
+    } catch (err) {
+      throw new GitCommandError(this.scrub(`git ${args[0]} failed: ${(err as Error).message}`.trim()));
+    }
+  }
+
+  scrub(text: string): string {
+    let result = redactText(text);
+    for (const secret of this.secrets) result = result.split(secret).join('[REDACTED]');
+    if (this.location.kind === 'remote')
+      result = result.split(this.location.url).join(displayUrl(this.location.url));
+    return result;
+  }
+
+  /** Fetches every branch of `origin` (pruning deleted ones). */
+  async fetch(): Promise<void> {
+    await this.run(['fetch', '-q', '--prune', '--no-tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+  }
+
+  /** The commit a ref points to, or undefined when it does not exist. */
+  async resolve(ref: string): Promise<string | undefined> {
+    try {
+      const sha = (await this.git.raw(['rev-parse', '-q', '--verify', `${ref}^{commit}`])).trim();
+      return sha === '' ? undefined : sha;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async treeOf(ref: string): Promise<string | undefined> {
+    try {
+      const sha = (await this.git.raw(['rev-parse', '-q', '--verify', `${ref}^{tree}`])).trim();
+      return sha === '' ? undefined : sha;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Makes the work tree equal the remote branch head (remote repositories: fetch, then reset;
+   * a branch the remote does not have yet starts empty), or, for a local repository, restores
+   * the managed path to HEAD so a run that died half-way leaves nothing behind.
+   * Returns the commit the run starts from (undefined: no commit yet).
+   */
+  async startFromHead(branch: string, managedPath: string): Promise<string | undefined> {
+    if (this.location.kind === 'remote') {
+      await this.fetch();
+      return this.checkoutRemoteBranch(branch, `refs/remotes/origin/${branch}`);
+    }
+    const head = await this.resolve('HEAD');
+    const current = (await this.run(['symbolic-ref', '-q', '--short', 'HEAD']).catch(() => '')).trim();
+    if (current !== '' && current !== branch) {
+      throw new GitCommandError(
+        `--branch ${branch}: the local repository ${this.dir} has ${current} checked out`,
+      );
+    }
+    if (head !== undefined) {
+      await this.run(['reset', '-q', '--', managedPath]);
+      const tracked = await this.run(['ls-tree', '-r', '--name-only', 'HEAD', '--', managedPath]);
+      if (tracked.trim() !== '') await this.run(['checkout', '-q', 'HEAD', '--', managedPath]);
+    } else {
+      await this.run(['rm', '-r', '-q', '--cached', '--ignore-unmatch', '--', managedPath]);
+    }
+    await this.run(['clean', '-q', '-ffdx', '--', managedPath]);
+    return head;
+  }
+
+  /** Checks out `branch` at `startRef` (or as a new empty branch when startRef is missing). */
+  async checkoutRemoteBranch(branch: string, startRef: string): Promise<string | undefined> {
+    const start = await this.resolve(startRef);
+    if (start !== undefined) {
+      await this.run(['checkout', '-q', '-f', '-B', branch, start]);
+    } else {
+      await this.run(['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
+      if ((await this.resolve(`refs/heads/${branch}`)) !== undefined) {
+        await this.run(['update-ref', '-d', `refs/heads/${branch}`]);
+      }
+      await this.run(['read-tree', '--empty']);
+    }
+    await this.run(['clean', '-q', '-ffdx']);
+    return start;
+  }
+
+  /**
+   * Stages the managed path and commits it when its tree differs from HEAD's.
+   * Returns the new commit, or undefined when there was nothing to commit.
+   */
+  async commitPath(managedPath: string, message: string): Promise<string | undefined> {
+    await this.run(['add', '-A', '--', managedPath]);
+    const head = await this.resolve('HEAD');
+    if (head !== undefined) {
+      const staged = await this.run([
+        'diff',
+        '--cached',
+        '--name-only',
+        '--no-renames',
+        'HEAD',
+        '--',
+        managedPath,
+      ]);
+      if (staged.trim() === '') return undefined;
+    }
+    const args = ['commit', '-q', '--no-verify', '-m', message];
+    if (this.options.sign) args.push('-S');
+    args.push('--', managedPath);
+    await this.run(args);
+    return this.resolve('HEAD');
+  }
+
+  /** Pushes HEAD to `branch` without force; a non-fast-forward becomes PushRejectedError. */
+  async push(branch: string): Promise<void> {
+    try {
+      await this.git.raw(['push', '--porcelain', 'origin', `HEAD:refs/heads/${branch}`]);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (
+        /\[rejected\]|non-fast-forward|fetch first|\[remote rejected\].*(lock|stale)|stale info/i.test(
+          message,
+        )
+      ) {
+        throw new PushRejectedError(branch);
+      }
+      throw new GitCommandError(this.scrub(`git push failed: ${message}`));
+    }
+  }
+
+  /** Force-pushes HEAD to a branch the generator owns (never the target), only if it is still at `expected`. */
+  async pushOwnBranch(branch: string, expected: string | undefined): Promise<void> {
+    const lease = `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`;
+    try {
+      await this.git.raw(['push', '--porcelain', lease, 'origin', `HEAD:refs/heads/${branch}`]);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (/stale info|\[rejected\]/i.test(message)) throw new PushRejectedError(branch);
+      throw new GitCommandError(this.scrub(`git push failed: ${message}`));
+    }
+  }
+
+  async deleteRemoteBranch(branch: string): Promise<void> {
+    await this.run(['push', '-q', 'origin', '--delete', `refs/heads/${branch}`]);
+  }
+
+  /** Is `ancestor` reachable from `descendant`? */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    const base = (await this.run(['merge-base', ancestor, descendant]).catch(() => '')).trim();
+    return base === ancestor;
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * One generator run: read the catalog, start from the remote head, render, plan, guard, commit,
+ * push (retrying non-fast-forward rejections from a fresh fetch) or publish a pull request.
+ * The catalog is read before the repository is touched, so a Consul failure changes nothing.
+ */
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { Backoff, sleep } from '../core/kube/backoff';
+import { findClusterConflicts, findRepositoryConflicts, type ClusterServiceLister } from './conflicts';
+import { desiredState, mergeConflicts, type DesiredState } from './desired';
+import type { Forge, PullRequest } from './forge/forge';
+import { checkMassDeletion, type GuardOptions, type GuardVerdict } from './guard';
+import { applyPlan, assertInsideRepository, readManagedDir } from './managed-dir';
+import type { GeneratorMetrics } from './metrics';
+import { isEmptyPlan, planChanges, type CurrentEntry, type Plan } from './plan';
+import { PushRejectedError, type GitRepository } from './repo';
+import { commitMessage, pullRequestBody, pullRequestTitle } from './report';
+import type { SelectOptions } from './select';
+import type { CatalogSource } from './source/source';
+import type { RenderOptions } from './types';
+
+export interface RunSettings {
+  select: SelectOptions;
+  render: RenderOptions;
+  /** Normalised `--path`. */
+  managedPath: string;
+  branch: string;
+  guard: GuardOptions;
+  /** Total push attempts (first one included). */
+  maxPushAttempts: number;
+  pushBackoff: { initialMs: number; maxMs: number };
+  pullRequest?: { forge: Forge; branch: string; labels: readonly string[] };
+}
+
+export interface RunDependencies {
+  source: CatalogSource;
+  /** Opens the repository; with create=false a missing local repository yields undefined. */
+  openRepository(create: boolean): Promise<GitRepository | undefined>;
+  cluster?: ClusterServiceLister;
+  logger: Logger;
+  metrics?: GeneratorMetrics;
+  /** Test seam: runs right before each push attempt (e.g. to land a competing commit). */
+  beforePush?: (attempt: number) => Promise<void>;
+  signal?: AbortSignal;
+}
+
+interface RunBase {
+  plan: Plan;
+  current: ReadonlyMap<string, CurrentEntry>;
+  desired: DesiredState;
+  guard: GuardVerdict;
+}
+
+export type PullRequestAction = 'opened' | 'updated' | 'unchanged' | 'closed' | 'none';
+
+export type RunOutcome =
+  | (RunBase & { status: 'planned' })
+  | (RunBase & { status: 'up-to-date'; pullRequest?: { action: PullRequestAction; url?: string } })
+  | (RunBase & { status: 'refused'; reason: string })
+  | (RunBase & { status: 'committed'; commit: string; pushed: boolean; pushAttempts: number })
+  | (RunBase & {
+      status: 'pull-request';
+      commit: string;
+      pullRequest: { action: PullRequestAction; url: string; id: number };
+    });
+
+export interface RunOptions {
+  dryRun?: boolean;
+}
+
+export async function runOnce(
+  deps: RunDependencies,
+  settings: RunSettings,
+  options: RunOptions = {},
+): Promise<RunOutcome> {
+  const snapshot = await deps.source.read(deps.signal);
+  const dryRun = options.dryRun ?? false;
+  const repository = await deps.openRepository(!dryRun);
+  const clusterConflicts = deps.cluster
+    ? await findClusterConflicts(deps.cluster, settings.render.namespace)
+    : new Map();
+  const backoff = new Backoff({
+    initialMs: settings.pushBackoff.initialMs,
+    maxMs: settings.pushBackoff.maxMs,
+  });
+
+  for (let attempt = 1; ; attempt += 1) {
+    // Dry runs never touch a local work tree (not even to restore the managed path).
+    const base =
+      repository && !(dryRun && !repository.isRemote)
+        ? await repository.startFromHead(settings.branch, settings.managedPath)
+        : undefined;
+    const managedDir = repository ? path.join(repository.dir, settings.managedPath) : undefined;
+    if (repository) await assertInsideRepository(repository.dir, settings.managedPath);
+    const repositoryConflicts = repository
+      ? await findRepositoryConflicts(repository.dir, settings.managedPath, settings.render.namespace)
+      : new Map<string, string>();
+    const desired = desiredState(
+      snapshot,
+      settings.select,
+      settings.render,
+      mergeConflicts(repositoryConflicts, clusterConflicts),
+    );
+    const current = managedDir ? await readManagedDir(managedDir) : new Map<string, CurrentEntry>();
+    const plan = planChanges(current, desired.files, desired.info);
+    const guard = checkMassDeletion(
+      plan.currentServiceCount,
+      plan.changes.filter((change) => change.kind === 'removed').length,
+      settings.guard,
+    );
+    deps.metrics?.servicesRendered.set(desired.selected.length);
+    deps.metrics?.servicesSkipped.set(desired.skipped.length);
+    const result: RunBase = { plan, current, desired, guard };
+
+    if (dryRun) return { ...result, status: 'planned' };
+    if (isEmptyPlan(plan)) {
+      if (settings.pullRequest && repository) {
+        return {
+          ...result,
+          status: 'up-to-date',
+          pullRequest: await retirePullRequest(repository, settings, deps.logger),
+        };
+      }
+      return { ...result, status: 'up-to-date' };
+    }
+    if (!guard.allowed) {
+      deps.metrics?.guardRefusals.inc();
+      return { ...result, status: 'refused', reason: guard.reason };
+    }
+    if (!repository || !managedDir) throw new Error('internal: no repository to commit to');
+    await applyPlan(managedDir, plan);
+    const commit = await repository.commitPath(
+      settings.managedPath,
+      commitMessage(plan, settings.managedPath),
+    );
+    if (commit === undefined) return { ...result, status: 'up-to-date' };
+    deps.metrics?.commits.inc();
+    if (!repository.isRemote)
+      return { ...result, status: 'committed', commit, pushed: false, pushAttempts: 0 };
+
+    try {
+      await deps.beforePush?.(attempt);
+      if (settings.pullRequest) {
+        const pullRequest = await publishPullRequest(repository, settings, plan, desired, base);
+        deps.metrics?.pushes.inc();
+        return { ...result, status: 'pull-request', commit, pullRequest };
+      }
+      await repository.push(settings.branch);
+      deps.metrics?.pushes.inc();
+      return { ...result, status: 'committed', commit, pushed: true, pushAttempts: attempt };
+    } catch (err) {
+      if (!(err instanceof PushRejectedError) || attempt >= settings.maxPushAttempts) throw err;
+      deps.metrics?.pushRetries.inc();
+      const delayMs = backoff.next();
+      deps.logger.warn(
+        { attempt, delayMs, branch: settings.branch },
+        'push rejected (remote moved): fetching and re-rendering',
+      );
+      if (!(await sleep(delayMs, deps.signal))) throw err;
+    }
+  }
+}
+
+async function publishPullRequest(
+  repository: GitRepository,
+  settings: RunSettings,
+  plan: Plan,
+  desired: DesiredState,
+  base: string | undefined,
+): Promise<{ action: PullRequestAction; url: string; id: number }> {
+  const { forge, branch: prBranch, labels } = settings.pullRequest!;
+  const remoteRef = `refs/remotes/origin/${prBranch}`;
+  const remoteHead = await repository.resolve(remoteRef);
+  const upToDate =
+    remoteHead !== undefined &&
+    (await repository.treeOf(remoteRef)) === (await repository.treeOf('HEAD')) &&
+    (base === undefined || (await repository.isAncestor(base, remoteHead)));
+  if (!upToDate) await repository.pushOwnBranch(prBranch, remoteHead);
+  const draft = {
+    title: pullRequestTitle(plan, settings.managedPath),
+    body: pullRequestBody(plan, desired.skipped),
+    labels,
+  };
+  const existing = await forge.findOpen(prBranch, settings.branch);
+  if (!existing) {
+    const created = await forge.create(prBranch, settings.branch, draft);
+    return { action: 'opened', url: created.url, id: created.id };
+  }
+  if (needsUpdate(existing, draft)) {
+    const updated = await forge.update(existing, draft);
+    return { action: 'updated', url: updated.url, id: updated.id };
+  }
+  return { action: upToDate ? 'unchanged' : 'updated', url: existing.url, id: existing.id };
+}
+
+function needsUpdate(
+  existing: PullRequest,
+  draft: { title: string; body: string; labels: readonly string[] },
+): boolean {
+  return (
+    existing.title !== draft.title ||
+    existing.body.trim() !== draft.body.trim() ||
+    draft.labels.some((label) => !existing.labels.includes(label))
+  );
+}
+
+/** The target branch already has what we would propose: close the pull request, delete its branch. */
+async function retirePullRequest(
+  repository: GitRepository,
+  settings: RunSettings,
+  logger: Logger,
+): Promise<{ action: PullRequestAction; url?: string }> {
+  const { forge, branch: prBranch } = settings.pullRequest!;
+  const existing = await forge.findOpen(prBranch, settings.branch);
+  if (existing) {
+    await forge.close(
+      existing,
+      `Closing: ${settings.branch} already matches the Consul catalog, so this change is no longer needed. (consul-k8s-gitops)`,
+    );
+  }
+  if ((await repository.resolve(`refs/remotes/origin/${prBranch}`)) !== undefined) {
+    await repository.deleteRemoteBranch(prBranch);
+    logger.info({ branch: prBranch }, 'deleted the pull-request branch: no longer needed');
+  }
+  return existing ? { action: 'closed', url: existing.url } : { action: 'none' };
+}
