@@ -1,0 +1,494 @@
+/**
+ * The Consul double's catalog state store: nodes, service instances (by node and ID) and checks,
+ * with a raft-like index and per-table / per-service-name indexes that move only when data
+ * changes, as Consul's state store does (agent/consul/state/catalog.go). Writes run in a
+ * transaction with an undo log, so a failing op rolls back the whole transaction.
+ */
+
+export interface Weights {
+  Passing: number;
+  Warning: number;
+}
+
+export interface NodeRecord {
+  ID: string;
+  Node: string;
+  Address: string;
+  Datacenter: string;
+  TaggedAddresses: Record<string, string>;
+  Meta: Record<string, string>;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export interface ServiceRecord {
+  ID: string;
+  Service: string;
+  Tags: string[];
+  Address: string;
+  Meta: Record<string, string>;
+  Port: number;
+  Weights: Weights;
+  EnableTagOverride: boolean;
+  Kind: string;
+  TaggedAddresses?: Record<string, { Address: string; Port: number }>;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export type CheckStatus = 'passing' | 'warning' | 'critical';
+
+export interface CheckRecord {
+  Node: string;
+  CheckID: string;
+  Name: string;
+  Status: CheckStatus;
+  Notes: string;
+  Output: string;
+  ServiceID: string;
+  ServiceName: string;
+  ServiceTags: string[];
+  Type: string;
+  Definition: Record<string, unknown>;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+/** Input shapes (PascalCase, as on the wire); missing fields take Consul's defaults. */
+export interface NodeInput {
+  ID?: string;
+  Node?: string;
+  Address?: string;
+  Datacenter?: string;
+  TaggedAddresses?: Record<string, string> | null;
+  Meta?: Record<string, string> | null;
+  ModifyIndex?: number;
+}
+export interface ServiceInput {
+  ID?: string;
+  Service?: string;
+  Tags?: string[] | null;
+  Address?: string;
+  Meta?: Record<string, string> | null;
+  Port?: number;
+  Weights?: Partial<Weights> | null;
+  EnableTagOverride?: boolean;
+  Kind?: string;
+  TaggedAddresses?: Record<string, { Address: string; Port: number }> | null;
+  ModifyIndex?: number;
+}
+export interface CheckInput {
+  Node?: string;
+  CheckID?: string;
+  Name?: string;
+  Status?: string;
+  Notes?: string;
+  Output?: string;
+  ServiceID?: string;
+  Type?: string;
+  Definition?: Record<string, unknown> | null;
+  ModifyIndex?: number;
+}
+
+/** A failed state-store operation; the message is Consul's wording. */
+export class StateError extends Error {}
+
+const META_MAX_PAIRS = 64;
+const META_KEY_MAX = 128;
+const META_VALUE_MAX = 512;
+const META_KEY_FORMAT = /^[a-zA-Z0-9_-]+$/;
+
+/** structs.validateMetaPair / ValidateServiceMetadata wording. */
+function validateMeta(meta: Record<string, string>, prefix: string): void {
+  const keys = Object.keys(meta);
+  if (keys.length > META_MAX_PAIRS) {
+    throw new StateError(`${prefix}Node metadata cannot contain more than ${META_MAX_PAIRS} key/value pairs`);
+  }
+  for (const key of keys) {
+    const value = meta[key] ?? '';
+    const pair = `Couldn't load metadata pair ('${key}', '${value}'): `;
+    if (key === '') throw new StateError(`${prefix}${pair}Key cannot be blank`);
+    if (!META_KEY_FORMAT.test(key)) throw new StateError(`${prefix}${pair}Key contains invalid characters`);
+    if (key.length > META_KEY_MAX)
+      throw new StateError(`${prefix}${pair}Key is too long (limit: ${META_KEY_MAX} characters)`);
+    if (key.startsWith('consul-')) {
+      throw new StateError(`${prefix}${pair}Key prefix 'consul-' is reserved for internal use`);
+    }
+    if (value.length > META_VALUE_MAX) {
+      throw new StateError(`${prefix}${pair}Value is too long (limit: ${META_VALUE_MAX} characters)`);
+    }
+  }
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function normalizeStatus(status: string | undefined): CheckStatus {
+  if (status === undefined || status === '') return 'critical';
+  if (status === 'passing' || status === 'warning' || status === 'critical') return status;
+  throw new StateError(`Invalid check status: "${status}"`);
+}
+
+type IndexKey = 'nodes' | 'services' | 'checks';
+
+/** Mutations available inside a transaction; each records how to undo itself. */
+export class StateTxn {
+  private readonly undo: Array<() => void> = [];
+  changed = false;
+
+  constructor(
+    private readonly state: CatalogState,
+    readonly index: number,
+  ) {}
+
+  private touch(table: IndexKey, serviceNames: Iterable<string> = []): void {
+    const s = this.state;
+    const prevTable = s.tableIndex[table];
+    s.tableIndex[table] = this.index;
+    this.undo.push(() => {
+      s.tableIndex[table] = prevTable;
+    });
+    for (const name of serviceNames) {
+      const prev = s.serviceIndex.get(name);
+      s.serviceIndex.set(name, this.index);
+      this.undo.push(() => {
+        if (prev === undefined) s.serviceIndex.delete(name);
+        else s.serviceIndex.set(name, prev);
+      });
+    }
+    this.changed = true;
+  }
+
+  private setIn<K, V>(map: Map<K, V>, key: K, value: V | undefined): void {
+    const had = map.has(key);
+    const prev = map.get(key);
+    if (value === undefined) map.delete(key);
+    else map.set(key, value);
+    this.undo.push(() => {
+      if (had) map.set(key, prev as V);
+      else map.delete(key);
+    });
+  }
+
+  private nodeServices(node: string): Map<string, ServiceRecord> {
+    let services = this.state.services.get(node);
+    if (!services) {
+      services = new Map();
+      this.setIn(this.state.services, node, services);
+    }
+    return services;
+  }
+
+  private nodeChecks(node: string): Map<string, CheckRecord> {
+    let checks = this.state.checks.get(node);
+    if (!checks) {
+      checks = new Map();
+      this.setIn(this.state.checks, node, checks);
+    }
+    return checks;
+  }
+
+  /** Service names hosted on a node (their health results change with the node). */
+  private namesOnNode(node: string): string[] {
+    return [...(this.state.services.get(node)?.values() ?? [])].map((s) => s.Service);
+  }
+
+  /** ensureNode: create or update; identical input changes nothing (no index moves). */
+  setNode(input: NodeInput, cas?: number): NodeRecord {
+    const name = input.Node ?? '';
+    if (!name) throw new StateError('Must provide node');
+    const existing = this.state.nodes.get(name);
+    if (cas !== undefined) {
+      if (cas === 0 ? existing !== undefined : existing?.ModifyIndex !== cas) {
+        throw new StateError(`failed to set node "${name}", index is stale`);
+      }
+    }
+    const meta = input.Meta ?? {};
+    validateMeta(meta, `Invalid node metadata: `);
+    const next: NodeRecord = {
+      ID: input.ID || existing?.ID || '',
+      Node: name,
+      Address: input.Address ?? '',
+      Datacenter: input.Datacenter || this.state.datacenter,
+      TaggedAddresses: input.TaggedAddresses ?? {},
+      Meta: meta,
+      CreateIndex: existing?.CreateIndex ?? this.index,
+      ModifyIndex: existing?.ModifyIndex ?? this.index,
+    };
+    if (
+      existing &&
+      sameJson({ ...existing, CreateIndex: 0, ModifyIndex: 0 }, { ...next, CreateIndex: 0, ModifyIndex: 0 })
+    ) {
+      return existing;
+    }
+    next.ModifyIndex = this.index;
+    this.setIn(this.state.nodes, name, next);
+    this.touch('nodes', this.namesOnNode(name));
+    return next;
+  }
+
+  deleteNode(name: string, cas?: number): void {
+    const existing = this.state.nodes.get(name);
+    if (cas !== undefined && existing?.ModifyIndex !== cas) {
+      throw new StateError(`failed to delete node "${name}", index is stale`);
+    }
+    if (!existing) return;
+    const names = this.namesOnNode(name);
+    const hadChecks = (this.state.checks.get(name)?.size ?? 0) > 0;
+    this.setIn(this.state.services, name, undefined);
+    this.setIn(this.state.checks, name, undefined);
+    this.setIn(this.state.nodes, name, undefined);
+    this.touch('nodes', names);
+    if (names.length) this.touch('services', names);
+    if (hadChecks) this.touch('checks');
+  }
+
+  /** ensureService: the node must exist; identical input changes nothing. */
+  setService(node: string, input: ServiceInput, cas?: number): ServiceRecord {
+    if (!this.state.nodes.has(node)) throw new StateError('Missing node registration');
+    const serviceName = input.Service ?? '';
+    const id = input.ID || serviceName;
+    if (!serviceName)
+      throw new StateError('Must provide service name (Service.Service) when service ID is provided');
+    const services = this.nodeServices(node);
+    const existing = services.get(id);
+    if (cas !== undefined) {
+      if (cas === 0 ? existing !== undefined : existing?.ModifyIndex !== cas) {
+        throw new StateError(`failed to set service "${id}" on node "${node}", index is stale`);
+      }
+    }
+    const meta = input.Meta ?? {};
+    validateMeta(meta, `Invalid Service Meta for node ${node} and serviceID ${id}: `);
+    const next: ServiceRecord = {
+      ID: id,
+      Service: serviceName,
+      Tags: input.Tags ?? [],
+      Address: input.Address ?? '',
+      Meta: meta,
+      Port: input.Port ?? 0,
+      Weights: { Passing: input.Weights?.Passing ?? 1, Warning: input.Weights?.Warning ?? 1 },
+      EnableTagOverride: input.EnableTagOverride ?? false,
+      Kind: input.Kind ?? '',
+      CreateIndex: existing?.CreateIndex ?? this.index,
+      ModifyIndex: existing?.ModifyIndex ?? this.index,
+    };
+    if (input.TaggedAddresses) next.TaggedAddresses = input.TaggedAddresses;
+    if (
+      existing &&
+      sameJson({ ...existing, CreateIndex: 0, ModifyIndex: 0 }, { ...next, CreateIndex: 0, ModifyIndex: 0 })
+    ) {
+      return existing;
+    }
+    next.ModifyIndex = this.index;
+    this.setIn(services, id, next);
+    const names =
+      existing && existing.Service !== serviceName ? [serviceName, existing.Service] : [serviceName];
+    this.touch('services', names);
+    // Service checks carry the service's name and tags: keep them in step.
+    for (const check of this.state.checks.get(node)?.values() ?? []) {
+      if (
+        check.ServiceID === id &&
+        (check.ServiceName !== serviceName || !sameJson(check.ServiceTags, next.Tags))
+      ) {
+        this.setIn(this.nodeChecks(node), check.CheckID, {
+          ...check,
+          ServiceName: serviceName,
+          ServiceTags: next.Tags,
+        });
+      }
+    }
+    return next;
+  }
+
+  deleteService(node: string, id: string, cas?: number): void {
+    const existing = this.state.services.get(node)?.get(id);
+    if (cas !== undefined && existing?.ModifyIndex !== cas) {
+      throw new StateError(`failed to delete service "${id}" on node "${node}", index is stale`);
+    }
+    if (!existing) return;
+    this.setIn(this.nodeServices(node), id, undefined);
+    this.touch('services', [existing.Service]);
+    const checks = this.state.checks.get(node);
+    let removedCheck = false;
+    for (const check of [...(checks?.values() ?? [])]) {
+      if (check.ServiceID === id) {
+        this.setIn(checks!, check.CheckID, undefined);
+        removedCheck = true;
+      }
+    }
+    if (removedCheck) this.touch('checks');
+  }
+
+  /** ensureCheck: node (and service, for service checks) must exist; status defaults to critical. */
+  setCheck(input: CheckInput, cas?: number): CheckRecord {
+    const node = input.Node ?? '';
+    if (!this.state.nodes.has(node)) throw new StateError('Missing node registration');
+    const checkId = input.CheckID || input.Name || '';
+    if (!checkId) throw new StateError('Missing check ID');
+    const checks = this.nodeChecks(node);
+    const existing = checks.get(checkId);
+    if (cas !== undefined) {
+      if (cas === 0 ? existing !== undefined : existing?.ModifyIndex !== cas) {
+        throw new StateError(`failed to set check "${checkId}" on node "${node}", index is stale`);
+      }
+    }
+    let serviceName = '';
+    let serviceTags: string[] = [];
+    const serviceId = input.ServiceID ?? '';
+    if (serviceId) {
+      const service = this.state.services.get(node)?.get(serviceId);
+      if (!service) throw new StateError('Missing service registration');
+      serviceName = service.Service;
+      serviceTags = service.Tags;
+    }
+    const next: CheckRecord = {
+      Node: node,
+      CheckID: checkId,
+      Name: input.Name || checkId,
+      Status: normalizeStatus(input.Status),
+      Notes: input.Notes ?? '',
+      Output: input.Output ?? '',
+      ServiceID: serviceId,
+      ServiceName: serviceName,
+      ServiceTags: serviceTags,
+      Type: input.Type ?? '',
+      Definition: input.Definition ?? {},
+      CreateIndex: existing?.CreateIndex ?? this.index,
+      ModifyIndex: existing?.ModifyIndex ?? this.index,
+    };
+    if (
+      existing &&
+      sameJson({ ...existing, CreateIndex: 0, ModifyIndex: 0 }, { ...next, CreateIndex: 0, ModifyIndex: 0 })
+    ) {
+      return existing;
+    }
+    next.ModifyIndex = this.index;
+    this.setIn(checks, checkId, next);
+    // A node check affects the health of every service on the node.
+    this.touch('checks', serviceName ? [serviceName] : this.namesOnNode(node));
+    return next;
+  }
+
+  deleteCheck(node: string, checkId: string, cas?: number): void {
+    const existing = this.state.checks.get(node)?.get(checkId);
+    if (cas !== undefined && existing?.ModifyIndex !== cas) {
+      throw new StateError(`failed to delete check "${checkId}" on node "${node}", index is stale`);
+    }
+    if (!existing) return;
+    this.setIn(this.nodeChecks(node), checkId, undefined);
+    this.touch('checks', existing.ServiceName ? [existing.ServiceName] : this.namesOnNode(node));
+  }
+
+  rollback(): void {
+    for (const step of this.undo.reverse()) step();
+    this.undo.length = 0;
+    this.changed = false;
+  }
+}
+
+export class CatalogState {
+  /** The last raft index handed out (every write request gets one, like a raft apply). */
+  lastIndex = 0;
+  readonly tableIndex: Record<IndexKey, number> = { nodes: 0, services: 0, checks: 0 };
+  /** Per service name: the index of the last change to its instances, their checks or nodes. */
+  readonly serviceIndex = new Map<string, number>();
+  readonly nodes = new Map<string, NodeRecord>();
+  readonly services = new Map<string, Map<string, ServiceRecord>>();
+  readonly checks = new Map<string, Map<string, CheckRecord>>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(readonly datacenter: string) {}
+
+  /**
+   * Runs `apply` as one atomic write at a new index. If it throws, every change is undone and
+   * the error propagates. Watchers are woken after a commit that changed something.
+   */
+  write<T>(apply: (txn: StateTxn) => T): T {
+    this.lastIndex++;
+    const txn = new StateTxn(this, this.lastIndex);
+    let result: T;
+    try {
+      result = apply(txn);
+    } catch (err) {
+      txn.rollback();
+      throw err;
+    }
+    if (txn.changed) this.notify();
+    return result;
+  }
+
+  /** Called after every committed change (blocking queries re-check their index). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /**
+   * As after a snapshot restore: the index goes back to `to` (every table and service index is
+   * capped at it) and every blocking query is woken.
+   */
+  resetIndex(to = 1): void {
+    this.lastIndex = to;
+    for (const key of Object.keys(this.tableIndex) as IndexKey[]) {
+      this.tableIndex[key] = Math.min(this.tableIndex[key], to);
+    }
+    for (const [name, value] of this.serviceIndex) this.serviceIndex.set(name, Math.min(value, to));
+    this.notify();
+  }
+
+  clear(): void {
+    this.nodes.clear();
+    this.services.clear();
+    this.checks.clear();
+    this.serviceIndex.clear();
+    this.lastIndex++;
+    for (const key of Object.keys(this.tableIndex) as IndexKey[]) this.tableIndex[key] = this.lastIndex;
+    this.notify();
+  }
+
+  /** Index for `/v1/catalog/services`. */
+  servicesIndex(): number {
+    return this.tableIndex.services;
+  }
+
+  /** Index for `/v1/catalog/nodes`. */
+  nodesIndex(): number {
+    return this.tableIndex.nodes;
+  }
+
+  /** Index for node-scoped reads (`/catalog/node/:node`, `/catalog/node-services/:node`). */
+  catalogIndex(): number {
+    return Math.max(this.tableIndex.nodes, this.tableIndex.services);
+  }
+
+  /** Index for `/v1/catalog/service/:name` and `/v1/health/service/:name`. */
+  serviceNameIndex(name: string, withChecks: boolean): number {
+    const own = this.serviceIndex.get(name);
+    if (own !== undefined) return own;
+    const base = this.catalogIndex();
+    return withChecks ? Math.max(base, this.tableIndex.checks) : base;
+  }
+
+  allServices(): Array<{ node: NodeRecord; service: ServiceRecord }> {
+    const out: Array<{ node: NodeRecord; service: ServiceRecord }> = [];
+    for (const [nodeName, services] of this.services) {
+      const node = this.nodes.get(nodeName);
+      if (!node) continue;
+      for (const service of services.values()) out.push({ node, service });
+    }
+    return out;
+  }
+
+  checksFor(node: string, serviceId: string): CheckRecord[] {
+    const out: CheckRecord[] = [];
+    for (const check of this.checks.get(node)?.values() ?? []) {
+      if (check.ServiceID === '' || check.ServiceID === serviceId) out.push(check);
+    }
+    return out;
+  }
+}
