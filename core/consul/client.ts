@@ -135,7 +135,11 @@ export async function rawConsulRequest(
   if (options.ctx) req.ctx = options.ctx;
   if (options.timeoutMs !== undefined) req.timeout = options.timeoutMs;
   const call = options.method === 'GET' ? client._get.bind(client) : client._put.bind(client);
-  return (await call(req, withResponse)) as [ConsulResponse, unknown];
+  const result = await call(req, withResponse);
+  // papi resolves (instead of rejecting) with an error created in another realm (its
+  // `instanceof Error` fails, e.g. under jest): a success is always the [response, body] pair.
+  if (!Array.isArray(result)) throw result;
+  return result as [ConsulResponse, unknown];
 }
 
 /** The token configured on a client, so error text can be scrubbed of it. */
