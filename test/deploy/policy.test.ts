@@ -401,11 +401,14 @@ describe('generator', () => {
       );
       const mount = mainContainer(w).volumeMounts?.find((m) => m.name === gitVolume?.name);
       expect(mount).toBeDefined();
-      const fileEnv = (mainContainer(w).env ?? []).filter(
-        (e) => e.name.startsWith('GIT_') && e.name.endsWith('_FILE'),
+      const credentialFiles = (mainContainer(w).args ?? []).filter((a) =>
+        /^--(git|forge)-[a-z-]*-file=/.test(a),
       );
-      expect(fileEnv.length).toBeGreaterThan(0);
-      for (const e of fileEnv) expect(e.value?.startsWith(`${mount?.mountPath}/`)).toBe(true);
+      expect(credentialFiles.length).toBeGreaterThan(0);
+      for (const arg of credentialFiles)
+        expect(arg.split('=')[1]?.startsWith(`${mount?.mountPath}/`)).toBe(true);
+      // Never a credential in the environment of the manifests.
+      expect((mainContainer(w).env ?? []).filter((e) => /TOKEN|PASSWORD|KEY/.test(e.name))).toEqual([]);
     }
   });
 });
