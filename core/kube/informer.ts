@@ -1,5 +1,6 @@
 import {
-  makeInformer,
+  ListWatch,
+  Watch,
   type KubeConfig,
   type KubernetesObject,
   type ListPromise,
@@ -13,6 +14,11 @@ import { Backoff, type BackoffOptions } from './backoff';
  * (list error, watch refused, connection reset) emits `error` and the informer stops for good.
  * This wrapper restarts it with jittered exponential backoff, and never after our own `stop()`
  * (client-node reports the abort of its own watch as one more `error`).
+ *
+ * It is client-node's `makeInformer` (a ListWatch over a Watch) with one difference: the Watch
+ * refuses to connect after `stop()` and aborts anything that connected meanwhile. client-node's own
+ * stop() only aborts the watch it already holds, so a stop() during a relist or a re-watch leaks
+ * a live watch that keeps the process (and a test run) alive.
  *
  * Changes are level-based: `onChange(key)` only says "look at this key again"; read the cache
  * (`get`) to learn the current state, which is `undefined` after a deletion.
@@ -46,7 +52,8 @@ export function objectKey(namespace: string | undefined, name: string): string {
 }
 
 export class KubeInformer<T extends KubernetesObject> {
-  private readonly informer: ReturnType<typeof makeInformer<T>>;
+  private readonly informer: ListWatch<T>;
+  private readonly watch: StoppableWatch;
   private readonly backoff: Backoff;
   private readonly listeners = new Set<ChangeListener>();
   private readonly syncWaiters: Array<() => void> = [];
@@ -60,7 +67,14 @@ export class KubeInformer<T extends KubernetesObject> {
     kubeConfig: KubeConfig,
     private readonly options: InformerOptions<T>,
   ) {
-    this.informer = makeInformer<T>(kubeConfig, options.path, options.list, options.labelSelector);
+    this.watch = new StoppableWatch(kubeConfig);
+    const list: ListPromise<T> = async () => {
+      const result = await options.list();
+      // A list that finishes after stop() must not lead to a new watch.
+      if (this.stopped) throw new Error('informer stopped');
+      return result;
+    };
+    this.informer = new ListWatch<T>(options.path, this.watch, list, false, options.labelSelector);
     this.backoff = new Backoff({ initialMs: 500, maxMs: 30_000, ...options.backoff });
     const emit = (obj: T): void => this.emit(obj);
     this.informer.on('add', emit);
@@ -73,6 +87,7 @@ export class KubeInformer<T extends KubernetesObject> {
   start(): Promise<void> {
     if (!this.stopped) return this.running ?? Promise.resolve();
     this.stopped = false;
+    this.watch.stopped = false;
     this.running = this.attempt();
     return this.running;
   }
@@ -80,9 +95,11 @@ export class KubeInformer<T extends KubernetesObject> {
   /** Stops watching; no restart happens afterwards. The cache keeps its last content. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.watch.stopped = true;
     clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
     await this.informer.stop();
+    this.watch.abortAll();
   }
 
   hasSynced(): boolean {
@@ -110,6 +127,7 @@ export class KubeInformer<T extends KubernetesObject> {
   }
 
   private emit(obj: T): void {
+    if (this.stopped) return;
     const key = objectKey(obj.metadata?.namespace, obj.metadata?.name ?? '');
     for (const listener of this.listeners) listener(key);
   }
@@ -143,5 +161,32 @@ export class KubeInformer<T extends KubernetesObject> {
       this.restartTimer = undefined;
       this.running = this.attempt();
     }, delayMs);
+  }
+}
+
+/** A Watch that can be closed for good: no connection after `stopped`, and abortAll() for open ones. */
+class StoppableWatch extends Watch {
+  stopped = false;
+  private readonly open = new Set<AbortController>();
+
+  override async watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    if (this.stopped) return new AbortController();
+    const controller = await super.watch(path, queryParams, callback, (err: unknown) => {
+      this.open.delete(controller);
+      done(err);
+    });
+    if (this.stopped) controller.abort();
+    else if (!controller.signal.aborted) this.open.add(controller);
+    return controller;
+  }
+
+  abortAll(): void {
+    for (const controller of this.open) controller.abort();
+    this.open.clear();
   }
 }
