@@ -88,7 +88,7 @@ describe('catalog helpers against the Consul double', () => {
         Port: 80,
         Weights: { Passing: 5, Warning: 1 },
         EnableTagOverride: true,
-        TaggedAddresses: { lan: { Address: '10.0.0.1', Port: 80 } } as never,
+        TaggedAddresses: { lan: { Address: '10.0.0.1', Port: 80 } },
       },
     });
     const { value } = await readNodeServices(consul, 'n1');

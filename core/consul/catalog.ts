@@ -32,6 +32,7 @@ export interface NodeService {
   Weights?: Weights;
   EnableTagOverride?: boolean;
   Kind?: string;
+  TaggedAddresses?: Record<string, { Address: string; Port: number }>;
   CreateIndex?: number;
   ModifyIndex?: number;
 }
