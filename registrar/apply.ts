@@ -178,7 +178,10 @@ export function toTxnOp(op: Op, nodeName: string): CatalogTxnOp {
     case 'check':
       return { Check: { Verb: 'set', Check: checkBody(op.instance, nodeName) } };
     case 'delete':
-      return { Service: { Verb: 'delete', Node: nodeName, Service: { ID: op.serviceId } } };
+      // The name lets Consul check service:write on it (ACLs) as for a set.
+      return {
+        Service: { Verb: 'delete', Node: nodeName, Service: { ID: op.serviceId, Service: op.service } },
+      };
     case 'delete-check':
       return { Check: { Verb: 'delete', Check: { Node: nodeName, CheckID: op.checkId } } };
     case 'delete-node':

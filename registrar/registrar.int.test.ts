@@ -1,0 +1,476 @@
+/**
+ * The registrar end to end: the Kubernetes and Consul doubles, the real clients, the real
+ * controller. Each test starts its own doubles so no state leaks between cases.
+ */
+import { consulConfigFromEnv, createConsulClient } from '../core/consul';
+import { createLogger } from '../core/runtime';
+import { purgeRegistrations } from './main';
+import { endpointSlice, eventually, Harness, node, service, type TestRegistrar } from './test-harness';
+
+jest.setTimeout(20_000);
+
+let h: Harness;
+beforeEach(async () => {
+  h = await Harness.start();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+async function converged(registrar: TestRegistrar): Promise<void> {
+  await eventually(() => registrar.controller.isReady());
+  await registrar.controller.whenIdle();
+}
+
+describe('service types', () => {
+  test('every type registers per REFERENCE.md, ExternalName does not', async () => {
+    const { kube } = h;
+    kube.create(node('n1', { InternalIP: '10.0.0.1', ExternalIP: '34.0.0.1' }));
+    kube.create(service('cip', { type: 'ClusterIP' }));
+    kube.create(endpointSlice('cip', [{ ip: '10.1.0.1' }, { ip: '10.1.0.2', ready: false }]));
+    kube.create(
+      service('np', {
+        type: 'NodePort',
+        ports: [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080 }],
+      }),
+    );
+    kube.create(endpointSlice('np', [{ ip: '10.1.1.1', node: 'n1' }]));
+    const lb = kube.create(
+      service('lb', {
+        type: 'LoadBalancer',
+        ports: [{ name: 'http', port: 443, targetPort: 8443, nodePort: 30443 }],
+      }),
+    );
+    kube.updateStatus({ ...lb, status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } } });
+    kube.create(
+      service(
+        'ext',
+        { type: 'ClusterIP', externalIPs: ['5.5.5.5'] },
+        { 'consul.hashicorp.com/service-weight': '4' },
+      ),
+    );
+    kube.create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'alias', namespace: 'default' },
+      spec: { type: 'ExternalName', externalName: 'x.example.com' },
+    });
+    kube.create(service('sys', { type: 'ClusterIP' }, {}, 'kube-system'));
+    kube.create(endpointSlice('sys', [{ ip: '10.9.0.1' }], 'kube-system'));
+
+    const registrar = await h.registrar();
+    await converged(registrar);
+
+    expect(h.addresses('cip')).toEqual(['10.1.0.1:8080', '10.1.0.2:8080']);
+    expect(h.addresses('np')).toEqual(['34.0.0.1:30080']);
+    expect(h.addresses('lb')).toEqual(['1.2.3.4:443']);
+    expect(h.addresses('ext')).toEqual(['5.5.5.5:80']);
+    expect(h.addresses('alias')).toEqual([]);
+    expect(h.addresses('sys')).toEqual([]);
+
+    const ext = h.instances().find((s) => s.Service === 'ext')!;
+    expect(ext.Weights).toEqual({ Passing: 4, Warning: 1 });
+    expect(ext.Tags).toEqual(['k8s']);
+    expect(ext.Meta).toMatchObject({
+      'external-source': 'kubernetes',
+      'external-k8s-ns': 'default',
+      'external-k8s-cluster-id': 'east',
+      'port-http': '80',
+    });
+    const nodeRecord = h.consul.state.nodes.get('k8s-sync-east')!;
+    expect(nodeRecord.Address).toBe('127.0.0.1');
+    expect(nodeRecord.Meta).toMatchObject({
+      'external-source': 'kubernetes',
+      'external-k8s-cluster-id': 'east',
+    });
+
+    const checks = h.checks().filter((c) => c.ServiceName === 'cip');
+    expect(checks.map((c) => c.Status).sort()).toEqual(['critical', 'passing']);
+    expect(
+      checks.every(
+        (c) => c.Name === 'Kubernetes Readiness Check' && c.CheckID.startsWith('default/cip-east-'),
+      ),
+    ).toBe(true);
+  });
+
+  test('naming and placement flags: prefix, namespace suffix, tag, node name, NodePort address type, LB endpoints', async () => {
+    const { kube } = h;
+    kube.create(node('n1', { InternalIP: '10.0.0.1' }));
+    kube.create(
+      service(
+        'np',
+        { type: 'NodePort', ports: [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080 }] },
+        {},
+        'shop',
+      ),
+    );
+    kube.create(endpointSlice('np', [{ ip: '10.1.1.1', node: 'n1' }], 'shop'));
+    const lb = kube.create(
+      service(
+        'lb',
+        { type: 'LoadBalancer', ports: [{ name: 'http', port: 443, targetPort: 8080, nodePort: 30443 }] },
+        {},
+        'shop',
+      ),
+    );
+    kube.updateStatus({ ...lb, status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } } });
+    kube.create(endpointSlice('lb', [{ ip: '10.1.2.1' }], 'shop'));
+
+    const registrar = await h.registrar({
+      consulServicePrefix: 'k-',
+      addK8sNamespaceSuffix: true,
+      consulK8sTag: 'from-k8s',
+      consulNodeName: 'my-sync',
+      nodePortSyncType: 'InternalOnly',
+      syncLbServicesEndpoints: true,
+    });
+    await converged(registrar);
+    expect(h.addresses('k-np-shop', 'my-sync')).toEqual(['10.0.0.1:30080']);
+    expect(h.addresses('k-lb-shop', 'my-sync')).toEqual(['10.1.2.1:8080']);
+    expect(h.instances('my-sync').every((s) => s.Tags[0] === 'from-k8s')).toBe(true);
+  });
+
+  test('filters: deny list, allow list, default-sync off, ClusterIP sync off', async () => {
+    const { kube } = h;
+    const lb = (ip: string) => ({
+      type: 'LoadBalancer',
+      externalIPs: [ip],
+      ports: [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30000 + Number(ip[0]) }],
+    });
+    kube.create(service('a', lb('1.1.1.1'), {}, 'team-a'));
+    kube.create(service('b', lb('2.2.2.2'), { 'consul.hashicorp.com/service-sync': 'true' }, 'team-b'));
+    kube.create(service('c', lb('3.3.3.3'), {}, 'team-c'));
+    kube.create(service('e', lb('4.4.4.4'), {}, 'team-b'));
+    kube.create(
+      service('d', { type: 'ClusterIP' }, { 'consul.hashicorp.com/service-sync': 'true' }, 'team-b'),
+    );
+    kube.create(endpointSlice('d', [{ ip: '10.1.0.1' }], 'team-b'));
+
+    const registrar = await h.registrar({
+      allowK8sNamespace: ['team-a', 'team-b'],
+      denyK8sNamespace: ['team-a'],
+      k8sDefaultSync: false,
+      syncClusteripServices: false,
+    });
+    await converged(registrar);
+    // a: denied (deny wins); b: annotated; c: not allowed; d: ClusterIP sync off (annotation cannot
+    // override); e: default sync off.
+    expect(h.instances().map((s) => s.Service)).toEqual(['b']);
+  });
+});
+
+describe('changes reach Consul', () => {
+  test('annotation changes, sync flips, readiness flips, terminating endpoints, delete', async () => {
+    const { kube } = h;
+    kube.create(service('web', {}));
+    kube.create(endpointSlice('web', [{ ip: '10.1.0.1' }, { ip: '10.1.0.2' }]));
+    const registrar = await h.registrar();
+    await converged(registrar);
+    expect(h.addresses('web')).toEqual(['10.1.0.1:8080', '10.1.0.2:8080']);
+
+    // Rename through service-name: instances move, the old ones go.
+    kube.apply(
+      service(
+        'web',
+        {},
+        { 'consul.hashicorp.com/service-name': 'frontend', 'consul.hashicorp.com/service-tags': 'a,b' },
+      ),
+    );
+    await eventually(() => expect(h.addresses('web')).toEqual([]));
+    expect(h.addresses('frontend')).toEqual(['10.1.0.1:8080', '10.1.0.2:8080']);
+    expect(h.instances()[0]?.Tags).toEqual(['k8s', 'a', 'b']);
+
+    // Readiness flip: the check turns critical, the instance stays.
+    kube.apply(endpointSlice('web', [{ ip: '10.1.0.1' }, { ip: '10.1.0.2', ready: false }]));
+    await eventually(() => expect(h.checks().filter((c) => c.Status === 'critical')).toHaveLength(1));
+    expect(h.addresses('frontend')).toHaveLength(2);
+
+    // Terminating endpoint: deregistered.
+    kube.apply(
+      endpointSlice('web', [{ ip: '10.1.0.1' }, { ip: '10.1.0.2', ready: false, terminating: true }]),
+    );
+    await eventually(() => expect(h.addresses('frontend')).toEqual(['10.1.0.1:8080']));
+    expect(h.checks()).toHaveLength(1);
+
+    // service-sync false removes, true brings back.
+    kube.apply(
+      service(
+        'web',
+        {},
+        { 'consul.hashicorp.com/service-name': 'frontend', 'consul.hashicorp.com/service-sync': 'false' },
+      ),
+    );
+    await eventually(() => expect(h.instances()).toHaveLength(0));
+    kube.apply(
+      service(
+        'web',
+        {},
+        { 'consul.hashicorp.com/service-name': 'frontend', 'consul.hashicorp.com/service-sync': 'true' },
+      ),
+    );
+    await eventually(() => expect(h.addresses('frontend')).toEqual(['10.1.0.1:8080']));
+
+    // Delete.
+    kube.delete('services', 'default', 'web');
+    await eventually(() => expect(h.instances()).toHaveLength(0));
+    expect(h.checks()).toHaveLength(0);
+  });
+
+  test('a NodePort instance follows its Node address (from the Node cache)', async () => {
+    const { kube } = h;
+    kube.create(node('n1', { ExternalIP: '34.0.0.1' }));
+    kube.create(
+      service('np', {
+        type: 'NodePort',
+        ports: [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080 }],
+      }),
+    );
+    kube.create(endpointSlice('np', [{ ip: '10.1.1.1', node: 'n1' }]));
+    const registrar = await h.registrar();
+    await converged(registrar);
+    expect(h.addresses('np')).toEqual(['34.0.0.1:30080']);
+    const n1 = kube.get('nodes', undefined, 'n1')!;
+    kube.updateStatus({ ...n1, status: { addresses: [{ type: 'ExternalIP', address: '34.0.0.9' }] } });
+    await eventually(() => expect(h.addresses('np')).toEqual(['34.0.0.9:30080']));
+    expect(kube.requests.filter((r) => r.resource === 'nodes' && r.verb === 'get')).toHaveLength(0);
+  });
+
+  test('invalid annotations produce a Warning Event with the rule message', async () => {
+    const { kube } = h;
+    kube.create(
+      service('web', { externalIPs: ['1.1.1.1'] }, { 'consul.hashicorp.com/service-port': 'nope' }),
+    );
+    const registrar = await h.registrar();
+    await converged(registrar);
+    await eventually(() => expect(kube.list('events', 'default')).toHaveLength(1));
+    const [event] = kube.list<{
+      type: string;
+      reason: string;
+      message: string;
+      involvedObject: { name: string };
+    }>('events', 'default');
+    expect(event).toMatchObject({
+      type: 'Warning',
+      reason: 'InvalidConsulAnnotations',
+      involvedObject: { name: 'web' },
+    });
+    expect(event?.message).toContain('consul.hashicorp.com/service-port');
+    // The Service is still synced with the default (first) port.
+    expect(h.addresses('web')).toEqual(['1.1.1.1:80']);
+  });
+});
+
+describe('minimal writes and ownership', () => {
+  test('restart with no Kubernetes change makes zero Consul writes', async () => {
+    const { kube } = h;
+    kube.create(node('n1', { ExternalIP: '34.0.0.1' }));
+    kube.create(service('web', {}, { 'consul.hashicorp.com/service-meta-team': 'blue' }));
+    kube.create(endpointSlice('web', [{ ip: '10.1.0.1' }, { ip: '10.1.0.2', ready: false }]));
+    kube.create(
+      service('np', {
+        type: 'NodePort',
+        ports: [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080 }],
+      }),
+    );
+    kube.create(endpointSlice('np', [{ ip: '10.1.1.1', node: 'n1' }]));
+    kube.create(service('ext', { externalIPs: ['5.5.5.5'] }, { 'consul.hashicorp.com/service-weight': '3' }));
+    const first = await h.registrar();
+    await converged(first);
+    expect(h.writes()).toBe(1); // node, services and checks in one transaction
+    await first.stop();
+
+    h.consul.requests.clear();
+    const second = await h.registrar();
+    await converged(second);
+    expect(h.writes()).toBe(0);
+  });
+
+  test('two clusters on one Consul never touch each other, or other tools', async () => {
+    const { kube } = h;
+    kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
+    // Another tool's instance on the same node name, and another cluster's on its own node.
+    h.consul.seed.register({
+      Node: 'k8s-sync-east',
+      Address: '127.0.0.1',
+      Service: { ID: 'manual-1', Service: 'web', Address: '1.1.1.1', Port: 1 },
+    });
+    const east = await h.registrar({ clusterId: 'east' });
+    const west = await h.registrar({ clusterId: 'west' });
+    await converged(east);
+    await converged(west);
+    expect(h.addresses('web', 'k8s-sync-east')).toEqual(['1.1.1.1:1', '1.1.1.1:80']);
+    expect(h.addresses('web', 'k8s-sync-west')).toEqual(['1.1.1.1:80']);
+    const eastId = h.instances('k8s-sync-east').find((s) => s.ID !== 'manual-1')!.ID;
+    const westId = h.instances('k8s-sync-west')[0]!.ID;
+    expect(eastId).not.toEqual(westId);
+
+    // A change seen by both, and resyncs: still nobody deletes anyone else's instances.
+    kube.apply(service('web', { externalIPs: ['2.2.2.2'] }));
+    await eventually(() => expect(h.addresses('web', 'k8s-sync-west')).toEqual(['2.2.2.2:80']));
+    await eventually(() => expect(h.addresses('web', 'k8s-sync-east')).toEqual(['1.1.1.1:1', '2.2.2.2:80']));
+    east.controller.leadershipChanged(); // forces a full reconcile
+    await east.controller.whenIdle();
+    expect(h.instances('k8s-sync-east').map((s) => s.ID)).toContain('manual-1');
+    expect(h.addresses('web', 'k8s-sync-west')).toEqual(['2.2.2.2:80']);
+  });
+
+  test('a periodic resync repairs drift, writing only the difference', async () => {
+    const { kube } = h;
+    kube.create(service('a', { externalIPs: ['1.1.1.1'] }));
+    kube.create(service('b', { externalIPs: ['2.2.2.2'] }));
+    const registrar = await h.registrar({ resyncPeriod: '1s' });
+    await converged(registrar);
+    const victim = h.instances().find((s) => s.Service === 'a')!;
+    h.consul.seed.deregister({ Node: 'k8s-sync-east', ServiceID: victim.ID });
+    h.consul.requests.clear();
+    await eventually(() => expect(h.addresses('a')).toEqual(['1.1.1.1:80']), 5000);
+    await registrar.controller.whenIdle();
+    expect(h.writes()).toBe(1);
+  });
+});
+
+describe('failures', () => {
+  test('Consul outage during churn: after recovery Consul equals the desired state', async () => {
+    const { kube } = h;
+    for (let i = 0; i < 5; i++) kube.create(service(`s${i}`, { externalIPs: [`1.1.1.${i}`] }));
+    const registrar = await h.registrar();
+    await converged(registrar);
+
+    await h.consul.stop();
+    for (let i = 0; i < 5; i += 2) kube.delete('services', 'default', `s${i}`);
+    kube.apply(service('s1', { externalIPs: ['9.9.9.1'] }));
+    for (let i = 5; i < 8; i++) kube.create(service(`s${i}`, { externalIPs: [`1.1.1.${i}`] }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await h.consul.restart();
+
+    await eventually(
+      () =>
+        expect(
+          h
+            .instances()
+            .map((s) => `${s.Service}=${s.Address}`)
+            .sort(),
+        ).toEqual(['s1=9.9.9.1', 's3=1.1.1.3', 's5=1.1.1.5', 's6=1.1.1.6', 's7=1.1.1.7']),
+      8000,
+    );
+    await registrar.controller.whenIdle();
+    expect(registrar.logs.some((l) => l.class === 'transient')).toBe(true);
+  });
+
+  test('ACL 403: retried with a clear log, no crash, converges once the token is allowed', async () => {
+    await h.close();
+    h = await Harness.start({
+      acl: {
+        enabled: true,
+        defaultPolicy: 'deny',
+        tokens: [
+          {
+            secretId: 'sync-token-secret',
+            rules: { servicePrefix: { '': 'read' }, nodePrefix: { '': 'write' } },
+          },
+        ],
+      },
+    });
+    h.kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
+    const registrar = await h.registrar({}, { token: 'sync-token-secret' });
+    await eventually(() =>
+      expect(registrar.logs.filter((l) => l.class === 'auth').length).toBeGreaterThanOrEqual(2),
+    );
+    const line = registrar.logs.find((l) => l.class === 'auth')!;
+    expect(String(line.msg)).toMatch(/Permission denied.*service:write/);
+    expect(JSON.stringify(registrar.logs)).not.toContain('sync-token-secret');
+    expect(h.instances()).toHaveLength(0);
+    expect(registrar.controller.isReady()).toBe(false);
+
+    h.consul.acl.setToken({
+      secretId: 'sync-token-secret',
+      rules: { servicePrefix: { '': 'write' }, nodePrefix: { '': 'write' } },
+    });
+    await eventually(() => expect(h.addresses('web')).toEqual(['1.1.1.1:80']), 8000);
+  });
+
+  test('dropped watches and 410 Gone: relist, no missed deletion', async () => {
+    const { kube } = h;
+    kube.create(service('keep', { externalIPs: ['1.1.1.1'] }));
+    kube.create(service('gone', { externalIPs: ['2.2.2.2'] }));
+    const registrar = await h.registrar();
+    await converged(registrar);
+
+    kube.pauseWatches();
+    kube.delete('services', 'default', 'gone');
+    kube.create(service('new', { externalIPs: ['3.3.3.3'] }));
+    kube.expireHistory();
+    kube.resumeWatches();
+    await eventually(
+      () =>
+        expect(
+          h
+            .instances()
+            .map((s) => s.Service)
+            .sort(),
+        ).toEqual(['keep', 'new']),
+      8000,
+    );
+
+    kube.dropWatches({ abrupt: true });
+    kube.delete('services', 'default', 'keep');
+    await eventually(() => expect(h.instances().map((s) => s.Service)).toEqual(['new']), 8000);
+  });
+});
+
+describe('high availability and uninstall', () => {
+  test('two replicas with leader election: exactly one writes; the standby takes over', async () => {
+    const { kube } = h;
+    kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
+    const flags = { leaderElect: true, leaderElectLeaseDuration: '2s', leaderElectLeaseNamespace: 'default' };
+    const a = await h.registrar(flags, { identity: 'replica-a' });
+    await eventually(() => a.elector!.isLeader());
+    const b = await h.registrar(flags, { identity: 'replica-b' });
+    await converged(a);
+    await eventually(() => b.controller.isReady());
+    expect(b.elector!.isLeader()).toBe(false);
+    expect(h.addresses('web')).toEqual(['1.1.1.1:80']);
+
+    kube.apply(service('web', { externalIPs: ['2.2.2.2'] }));
+    await eventually(() => expect(h.addresses('web')).toEqual(['2.2.2.2:80']));
+    const writesBefore = h.writes();
+
+    await a.stop(); // releases the Lease; registrations stay
+    expect(h.addresses('web')).toEqual(['2.2.2.2:80']);
+    await eventually(() => b.elector!.isLeader(), 5000);
+    await b.controller.whenIdle();
+    expect(h.writes()).toBe(writesBefore); // the new leader's full reconcile found nothing to change
+    kube.apply(service('web', { externalIPs: ['3.3.3.3'] }));
+    await eventually(() => expect(h.addresses('web')).toEqual(['3.3.3.3:80']));
+  });
+
+  test('purge removes exactly what this cluster owns', async () => {
+    const { kube } = h;
+    kube.create(service('web', {}));
+    kube.create(endpointSlice('web', [{ ip: '10.1.0.1' }]));
+    const east = await h.registrar({ clusterId: 'east' });
+    const west = await h.registrar({ clusterId: 'west' });
+    await converged(east);
+    await converged(west);
+    await east.stop();
+    h.consul.seed.register({
+      Node: 'k8s-sync-west',
+      Address: '127.0.0.1',
+      Service: { ID: 'other-tool', Service: 'x', Port: 1 },
+    });
+
+    const consul = createConsulClient(consulConfigFromEnv(h.consul.env(), {}, () => ''));
+    const logger = createLogger({ level: 'silent' });
+    await expect(purgeRegistrations(east.config, consul, logger)).resolves.toEqual({
+      deleted: 1,
+      nodeDeleted: true,
+    });
+    expect(h.consul.state.nodes.has('k8s-sync-east')).toBe(false);
+    await west.stop();
+    await expect(purgeRegistrations(west.config, consul, logger)).resolves.toEqual({
+      deleted: 1,
+      nodeDeleted: false,
+    });
+    expect(h.instances('k8s-sync-west').map((s) => s.ID)).toEqual(['other-tool']);
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * Test support for the registrar's integration tests and benchmark: both doubles, registrars
+ * started in-process through the real clients, object builders and catalog inspection.
+ * Never imported by product code.
+ */
+import { Writable } from 'node:stream';
+import { consulConfigFromEnv, createConsulClient } from '../core/consul';
+import { createLogger } from '../core/runtime';
+import { type ConsulDouble, type ConsulDoubleOptions, startConsulDouble } from '../test/support/consul';
+import { KubeDouble, type KubeObject } from '../test/support/kube';
+import { parseRegistrarConfig, type RawRegistrarOptions, type RegistrarConfig } from './config';
+import { startRegistrar, type RunningRegistrar } from './main';
+
+export interface TestRegistrar extends RunningRegistrar {
+  config: RegistrarConfig;
+  /** Parsed JSON log lines. */
+  logs: Array<Record<string, unknown>>;
+}
+
+export interface StartOptions {
+  token?: string;
+  identity?: string;
+}
+
+export class Harness {
+  private readonly running = new Set<TestRegistrar>();
+
+  private constructor(
+    readonly consul: ConsulDouble,
+    readonly kube: KubeDouble,
+  ) {}
+
+  static async start(consulOptions: ConsulDoubleOptions = {}): Promise<Harness> {
+    const [consul, kube] = await Promise.all([startConsulDouble(consulOptions), KubeDouble.start()]);
+    return new Harness(consul, kube);
+  }
+
+  /** Starts a registrar with these flags (commander option names, camelCase). */
+  async registrar(flags: RawRegistrarOptions = {}, options: StartOptions = {}): Promise<TestRegistrar> {
+    const config = parseRegistrarConfig({ clusterId: 'east', httpPort: 0, ...flags }, {});
+    const logs: Array<Record<string, unknown>> = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n'))
+          if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'debug', component: 'registrar', destination });
+    const consul = createConsulClient(consulConfigFromEnv(this.consul.env(options.token), {}, () => ''));
+    const started = await startRegistrar(config, {
+      logger,
+      consul,
+      kubeConfig: this.kube.kubeConfig({ skipTLSVerify: true }),
+      serveHttp: false,
+      ...(options.identity ? { identity: options.identity } : {}),
+      controller: { debounceMs: 10, retry: { initialMs: 20, maxMs: 200 } },
+    });
+    const registrar: TestRegistrar = { ...started, config, logs };
+    this.running.add(registrar);
+    const stop = started.stop;
+    registrar.stop = async () => {
+      this.running.delete(registrar);
+      await stop();
+    };
+    return registrar;
+  }
+
+  /** Instances on a Consul node, by ID. */
+  instances(node = 'k8s-sync-east') {
+    return [...(this.consul.state.services.get(node)?.values() ?? [])];
+  }
+
+  checks(node = 'k8s-sync-east') {
+    return [...(this.consul.state.checks.get(node)?.values() ?? [])];
+  }
+
+  /** `address:port` of every instance of a Consul service on a node, sorted. */
+  addresses(service: string, node = 'k8s-sync-east'): string[] {
+    return this.instances(node)
+      .filter((s) => s.Service === service)
+      .map((s) => `${s.Address}:${s.Port}`)
+      .sort();
+  }
+
+  writes(): number {
+    return this.consul.requests.writes().length;
+  }
+
+  async close(): Promise<void> {
+    for (const registrar of [...this.running]) await registrar.stop();
+    await Promise.all([this.consul.stop(), this.kube.close()]);
+  }
+}
+
+/** Polls until `check` stops throwing (or returns true), at most `timeoutMs`. */
+export async function eventually(check: () => unknown, timeoutMs = 5000, intervalMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const result = check();
+      if (result !== false) return;
+      if (Date.now() > deadline) throw new Error('condition still false');
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export function service(
+  name: string,
+  spec: Record<string, unknown>,
+  annotations: Record<string, string> = {},
+  namespace = 'default',
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace, annotations },
+    spec: { ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }], ...spec },
+  };
+}
+
+export interface EndpointSpec {
+  ip: string;
+  ready?: boolean;
+  terminating?: boolean;
+  node?: string;
+  pod?: string;
+}
+
+export function endpointSlice(
+  serviceName: string,
+  endpoints: EndpointSpec[],
+  namespace = 'default',
+  name = `${serviceName}-abc`,
+): KubeObject {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name, namespace, labels: { 'kubernetes.io/service-name': serviceName } },
+    addressType: 'IPv4',
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    endpoints: endpoints.map((e) => ({
+      addresses: [e.ip],
+      conditions: { ready: e.ready ?? true, serving: e.ready ?? true, terminating: e.terminating ?? false },
+      ...(e.node ? { nodeName: e.node } : {}),
+      targetRef: { kind: 'Pod', name: e.pod ?? `${serviceName}-${e.ip.replace(/\./g, '-')}`, namespace },
+    })),
+  };
+}
+
+export function node(name: string, addresses: Record<string, string>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name },
+    status: { addresses: Object.entries(addresses).map(([type, address]) => ({ type, address })) },
+  };
+}
