@@ -97,6 +97,7 @@ export async function buildRun(
     identity: config.identity,
     credentials: config.credentials,
     sign: config.signCommits,
+    env: io.env,
     ...(config.workdir ? { workdir: config.workdir } : {}),
   };
   let opened: GitRepository | undefined;

@@ -24,6 +24,7 @@ function toLabelCharacters(raw: string): string {
   const cleaned = raw
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-{2,}/g, '-')
     .replace(/^-+/, '')
     .replace(/-+$/, '');
   return /^[a-z]/.test(cleaned) ? cleaned : `c-${cleaned}`.replace(/-+$/, '');

@@ -41,6 +41,8 @@ export interface RepoOptions {
   sign?: boolean;
   /** Kill a git command that prints nothing for this long. */
   timeoutMs?: number;
+  /** Environment git runs with (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export type RepoLocation =
@@ -105,8 +107,8 @@ export function gitEnvironment(
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
   env.GIT_TERMINAL_PROMPT = '0';
-  delete env.GIT_ASKPASS;
-  delete env.SSH_ASKPASS;
+  // Programs git could be told to run that a non-interactive sync never needs.
+  for (const key of Object.keys(env)) if (UNUSED_PROGRAM_VARIABLES.has(key.toLowerCase())) delete env[key];
   if (credentials.token) {
     const basic = Buffer.from(`${credentials.username ?? 'x-access-token'}:${credentials.token}`).toString(
       'base64',
@@ -139,6 +141,33 @@ export function gitEnvironment(
   return env;
 }
 
+const UNUSED_PROGRAM_VARIABLES = new Set([
+  'editor',
+  'visual',
+  'pager',
+  'git_editor',
+  'git_pager',
+  'git_sequence_editor',
+  'git_askpass',
+  'ssh_askpass',
+  'git_exec_path',
+  'git_external_diff',
+  'git_proxy_command',
+  'git_template_dir',
+  'git_ssh',
+  'prefix',
+]);
+
+/** simple-git refuses some variables unless told; allow exactly those our environment holds. */
+function unsafeAllowances(env: Record<string, string>): Record<string, boolean> {
+  const has = (name: string): boolean => Object.keys(env).some((key) => key.toUpperCase() === name);
+  return {
+    allowUnsafeSshCommand: has('GIT_SSH_COMMAND'),
+    allowUnsafeConfigEnvCount: has('GIT_CONFIG_COUNT') || has('GIT_CONFIG_PARAMETERS'),
+    allowUnsafeConfigPaths: has('GIT_CONFIG_GLOBAL') || has('GIT_CONFIG_SYSTEM') || has('GIT_CONFIG'),
+  };
+}
+
 function secretsOf(credentials: GitCredentials = {}): string[] {
   const secrets: string[] = [];
   if (credentials.token) {
@@ -159,14 +188,14 @@ export class GitRepository {
     readonly location: RepoLocation,
     private readonly options: RepoOptions,
   ) {
-    const env = gitEnvironment(process.env, options.credentials);
+    const env = gitEnvironment(options.env ?? process.env, options.credentials);
     this.secrets = secretsOf(options.credentials);
     this.git = simpleGit({
       baseDir: dir,
       config: [`user.name=${options.identity.name}`, `user.email=${options.identity.email}`],
       timeout: { block: options.timeoutMs ?? 120_000 },
       allowEnvironment: Object.keys(env).filter((key) => key.toUpperCase().startsWith('GIT_')),
-      unsafe: { allowUnsafeSshCommand: Boolean(options.credentials?.sshKeyFile) },
+      unsafe: unsafeAllowances(env),
     }).env(env);
   }
 

@@ -11,14 +11,13 @@ import type { CatalogService, CatalogSnapshot } from '../types';
 import { CatalogSourceError, type CatalogSource } from './source';
 
 const metaSchema = z.record(z.string(), z.string());
+const tagsSchema = z.array(z.string());
 const detailedSchema = z.strictObject({
-  Tags: z.array(z.string()).default([]),
+  Tags: tagsSchema.default([]),
   /** Meta shared by every instance (shorthand for one instance carrying it). */
   Meta: metaSchema.optional(),
   Instances: z.array(z.strictObject({ Meta: metaSchema.default({}) })).optional(),
 });
-const entrySchema = z.union([z.array(z.string()), detailedSchema]);
-const fileSchema = z.record(z.string(), entrySchema);
 
 /** Parses catalog-file text; throws CatalogSourceError naming the field and the reason. */
 export function parseCatalogFile(text: string, origin = 'catalog file'): CatalogSnapshot {
@@ -34,36 +33,39 @@ export function parseCatalogFile(text: string, origin = 'catalog file'): Catalog
       'invalid',
     );
   }
-  const parsed = fileSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path
-      .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
-      .join('');
-    throw new CatalogSourceError(
-      `${origin}: ${where.replace(/^\./, '') || '(top level)'}: ${describeIssue(issue)}`,
-      'invalid',
-    );
+  const services: CatalogService[] = [];
+  for (const [name, entry] of Object.entries(json)) {
+    if (Array.isArray(entry)) {
+      services.push({ name, tags: check(tagsSchema, entry, origin, name), instances: [{ meta: {} }] });
+    } else if (entry !== null && typeof entry === 'object') {
+      const detailed = check(detailedSchema, entry, origin, name);
+      const instances = (detailed.Instances ?? [{ Meta: {} }]).map((instance) => ({
+        meta: { ...(detailed.Meta ?? {}), ...instance.Meta },
+      }));
+      services.push({ name, tags: detailed.Tags, instances });
+    } else {
+      throw new CatalogSourceError(
+        `${origin}: ${name}: expected an array of tags or an object with "Tags", "Meta" and/or "Instances"`,
+        'invalid',
+      );
+    }
   }
-  const services: CatalogService[] = Object.entries(parsed.data).map(([name, entry]) => {
-    if (Array.isArray(entry)) return { name, tags: entry, instances: [{ meta: {} }] };
-    const instances = (entry.Instances ?? [{ Meta: {} }]).map((instance) => ({
-      meta: { ...(entry.Meta ?? {}), ...instance.Meta },
-    }));
-    return { name, tags: entry.Tags, instances };
-  });
   const index = createHash('sha256').update(text).digest('hex').slice(0, 16);
   return { services, index };
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_union') {
-    return 'expected an array of tags or an object with "Tags", "Meta" and/or "Instances"';
-  }
-  if (issue.code === 'unrecognized_keys') {
-    return `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')} (expected Tags, Meta, Instances)`;
-  }
-  return issue.message;
+function check<T>(schema: z.ZodType<T>, value: unknown, origin: string, name: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const where = issue.path
+    .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+    .join('');
+  const reason =
+    issue.code === 'unrecognized_keys'
+      ? `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')} (expected Tags, Meta, Instances)`
+      : issue.message;
+  throw new CatalogSourceError(`${origin}: ${name}${where}: ${reason}`, 'invalid');
 }
 
 const POLL_MS = 1000;

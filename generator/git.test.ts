@@ -1,0 +1,362 @@
+/**
+ * The generator against real git: a bare remote on disk, the real `generate` flags, in-process.
+ */
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createLogger } from '../core/runtime/logger';
+import { createGenerateCommand } from './command';
+import { parseGenerateConfig } from './config';
+import { buildRun } from './main';
+import { runOnce } from './run';
+import {
+  bareRemote,
+  commitCount,
+  filesAt,
+  generate,
+  git,
+  tempDir,
+  ISOLATED_GIT_ENV,
+} from './testing/git-fixture';
+
+const silent = createLogger({ level: 'silent' });
+let root: { dir: string; cleanup(): void };
+beforeAll(() => {
+  root = tempDir();
+});
+afterAll(() => root.cleanup());
+
+let caseNumber = 0;
+/** A fresh remote, work directory and catalog file for one test. */
+function setup(catalog: Record<string, unknown> = { web: [], api: ['v1'], db: [] }) {
+  const dir = path.join(root.dir, `case-${++caseNumber}`);
+  mkdirSync(dir);
+  const remote = bareRemote(dir);
+  const catalogFile = path.join(dir, 'catalog.json');
+  const writeCatalog = (value: Record<string, unknown>) => writeFileSync(catalogFile, JSON.stringify(value));
+  writeCatalog(catalog);
+  const workdir = path.join(dir, 'work');
+  const args = (...extra: string[]) => [
+    '--once',
+    '--catalog-file',
+    catalogFile,
+    '--repo',
+    remote,
+    '--workdir',
+    workdir,
+    '--path',
+    'clusters/prod/consul',
+    ...extra,
+  ];
+  return { dir, remote, workdir, catalogFile, writeCatalog, args };
+}
+
+describe('generate --once against a bare remote', () => {
+  it('commits and pushes on the first run; the second run is up to date and makes no commit', async () => {
+    const { remote, args } = setup();
+    const first = await generate(args());
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^committed [0-9a-f]{12} to .* and pushed: 3 added, 0 changed, 0 removed/);
+    expect(commitCount(remote)).toBe(2);
+    const files = filesAt(remote, 'main', 'clusters/prod/consul');
+    expect([...files.keys()].sort()).toEqual(
+      ['api', 'db', 'inventory.configmap', 'kustomization', 'web'].map(
+        (name) => `clusters/prod/consul/${name}.yaml`,
+      ),
+    );
+    expect(git(remote, 'show', 'main:README.md')).toBe('# cluster config');
+    const message = git(remote, 'log', '-1', '--format=%B', 'main');
+    expect(message).toContain('(+3 ~0 -0)');
+    expect(message).toMatch(/Added \(3\):\n {2}api\n {2}db\n {2}web/);
+    expect(git(remote, 'log', '-1', '--format=%an <%ae>', 'main')).toBe(
+      'consul-k8s-gitops <consul-k8s-gitops@users.noreply.localhost>',
+    );
+
+    const second = await generate(args());
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^up to date: /);
+    expect(commitCount(remote)).toBe(2);
+  });
+
+  it('is deterministic: independent work directories produce the same tree', async () => {
+    const a = setup();
+    const b = setup();
+    await generate(a.args());
+    await generate(b.args('--workdir', path.join(b.dir, 'other-work')));
+    expect(git(a.remote, 'rev-parse', 'main:clusters')).toBe(git(b.remote, 'rev-parse', 'main:clusters'));
+  });
+
+  it('adds, changes and removes services, with counts and names in the commit message', async () => {
+    const { remote, args, writeCatalog } = setup({ web: [], api: [], db: [], cache: [] });
+    await generate(args());
+    writeCatalog({ web: [], api: [], db: [], queue: [], cache: [] });
+    await generate(args());
+    writeCatalog({ web: [], api: [], queue: [], cache: [] });
+    const removed = await generate(args('--annotate-consul-tags'));
+    expect(removed.code).toBe(0);
+    writeCatalog({ web: ['v2'], api: [], queue: [], cache: [] });
+    const changed = await generate(args('--annotate-consul-tags'));
+    expect(changed.stdout).toContain('0 added, 1 changed, 0 removed');
+    expect(changed.stdout).toMatch(/web\s+changed\s+web\.service\.consul/);
+    const log = git(remote, 'log', '--format=%s', 'main').split('\n');
+    expect(log.slice(0, 4)).toEqual([
+      'consul-k8s-gitops: sync clusters/prod/consul from Consul (+0 ~1 -0)',
+      'consul-k8s-gitops: sync clusters/prod/consul from Consul (+0 ~0 -1)',
+      'consul-k8s-gitops: sync clusters/prod/consul from Consul (+1 ~0 -0)',
+      'consul-k8s-gitops: sync clusters/prod/consul from Consul (+4 ~0 -0)',
+    ]);
+    expect(git(remote, 'log', '-1', '--skip=1', '--format=%b', 'main')).toContain('Removed (1):\n  db');
+    const files = filesAt(remote, 'main', 'clusters/prod/consul');
+    expect(files.has('clusters/prod/consul/db.yaml')).toBe(false);
+    expect(files.get('clusters/prod/consul/web.yaml')).toContain(
+      'consul.hashicorp.com/consul-service-tags: v2',
+    );
+  });
+
+  it('keeps both commits when another commit lands between fetch and push', async () => {
+    const { dir, remote, args } = setup();
+    const other = path.join(dir, 'other-clone');
+    git(dir, 'clone', '-q', remote, other);
+    const argv = args();
+    const flags = await flagsOf(argv);
+    const { deps, settings } = await buildRun(parseGenerateConfig(flags, process.env), silent, {
+      env: { ...process.env, ...ISOLATED_GIT_ENV },
+    });
+    let raced = 0;
+    deps.beforePush = async (attempt) => {
+      if (attempt > 1) return;
+      raced += 1;
+      writeFileSync(path.join(other, 'app.yaml'), 'kind: ConfigMap\n');
+      git(other, 'add', 'app.yaml');
+      git(other, 'commit', '-q', '-m', 'someone else');
+      git(other, 'push', '-q', 'origin', 'HEAD:main');
+    };
+    const outcome = await runOnce(deps, { ...settings, pushBackoff: { initialMs: 1, maxMs: 5 } });
+    expect(raced).toBe(1);
+    expect(outcome.status).toBe('committed');
+    if (outcome.status === 'committed') expect(outcome.pushAttempts).toBe(2);
+    const subjects = git(remote, 'log', '--format=%s', 'main').split('\n');
+    expect(subjects).toEqual([
+      'consul-k8s-gitops: sync clusters/prod/consul from Consul (+3 ~0 -0)',
+      'someone else',
+      'initial',
+    ]);
+    expect(git(remote, 'show', 'main:app.yaml')).toBe('kind: ConfigMap');
+  });
+
+  it('converges after a run died between writing and committing, never committing a partial state', async () => {
+    const { remote, workdir, args, writeCatalog } = setup();
+    await generate(args());
+    // What a killed run leaves behind: half-written files, a stray file, staged junk.
+    const managed = path.join(workdir, 'clusters/prod/consul');
+    writeFileSync(path.join(managed, 'web.yaml'), 'apiVersion: v1\nkind: Serv');
+    writeFileSync(path.join(managed, 'partial.yaml'), 'garbage');
+    git(workdir, 'add', '-A');
+    writeCatalog({ web: [], api: ['v1'], db: [], extra: [] });
+    const next = await generate(args());
+    expect(next.code).toBe(0);
+    expect(next.stdout).toContain('1 added, 0 changed, 0 removed');
+    const files = filesAt(remote, 'main', 'clusters/prod/consul');
+    expect(files.has('clusters/prod/consul/partial.yaml')).toBe(false);
+    expect(files.get('clusters/prod/consul/web.yaml')).toContain('externalName: web.service.consul');
+  });
+
+  it('refuses mass deletion (exit 3, remote untouched) unless --allow-mass-delete', async () => {
+    const { remote, args, writeCatalog } = setup({ a: [], b: [], c: [], d: [] });
+    await generate(args());
+    const head = git(remote, 'rev-parse', 'main');
+    writeCatalog({ a: [] });
+    const refused = await generate(args());
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(
+      'refusing to remove 3 of 4 managed Services (75.0% > --max-delete-percent 50',
+    );
+    expect(git(remote, 'rev-parse', 'main')).toBe(head);
+    writeCatalog({});
+    const all = await generate(args('--max-delete-percent', '100'));
+    expect(all.code).toBe(3);
+    expect(all.stderr).toContain('refusing to remove all 4 managed Services');
+    expect(git(remote, 'rev-parse', 'main')).toBe(head);
+    const allowed = await generate(args('--allow-mass-delete'));
+    expect(allowed.code).toBe(0);
+    const files = [...filesAt(remote, 'main', 'clusters/prod/consul').keys()];
+    // The directory never becomes empty: kustomization and inventory stay.
+    expect(files).toEqual([
+      'clusters/prod/consul/inventory.configmap.yaml',
+      'clusters/prod/consul/kustomization.yaml',
+    ]);
+  });
+
+  it('renders an empty catalog as a directory that is still not empty', async () => {
+    const { remote, args } = setup({});
+    const result = await generate(args());
+    expect(result.code).toBe(0);
+    expect([...filesAt(remote, 'main', 'clusters/prod/consul').keys()]).toHaveLength(2);
+  });
+
+  it('works with an empty remote (no branch yet)', async () => {
+    const { dir, catalogFile } = setup();
+    const empty = bareRemote(dir, 'empty.git', false);
+    const result = await generate([
+      '--once',
+      '--catalog-file',
+      catalogFile,
+      '--repo',
+      empty,
+      '--workdir',
+      path.join(dir, 'w2'),
+      '--path',
+      'svc',
+    ]);
+    expect(result.code).toBe(0);
+    expect(commitCount(empty)).toBe(1);
+  });
+
+  it('skips Services defined elsewhere in the repository and reports the conflict', async () => {
+    const { dir, remote, args } = setup();
+    const clone = path.join(dir, 'conflict-clone');
+    git(dir, 'clone', '-q', remote, clone);
+    mkdirSync(path.join(clone, 'apps'));
+    writeFileSync(
+      path.join(clone, 'apps', 'web.yaml'),
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: ClusterIP\n',
+    );
+    git(clone, 'add', '-A');
+    git(clone, 'commit', '-q', '-m', 'hand-written web');
+    git(clone, 'push', '-q', 'origin', 'HEAD:main');
+    const result = await generate(args());
+    expect(result.code).toBe(0);
+    const files = filesAt(remote, 'main', 'clusters/prod/consul');
+    expect(files.has('clusters/prod/consul/web.yaml')).toBe(false);
+    expect(files.get('clusters/prod/consul/inventory.configmap.yaml')).toContain(
+      '"web": conflict: Service "web" already defined in the repository at apps/web.yaml',
+    );
+  });
+
+  it('never writes outside --path: traversal is refused, hostile names stay inside', async () => {
+    const { dir, remote, args, writeCatalog, workdir } = setup();
+    for (const bad of ['../x', '..', '/etc', '.', 'a/../../b', '.git/hooks']) {
+      const result = await generate(args('--path', bad));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^error: .*--path/);
+    }
+    writeCatalog({
+      '../../etc': [],
+      'a/b': [],
+      'UPPER_case.name': [],
+      Web: [],
+      web: [],
+      ['x'.repeat(300)]: [],
+      ünï: [],
+    });
+    const result = await generate(args());
+    expect(result.code).toBe(0);
+    const changed = git(remote, 'diff', '--name-only', 'main~1', 'main').split('\n');
+    expect(changed.every((file) => file.startsWith('clusters/prod/consul/'))).toBe(true);
+    expect(existsSync(path.join(dir, 'etc'))).toBe(false);
+    // A managed path that escapes through a symlink is refused.
+    const clone = path.join(dir, 'symlink-clone');
+    git(dir, 'clone', '-q', remote, clone);
+    symlinkSync('/tmp', path.join(clone, 'escape'));
+    git(clone, 'add', 'escape');
+    git(clone, 'commit', '-q', '-m', 'symlink');
+    git(clone, 'push', '-q', 'origin', 'HEAD:main');
+    const escaped = await generate(args('--path', 'escape/consul'));
+    expect(escaped.code).toBe(1);
+    expect(escaped.stderr).toContain('resolves outside the repository');
+    expect(existsSync(path.join(workdir, 'escape', 'consul'))).toBe(false);
+  });
+
+  it('--dry-run prints a table and a diff, exits 2 on changes and 0 without, and never writes', async () => {
+    const { remote, args, writeCatalog } = setup();
+    const planned = await generate(args('--dry-run'));
+    expect(planned.code).toBe(2);
+    expect(planned.stdout).toContain('would change');
+    expect(planned.stdout).toMatch(/SERVICE\s+CHANGE\s+EXTERNALNAME\napi\s+added\s+→ api\.service\.consul/);
+    expect(planned.stdout).toContain('+++ b/clusters/prod/consul/web.yaml');
+    expect(planned.stdout).toContain('+  externalName: web.service.consul');
+    expect(commitCount(remote)).toBe(1);
+    await generate(args());
+    const none = await generate(args('--dry-run'));
+    expect(none.code).toBe(0);
+    expect(none.stdout).toMatch(/^no changes: /);
+    writeCatalog({ web: [], api: ['v1'] });
+    const removal = await generate(args('--dry-run'));
+    expect(removal.code).toBe(2);
+    expect(removal.stdout).toContain('--- a/clusters/prod/consul/db.yaml');
+    expect(removal.stdout).toMatch(/db\s+removed\s+db\.service\.consul →/);
+    writeFileSync(path.join(path.dirname(remote), 'catalog.json'), '{"web": "oops"}');
+    const broken = await generate(args('--dry-run'));
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('web: expected an array of tags or an object');
+  });
+});
+
+describe('generate --once into a local work tree', () => {
+  it('creates the repository when missing, commits, then is up to date', async () => {
+    const dir = path.join(root.dir, 'local-new');
+    mkdirSync(dir);
+    const catalog = path.join(dir, 'catalog.json');
+    writeFileSync(catalog, JSON.stringify({ web: [], api: [] }));
+    const repo = path.join(dir, 'out', 'repo');
+    const argv = ['--once', '--catalog-file', catalog, '--repo', repo, '--path', 'services'];
+    const dry = await generate(['--dry-run', ...argv.slice(1)]);
+    expect(dry.code).toBe(2);
+    expect(existsSync(repo)).toBe(false);
+    const first = await generate(argv);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^committed [0-9a-f]{12} to .*: 2 added/);
+    expect(readFileSync(path.join(repo, 'services', 'web.yaml'), 'utf8')).toContain(
+      'externalName: web.service.consul',
+    );
+    const second = await generate(argv);
+    expect(second.stdout).toMatch(/^up to date/);
+    expect(commitCount(repo)).toBe(1);
+    // A run killed after writing: files on disk but uncommitted; the next run still commits them.
+    writeFileSync(catalog, JSON.stringify({ web: [], api: [], db: [] }));
+    writeFileSync(path.join(repo, 'services', 'db.yaml'), 'half');
+    writeFileSync(path.join(repo, 'notes.txt'), 'user file outside the path');
+    const third = await generate(argv);
+    expect(third.code).toBe(0);
+    expect(third.stdout).toContain('1 added');
+    expect(readFileSync(path.join(repo, 'notes.txt'), 'utf8')).toBe('user file outside the path');
+    expect(git(repo, 'status', '--porcelain')).toBe('?? notes.txt');
+  });
+});
+
+describe('credentials', () => {
+  it('never shows a token from the URL or the environment', async () => {
+    const { dir, catalogFile } = setup();
+    const result = await generate(
+      [
+        '--once',
+        '--catalog-file',
+        catalogFile,
+        '--repo',
+        'http://user:s3cr3t-url@127.0.0.1:9/repo.git',
+        '--workdir',
+        path.join(dir, 'cw'),
+        '--path',
+        'x',
+      ],
+      { ...process.env, GIT_TOKEN: 'tok-3nv-secret' },
+    );
+    expect(result.code).toBe(1);
+    for (const text of [result.stdout, result.stderr, result.logs]) {
+      expect(text).not.toContain('s3cr3t-url');
+      expect(text).not.toContain('tok-3nv-secret');
+      expect(text).not.toContain(Buffer.from('x-access-token:tok-3nv-secret').toString('base64'));
+    }
+    expect(result.stderr).toMatch(/^error: git fetch failed/);
+  });
+});
+
+async function flagsOf(argv: string[]) {
+  let captured: unknown;
+  await createGenerateCommand()
+    .action((flags: unknown) => {
+      captured = flags;
+    })
+    .parseAsync(argv, { from: 'user' });
+  return captured as Parameters<typeof parseGenerateConfig>[0];
+}

@@ -1,0 +1,81 @@
+import { selectServices, type SelectOptions } from './select';
+import type { CatalogService } from './types';
+
+const options: SelectOptions = { syncTag: 'k8s', include: [], exclude: [], prefix: '' };
+const svc = (name: string, tags: string[] = [], meta: Record<string, string>[] = [{}]): CatalogService => ({
+  name,
+  tags,
+  instances: meta.map((m) => ({ meta: m })),
+});
+const reasons = (
+  services: CatalogService[],
+  opts: SelectOptions = options,
+  conflicts = new Map<string, string>(),
+) => {
+  const { selected, skipped } = selectServices(services, opts, conflicts);
+  return {
+    selected: selected.map((s) => s.k8sName),
+    skipped: Object.fromEntries(skipped.map((s) => [s.consulName, s.reason])),
+  };
+};
+
+describe('selectServices', () => {
+  it('skips services from Kubernetes: sync tag or external-source=kubernetes (loop guard)', () => {
+    const result = reasons([
+      svc('web'),
+      svc('from-k8s', ['k8s']),
+      svc('from-meta', [], [{ 'external-source': 'kubernetes' }]),
+      svc('mixed', [], [{}, { 'external-source': 'kubernetes' }]),
+    ]);
+    expect(result.selected).toEqual(['web']);
+    expect(result.skipped['from-k8s']).toMatch(/loop guard/);
+    expect(result.skipped['from-meta']).toMatch(/external-source=kubernetes/);
+    expect(result.skipped.mixed).toMatch(/loop guard/);
+  });
+
+  it('honours a custom --consul-k8s-tag', () => {
+    expect(
+      reasons([svc('a', ['k8s']), svc('b', ['kube'])], { ...options, syncTag: 'kube' }).selected,
+    ).toEqual(['a']);
+  });
+
+  it('skips services whose instances opt out with k8s-sync=false', () => {
+    const result = reasons([svc('a', [], [{ 'k8s-sync': 'false' }]), svc('b', [], [{ 'k8s-sync': 'true' }])]);
+    expect(result.selected).toEqual(['b']);
+    expect(result.skipped.a).toMatch(/opted out/);
+  });
+
+  it('applies --include then --exclude globs', () => {
+    const result = reasons([svc('web-a'), svc('web-b'), svc('db')], {
+      ...options,
+      include: ['web-*'],
+      exclude: ['*-b'],
+    });
+    expect(result.selected).toEqual(['web-a']);
+    expect(result.skipped.db).toMatch(/--include/);
+    expect(result.skipped['web-b']).toMatch(/--exclude \*-b/);
+  });
+
+  it('skips names Consul DNS cannot resolve instead of rendering a broken CNAME', () => {
+    const hostile = ['../../etc', 'a/b', 'ünïcode', 'x'.repeat(300), 'UPPER_case.name', '', ' web'];
+    const result = reasons(hostile.map((name) => svc(name)));
+    expect(result.selected).toEqual([]);
+    for (const name of hostile) expect(result.skipped[name]).toMatch(/Consul DNS/);
+  });
+
+  it('skips conflicts with the reason', () => {
+    const result = reasons(
+      [svc('web'), svc('api')],
+      options,
+      new Map([['web', 'in the repository at apps/web.yaml']]),
+    );
+    expect(result.selected).toEqual(['api']);
+    expect(result.skipped.web).toBe(
+      'conflict: Service "web" already defined in the repository at apps/web.yaml',
+    );
+  });
+
+  it('sorts and de-duplicates tags', () => {
+    expect(selectServices([svc('a', ['z', 'a', 'z'])], options).selected[0]!.tags).toEqual(['a', 'z']);
+  });
+});

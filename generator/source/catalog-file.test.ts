@@ -1,0 +1,38 @@
+import { parseCatalogFile } from './catalog-file';
+
+describe('parseCatalogFile', () => {
+  it('reads the /v1/catalog/services shape', () => {
+    const snapshot = parseCatalogFile('{"web":["a","b"],"db":[]}');
+    expect(snapshot.services).toEqual([
+      { name: 'web', tags: ['a', 'b'], instances: [{ meta: {} }] },
+      { name: 'db', tags: [], instances: [{ meta: {} }] },
+    ]);
+  });
+
+  it('reads objects with Tags, Meta and Instances (Meta shared by every instance)', () => {
+    const snapshot = parseCatalogFile(
+      JSON.stringify({
+        api: { Tags: ['v1'], Meta: { team: 'x' }, Instances: [{ Meta: { zone: 'a' } }, {}] },
+      }),
+    );
+    expect(snapshot.services).toEqual([
+      { name: 'api', tags: ['v1'], instances: [{ meta: { team: 'x', zone: 'a' } }, { meta: { team: 'x' } }] },
+    ]);
+  });
+
+  it('gives the same index for the same text and another one for other text', () => {
+    expect(parseCatalogFile('{}').index).toBe(parseCatalogFile('{}').index);
+    expect(parseCatalogFile('{}').index).not.toBe(parseCatalogFile('{"a":[]}').index);
+  });
+
+  it.each([
+    ['not json', /not valid JSON/],
+    ['[]', /expected a JSON object/],
+    ['{"web":"tag"}', /^catalog file: web: expected an array of tags or an object/],
+    ['{"web":["a",1]}', /web/],
+    ['{"web":{"Tags":["a"],"Metadata":{}}}', /web: unknown field\(s\) "Metadata"/],
+    ['{"web":{"Meta":{"a":1}}}', /web\.Meta\.a/],
+  ])('rejects %s naming the field', (text, message) => {
+    expect(() => parseCatalogFile(text)).toThrow(message);
+  });
+});
