@@ -117,7 +117,7 @@ export function renderOverlayWith(overlay: string, components: readonly Componen
 }
 
 /** `body` gets a function that turns a deploy/-relative path into one relative to the overlay. */
-async function renderTempOverlay(
+export async function renderTempOverlay(
   body: (rel: (deployPath: string) => string) => object,
 ): Promise<K8sObject[]> {
   const root = mkdtempSync(path.join(tmpdir(), 'deploy-overlay-'));

@@ -1,0 +1,38 @@
+/** The manifest snippets in docs/install.md work on the shipped manifests. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { workloads } from './inspect';
+import { renderTempOverlay, REPO_ROOT } from './render';
+
+const install = readFileSync(path.join(REPO_ROOT, 'docs', 'install.md'), 'utf8');
+const yamlBlocks = [...install.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+
+test('the SSH credentials patch switches the generator from the token to the SSH key', async () => {
+  const block = yamlBlocks.find((b) => b.includes('--git-ssh-key-file'));
+  const { patches } = yaml.load(block ?? '') as { patches: unknown[] };
+  const objects = await renderTempOverlay((rel) => ({ resources: [rel('overlays/production')], patches }));
+  const generator = workloads(objects).find((w) => w.object.metadata.name === 'consul-k8s-gitops-generator');
+  const args = generator?.template.spec.containers[0]?.args ?? [];
+  expect(args).toContain('--git-ssh-key-file=/etc/consul-k8s-gitops/git/ssh-privatekey');
+  expect(args).toContain('--git-known-hosts-file=/etc/consul-k8s-gitops/git/known_hosts');
+  expect(args.some((a) => a.startsWith('--git-token-file'))).toBe(false);
+});
+
+test('the settings snippet names the ConfigMaps and keys the base defines', () => {
+  const block = yamlBlocks.find((b) => b.includes('configMapGenerator'));
+  const documented = (
+    yaml.load(block ?? '') as { configMapGenerator: { name: string; literals: string[] }[] }
+  ).configMapGenerator;
+  const base = yaml.load(
+    readFileSync(path.join(REPO_ROOT, 'deploy', 'base', 'kustomization.yaml'), 'utf8'),
+  ) as {
+    configMapGenerator: { name: string; literals: string[] }[];
+  };
+  const keys = (g: { literals: string[] }) => g.literals.map((l) => l.split('=')[0]);
+  for (const generator of documented) {
+    const shipped = base.configMapGenerator.find((g) => g.name === generator.name);
+    expect(shipped).toBeDefined();
+    for (const key of keys(generator)) expect(keys(shipped as { literals: string[] })).toContain(key);
+  }
+});
