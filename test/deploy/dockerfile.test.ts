@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { workloads } from './inspect';
+import { runtimePackages } from './runtime-deps';
 import { renderOverlay, REPO_ROOT } from './render';
 
 interface Stage {
@@ -93,4 +94,14 @@ test('.dockerignore keeps the build inputs in the context', () => {
   ])
     expect(ignored).not.toContain(needed);
   for (const excluded of ['node_modules', '.git', 'dist']) expect(ignored).toContain(excluded);
+});
+
+test('everything the program loads at run time is a production dependency', () => {
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const { packages, unresolved } = runtimePackages(path.join(REPO_ROOT, 'cli.ts'));
+  expect(unresolved).toEqual([]);
+  expect(packages.size).toBeGreaterThan(5);
+  expect([...packages].filter((p) => !(p in pkg.dependencies))).toEqual([]);
 });
