@@ -4,6 +4,7 @@
  * Any Consul error, 403, or an empty answer filtered by ACLs becomes a CatalogSourceError, so a
  * run never mistakes "cannot see" for "gone".
  */
+import { setMaxListeners } from 'node:events';
 import {
   ConsulError,
   createConsulClient,
@@ -39,6 +40,8 @@ export class ConsulCatalogSource implements CatalogSource {
   }
 
   async read(signal?: AbortSignal): Promise<CatalogSnapshot> {
+    // Every parallel read listens for the abort.
+    if (signal) setMaxListeners(PARALLEL_READS + 8, signal);
     try {
       const listing = await readCatalogServices(this.consul, signal ? { signal } : {});
       const names = Object.keys(listing.value);

@@ -1,0 +1,181 @@
+/** The Consul source and watch mode against the Consul double (real `consul` client, real git). */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { startConsulDouble, type ConsulDouble } from '../test/support/consul';
+import { consulConfigFromEnv } from '../core/consul';
+import { createLogger } from '../core/runtime/logger';
+import { createGenerateCommand } from './command';
+import { parseGenerateConfig, type GenerateFlags } from './config';
+import { buildRun } from './main';
+import { runOnce, type RunOutcome } from './run';
+import { ConsulCatalogSource } from './source/consul';
+import {
+  bareRemote,
+  commitCount,
+  filesAt,
+  generate,
+  git,
+  ISOLATED_GIT_ENV,
+  tempDir,
+} from './testing/git-fixture';
+import { CatalogWatcher } from './watch';
+
+let consul: ConsulDouble;
+let root: { dir: string; cleanup(): void };
+beforeAll(async () => {
+  consul = await startConsulDouble({ blockingJitter: false });
+  root = tempDir();
+});
+afterAll(async () => {
+  await consul.stop();
+  root.cleanup();
+});
+beforeEach(() => {
+  consul.seed.clear();
+  consul.faults.clear();
+  consul.acl.enabled = false;
+});
+
+function register(
+  name: string,
+  options: { id?: string; node?: string; tags?: string[]; meta?: Record<string, string> } = {},
+) {
+  consul.seed.register({
+    Node: options.node ?? 'vm-1',
+    Address: '10.0.0.1',
+    Service: {
+      ID: options.id ?? name,
+      Service: name,
+      Tags: options.tags ?? [],
+      Meta: options.meta ?? {},
+      Port: 80,
+    },
+  });
+}
+
+let caseNumber = 0;
+function setup() {
+  const dir = path.join(root.dir, `consul-${++caseNumber}`);
+  mkdirSync(dir);
+  const remote = bareRemote(dir);
+  const args = (...extra: string[]) => [
+    '--once',
+    '--repo',
+    remote,
+    '--workdir',
+    path.join(dir, 'work'),
+    '--path',
+    'consul',
+    ...extra,
+  ];
+  return { dir, remote, args };
+}
+
+describe('ConsulCatalogSource', () => {
+  it('reads names, tags and every instance meta', async () => {
+    register('web', { tags: ['v1'] });
+    register('web', { id: 'web-2', node: 'vm-2', meta: { 'k8s-sync': 'false' } });
+    register('from-k8s', { tags: ['k8s'], meta: { 'external-source': 'kubernetes' } });
+    const source = new ConsulCatalogSource(consulConfigFromEnv(consul.env()), { syncTag: 'k8s' });
+    const snapshot = await source.read();
+    const web = snapshot.services.find((service) => service.name === 'web')!;
+    expect(web.tags).toEqual(['v1']);
+    expect(
+      web.instances
+        .map((instance) => instance.meta)
+        .sort((a, b) => Object.keys(a).length - Object.keys(b).length),
+    ).toEqual([{}, { 'k8s-sync': 'false' }]);
+    expect(snapshot.index).toMatch(/^\d+$/);
+  });
+});
+
+describe('generate --once from Consul', () => {
+  it('renders what Consul has, minus loop-guarded and opted-out services', async () => {
+    const { remote, args } = setup();
+    register('web');
+    register('api', { meta: { team: 'x' } });
+    register('from-k8s', { tags: ['k8s'] });
+    register('orders', { meta: { 'external-source': 'kubernetes' } });
+    register('batch', { meta: { 'k8s-sync': 'false' } });
+    const result = await generate(args(), { ...process.env, ...consul.env() });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const files = [...filesAt(remote, 'main', 'consul').keys()].map((file) => path.basename(file)).sort();
+    expect(files).toEqual(['api.yaml', 'inventory.configmap.yaml', 'kustomization.yaml', 'web.yaml']);
+  });
+
+  it('Consul 500 or 403 or an ACL-emptied answer never deletes anything', async () => {
+    const { remote, args } = setup();
+    register('web');
+    register('api');
+    expect((await generate(args(), { ...process.env, ...consul.env() })).code).toBe(0);
+    const head = git(remote, 'rev-parse', 'main');
+
+    consul.faults.failNext(1);
+    const failed = await generate(args(), { ...process.env, ...consul.env() });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/HTTP 500.*nothing is changed/);
+
+    consul.acl.enabled = true;
+    consul.acl.defaultPolicy = 'deny';
+    const unknownToken = await generate(args(), { ...process.env, ...consul.env('not-a-token') });
+    expect(unknownToken.code).toBe(1);
+    expect(unknownToken.stderr).toMatch(/HTTP 403/);
+    expect(unknownToken.stderr).not.toContain('not-a-token');
+
+    consul.acl.setToken({ secretId: 'no-rights', rules: {} });
+    const noRights = await generate(args(), { ...process.env, ...consul.env('no-rights') });
+    expect(noRights.code).toBe(1);
+    expect(noRights.stderr).toContain('filtered by ACLs');
+    expect(git(remote, 'rev-parse', 'main')).toBe(head);
+  });
+});
+
+describe('watch mode', () => {
+  it('batches a burst of 20 changes into one commit', async () => {
+    const { remote, args } = setup();
+    register('seed');
+    let captured: GenerateFlags | undefined;
+    await createGenerateCommand()
+      .action((flags: GenerateFlags) => {
+        captured = flags;
+      })
+      .parseAsync(args(), { from: 'user' });
+    const env = { ...process.env, ...ISOLATED_GIT_ENV, ...consul.env() };
+    const logger = createLogger({ level: 'silent' });
+    const { deps, settings } = await buildRun(parseGenerateConfig(captured!, env), logger, { env });
+    const finished: RunOutcome[] = [];
+    let notify: (() => void) | undefined;
+    const nextRun = () => new Promise<void>((resolve) => (notify = resolve));
+    const controller = new AbortController();
+    const watcher = new CatalogWatcher(
+      {
+        source: deps.source,
+        run: (signal) => runOnce({ ...deps, signal }, settings),
+        logger,
+        onRunFinished: (_ok, outcome) => {
+          if (outcome) finished.push(outcome);
+          notify?.();
+        },
+      },
+      { bufferMinMs: 600, bufferMaxMs: 5000 },
+    );
+    let first = nextRun();
+    const loop = watcher.run(controller.signal);
+    await first;
+    expect(finished.map((outcome) => outcome.status)).toEqual(['committed']);
+    const commitsBefore = commitCount(remote);
+
+    first = nextRun();
+    for (let i = 0; i < 20; i += 1) {
+      register(`burst-${String(i).padStart(2, '0')}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await first;
+    controller.abort();
+    await loop;
+    expect(finished.map((outcome) => outcome.status)).toEqual(['committed', 'committed']);
+    expect(commitCount(remote)).toBe(commitsBefore + 1);
+    expect(git(remote, 'log', '-1', '--format=%s', 'main')).toContain('(+20 ~0 -0)');
+  });
+});
