@@ -323,8 +323,7 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     const nodeMeta = nodeMetaFilter(query);
     let filtered = false;
     const out: Array<{ node: NodeRecord; service: ServiceRecord }> = [];
-    for (const entry of state.allServices()) {
-      if (entry.service.Service !== name) continue;
+    for (const entry of state.instancesOf(name)) {
       if (!wantedTags.every((t) => entry.service.Tags.includes(t))) continue;
       if (!nodeMeta(entry.node)) continue;
       if (!authz.allowed('service', name, 'read') || !authz.allowed('node', entry.node.Node, 'read')) {
@@ -432,12 +431,13 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     req: http.IncomingMessage,
     res: http.ServerResponse,
     query: URLSearchParams,
+    indexOf: () => number,
     compute: () => ReadResult,
     entry: RequestLogEntry,
   ): void {
     const { minIndex, waitMs } = blockingParams(query);
-    const first = compute();
-    if (minIndex === 0 || first.index > minIndex) {
+    if (minIndex === 0 || indexOf() > minIndex) {
+      const first = compute();
       entry.status = 200;
       send(res, 200, first.body, queryHeaders(first));
       return;
@@ -455,9 +455,14 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     };
     const respond = () => {
       finish();
-      const result = compute();
-      entry.status = 200;
-      send(res, 200, result.body, queryHeaders(result));
+      try {
+        const result = compute();
+        entry.status = 200;
+        send(res, 200, result.body, queryHeaders(result));
+      } catch (err) {
+        entry.status = err instanceof HttpError ? err.status : 500;
+        send(res, entry.status, (err as Error).message);
+      }
     };
     const onClose = () => finish();
     const handle: Blocked = { cancel: finish };
@@ -467,13 +472,7 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     const unsubscribe = state.onChange(() => {
       const reset = state.lastIndex < lastSeen;
       lastSeen = state.lastIndex;
-      let result: ReadResult;
-      try {
-        result = compute();
-      } catch {
-        return respond();
-      }
-      if (reset || result.index > minIndex) respond();
+      if (reset || indexOf() > minIndex) respond();
     });
     blocked.add(handle);
     req.socket.on('close', onClose);
@@ -819,15 +818,41 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
 
   const READ_ROUTES: Array<{
     pattern: RegExp;
+    /** The index the read covers (cheap: checked on every write while a query is held). */
+    index: (name: string) => number;
     read: (authz: Authorizer, query: URLSearchParams, name: string) => ReadResult;
   }> = [
-    { pattern: /^\/v1\/catalog\/services$/, read: (a, q) => listServices(a, q) },
-    { pattern: /^\/v1\/catalog\/service\/(.+)$/, read: (a, q, n) => serviceNodes(n, a, q) },
-    { pattern: /^\/v1\/catalog\/node-services\/(.+)$/, read: (a, q, n) => nodeServices(n, a, q, false) },
-    { pattern: /^\/v1\/catalog\/node\/(.+)$/, read: (a, q, n) => nodeServices(n, a, q, true) },
-    { pattern: /^\/v1\/catalog\/nodes$/, read: (a, q) => listNodes(a, q) },
-    { pattern: /^\/v1\/health\/service\/(.+)$/, read: (a, q, n) => healthService(n, a, q) },
-    { pattern: /^\/v1\/health\/node\/(.+)$/, read: (a, q, n) => nodeChecks(n, a, q) },
+    {
+      pattern: /^\/v1\/catalog\/services$/,
+      index: () => state.servicesIndex(),
+      read: (a, q) => listServices(a, q),
+    },
+    {
+      pattern: /^\/v1\/catalog\/service\/(.+)$/,
+      index: (n) => state.serviceNameIndex(n, false),
+      read: (a, q, n) => serviceNodes(n, a, q),
+    },
+    {
+      pattern: /^\/v1\/catalog\/node-services\/(.+)$/,
+      index: () => state.catalogIndex(),
+      read: (a, q, n) => nodeServices(n, a, q, false),
+    },
+    {
+      pattern: /^\/v1\/catalog\/node\/(.+)$/,
+      index: () => state.catalogIndex(),
+      read: (a, q, n) => nodeServices(n, a, q, true),
+    },
+    { pattern: /^\/v1\/catalog\/nodes$/, index: () => state.nodesIndex(), read: (a, q) => listNodes(a, q) },
+    {
+      pattern: /^\/v1\/health\/service\/(.+)$/,
+      index: (n) => state.serviceNameIndex(n, true),
+      read: (a, q, n) => healthService(n, a, q),
+    },
+    {
+      pattern: /^\/v1\/health\/node\/(.+)$/,
+      index: () => state.tableIndex.checks,
+      read: (a, q, n) => nodeChecks(n, a, q),
+    },
   ];
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -889,7 +914,16 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
         if (!match) continue;
         if (method !== 'GET') throw new HttpError(405, `method ${method} not allowed`);
         const name = match[1] === undefined ? '' : decodeURIComponent(match[1]);
-        return blockingRead(req, res, query, () => route.read(authz, query, name), entry);
+        blockingParams(query);
+        filterOf(query);
+        return blockingRead(
+          req,
+          res,
+          query,
+          () => route.index(name),
+          () => route.read(authz, query, name),
+          entry,
+        );
       }
       if (path === '/v1/catalog/register' || path === '/v1/catalog/deregister' || path === '/v1/txn') {
         if (method !== 'PUT') throw new HttpError(405, `method ${method} not allowed`);

@@ -132,6 +132,10 @@ function normalizeStatus(status: string | undefined): CheckStatus {
 
 type IndexKey = 'nodes' | 'services' | 'checks';
 
+function checkIndexKey(node: string, serviceId: string): string {
+  return `${node}\u0000${serviceId}`;
+}
+
 /** Mutations available inside a transaction; each records how to undo itself. */
 export class StateTxn {
   private readonly undo: Array<() => void> = [];
@@ -165,9 +169,11 @@ export class StateTxn {
     const prev = map.get(key);
     if (value === undefined) map.delete(key);
     else map.set(key, value);
+    this.state.dataVersion++;
     this.undo.push(() => {
       if (had) map.set(key, prev as V);
       else map.delete(key);
+      this.state.dataVersion++;
     });
   }
 
@@ -187,6 +193,33 @@ export class StateTxn {
       this.setIn(this.state.checks, node, checks);
     }
     return checks;
+  }
+
+  /** Writes (or removes) one check, keeping the by-service check index in step. */
+  private putCheck(node: string, checkId: string, record: CheckRecord | undefined): void {
+    const previous = this.state.checks.get(node)?.get(checkId);
+    if (previous) this.linkCheck(node, previous.ServiceID, checkId, false);
+    this.setIn(this.nodeChecks(node), checkId, record);
+    if (record) this.linkCheck(node, record.ServiceID, checkId, true);
+  }
+
+  private linkCheck(node: string, serviceId: string, checkId: string, present: boolean): void {
+    const key = checkIndexKey(node, serviceId);
+    let ids = this.state.checkIndex.get(key);
+    if (!ids) {
+      if (!present) return;
+      ids = new Set();
+      this.setIn(this.state.checkIndex, key, ids);
+    }
+    const set = ids;
+    const had = set.has(checkId);
+    if (had === present) return;
+    if (present) set.add(checkId);
+    else set.delete(checkId);
+    this.undo.push(() => {
+      if (had) set.add(checkId);
+      else set.delete(checkId);
+    });
   }
 
   /** Service names hosted on a node (their health results change with the node). */
@@ -236,6 +269,9 @@ export class StateTxn {
     if (!existing) return;
     const names = this.namesOnNode(name);
     const hadChecks = (this.state.checks.get(name)?.size ?? 0) > 0;
+    for (const check of this.state.checks.get(name)?.values() ?? []) {
+      this.linkCheck(name, check.ServiceID, check.CheckID, false);
+    }
     this.setIn(this.state.services, name, undefined);
     this.setIn(this.state.checks, name, undefined);
     this.setIn(this.state.nodes, name, undefined);
@@ -286,16 +322,9 @@ export class StateTxn {
       existing && existing.Service !== serviceName ? [serviceName, existing.Service] : [serviceName];
     this.touch('services', names);
     // Service checks carry the service's name and tags: keep them in step.
-    for (const check of this.state.checks.get(node)?.values() ?? []) {
-      if (
-        check.ServiceID === id &&
-        (check.ServiceName !== serviceName || !sameJson(check.ServiceTags, next.Tags))
-      ) {
-        this.setIn(this.nodeChecks(node), check.CheckID, {
-          ...check,
-          ServiceName: serviceName,
-          ServiceTags: next.Tags,
-        });
+    if (existing && (existing.Service !== serviceName || !sameJson(existing.Tags, next.Tags))) {
+      for (const check of this.state.checksFor(node, id, false)) {
+        this.putCheck(node, check.CheckID, { ...check, ServiceName: serviceName, ServiceTags: next.Tags });
       }
     }
     return next;
@@ -309,15 +338,9 @@ export class StateTxn {
     if (!existing) return;
     this.setIn(this.nodeServices(node), id, undefined);
     this.touch('services', [existing.Service]);
-    const checks = this.state.checks.get(node);
-    let removedCheck = false;
-    for (const check of [...(checks?.values() ?? [])]) {
-      if (check.ServiceID === id) {
-        this.setIn(checks!, check.CheckID, undefined);
-        removedCheck = true;
-      }
-    }
-    if (removedCheck) this.touch('checks');
+    const checks = this.state.checksFor(node, id, false);
+    for (const check of checks) this.putCheck(node, check.CheckID, undefined);
+    if (checks.length) this.touch('checks');
   }
 
   /** ensureCheck: node (and service, for service checks) must exist; status defaults to critical. */
@@ -364,7 +387,7 @@ export class StateTxn {
       return existing;
     }
     next.ModifyIndex = this.index;
-    this.setIn(checks, checkId, next);
+    this.putCheck(node, checkId, next);
     // A node check affects the health of every service on the node.
     this.touch('checks', serviceName ? [serviceName] : this.namesOnNode(node));
     return next;
@@ -376,7 +399,7 @@ export class StateTxn {
       throw new StateError(`failed to delete check "${checkId}" on node "${node}", index is stale`);
     }
     if (!existing) return;
-    this.setIn(this.nodeChecks(node), checkId, undefined);
+    this.putCheck(node, checkId, undefined);
     this.touch('checks', existing.ServiceName ? [existing.ServiceName] : this.namesOnNode(node));
   }
 
@@ -396,7 +419,12 @@ export class CatalogState {
   readonly nodes = new Map<string, NodeRecord>();
   readonly services = new Map<string, Map<string, ServiceRecord>>();
   readonly checks = new Map<string, Map<string, CheckRecord>>();
+  /** Check IDs by node and service ID ("" for node checks): reads stay O(checks of a service). */
+  readonly checkIndex = new Map<string, Set<string>>();
   private readonly listeners = new Set<() => void>();
+  /** Bumped on every data mutation (and undo): invalidates the by-name cache. */
+  dataVersion = 0;
+  private byName?: { version: number; map: Map<string, Array<{ node: NodeRecord; service: ServiceRecord }>> };
 
   constructor(readonly datacenter: string) {}
 
@@ -442,9 +470,11 @@ export class CatalogState {
   }
 
   clear(): void {
+    this.dataVersion++;
     this.nodes.clear();
     this.services.clear();
     this.checks.clear();
+    this.checkIndex.clear();
     this.serviceIndex.clear();
     this.lastIndex++;
     for (const key of Object.keys(this.tableIndex) as IndexKey[]) this.tableIndex[key] = this.lastIndex;
@@ -484,11 +514,28 @@ export class CatalogState {
     return out;
   }
 
-  checksFor(node: string, serviceId: string): CheckRecord[] {
-    const out: CheckRecord[] = [];
-    for (const check of this.checks.get(node)?.values() ?? []) {
-      if (check.ServiceID === '' || check.ServiceID === serviceId) out.push(check);
+  /** Instances of one service name (cached until the next change: reads stay O(instances)). */
+  instancesOf(name: string): Array<{ node: NodeRecord; service: ServiceRecord }> {
+    if (!this.byName || this.byName.version !== this.dataVersion) {
+      const map = new Map<string, Array<{ node: NodeRecord; service: ServiceRecord }>>();
+      for (const entry of this.allServices()) {
+        const list = map.get(entry.service.Service);
+        if (list) list.push(entry);
+        else map.set(entry.service.Service, [entry]);
+      }
+      this.byName = { version: this.dataVersion, map };
     }
-    return out;
+    return this.byName.map.get(name) ?? [];
+  }
+
+  /** The checks of one instance: its own and (by default) its node's, node checks first. */
+  checksFor(node: string, serviceId: string, withNodeChecks = true): CheckRecord[] {
+    const checks = this.checks.get(node);
+    if (!checks) return [];
+    const ids = [
+      ...(withNodeChecks ? (this.checkIndex.get(checkIndexKey(node, '')) ?? []) : []),
+      ...(this.checkIndex.get(checkIndexKey(node, serviceId)) ?? []),
+    ];
+    return ids.map((id) => checks.get(id)).filter((c): c is CheckRecord => c !== undefined);
   }
 }
