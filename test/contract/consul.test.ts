@@ -8,6 +8,7 @@
  * Tests that need the double's fault controls or ACL setup use `itNeedsDouble`: they are skipped
  * only in that real mode.
  */
+import { EventEmitter } from 'node:events';
 import {
   applyCatalogTxn,
   consulConfigFromEnv,
@@ -328,6 +329,25 @@ describe('blocking queries', () => {
     expect(result.index).toBe(start.index);
     expect(elapsed).toBeGreaterThanOrEqual(290);
     expect(elapsed).toBeLessThan(300 + 300 / 16 + 2000);
+  });
+
+  it('the npm client takes index/wait options and, with ctx.includeResponse, returns the response headers', async () => {
+    const name = serviceName('npm-blocking');
+    const withResponse = () => Object.assign(new EventEmitter(), { includeResponse: true });
+    const [first] = (await consul.catalog.service.list({ ctx: withResponse() })) as unknown as [
+      ConsulResponse,
+      unknown,
+    ];
+    const index = header(first, 'X-Consul-Index')!;
+    const pending = consul.catalog.service.list({
+      index,
+      wait: '10s',
+      ctx: withResponse(),
+    }) as unknown as Promise<[ConsulResponse, Record<string, string[]>]>;
+    await registerNode(nodeName('b5'), { Service: { Service: name } });
+    const [res, services] = await pending;
+    expect(BigInt(header(res, 'X-Consul-Index')!)).toBeGreaterThan(BigInt(index));
+    expect(services[name]).toEqual([]);
   });
 
   it('consul.watch (the npm client) emits change when the watched list changes', async () => {
