@@ -14,6 +14,7 @@ import {
   type K8sObject,
 } from './render';
 import { field, find, ofKind, workloads } from './inspect';
+import { unknownFieldProblems } from './strict-fields';
 import { validateObject } from './validate';
 
 /** A namespace different from the default, so forgotten rewrites show. */
@@ -54,6 +55,26 @@ test('every rendered object validates against its schema', () => {
     r.objects.flatMap((o) => validateObject(o).map((p) => `${r.label}: ${p}`)),
   );
   expect(problems).toEqual([]);
+});
+
+test('no built-in object carries a field the Kubernetes API does not define', () => {
+  // Distinct objects across all renderings, checked in one compiler run.
+  const distinct = new Map<string, K8sObject>();
+  for (const r of renderings) for (const o of r.objects) distinct.set(JSON.stringify(o), o);
+  expect(unknownFieldProblems([...distinct.values()])).toEqual([]);
+});
+
+test('reports fields that built-in kinds do not define (misspelt safety settings)', () => {
+  const pdb = {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'x', namespace: 'ns' },
+    spec: { maxUnavailable: 1, unhealthyPodEvictionPolicyy: 'AlwaysAllow' },
+  } as K8sObject;
+  const [problem, ...rest] = unknownFieldProblems([pdb]);
+  expect(rest).toEqual([]);
+  expect(problem).toMatch(/^PodDisruptionBudget\/x: .*'"unhealthyPodEvictionPolicyy"' does not exist/);
+  expect(unknownFieldProblems([{ ...pdb, spec: { maxUnavailable: 1 } }])).toEqual([]);
 });
 
 test('object identities are unique and namespaced objects sit in the overlay namespace', () => {
