@@ -50,6 +50,7 @@ export interface RequestRecord {
   namespace?: string;
   name?: string;
   subresource?: string;
+  /** 0 while the request is in flight (open watches). */
   status: number;
 }
 
@@ -144,7 +145,8 @@ export class KubeDouble {
     const cluster: { name: string; server: string; skipTLSVerify: boolean; caData?: string } = {
       name: 'kube-double',
       server: this.url,
-      skipTLSVerify: options.skipTLSVerify ?? false,
+      // client-node refuses plain http:// servers unless skipTLSVerify is set.
+      skipTLSVerify: options.skipTLSVerify ?? !this.caPem,
     };
     if (this.caPem && !options.skipTLSVerify) cluster.caData = Buffer.from(this.caPem).toString('base64');
     kc.loadFromClusterAndUser(
@@ -162,7 +164,8 @@ export class KubeDouble {
   // ---- direct API: act as another client, bypassing auth, faults and latency ----
 
   /** Creates an object (its kind/apiVersion pick the resource); a missing namespace is created too. */
-  create<T extends KubeObject>(obj: T): T {
+  create<T extends object>(input: T): T {
+    const obj = input as KubeObject;
     const resource = this.resourceOf(obj);
     const namespace = obj.metadata?.namespace;
     if (resource.namespaced) this.ensureNamespace(namespace ?? 'default');
@@ -170,13 +173,15 @@ export class KubeDouble {
   }
 
   /** Replaces an object; a metadata.resourceVersion in it is checked (409), none means unconditional. */
-  update<T extends KubeObject>(obj: T): T {
+  update<T extends object>(input: T): T {
+    const obj = input as KubeObject;
     const resource = this.resourceOf(obj);
     return this.store.update(resource, this.namespaceOf(resource, obj), obj.metadata?.name ?? '', obj) as T;
   }
 
   /** Replaces only the status (for Services: load balancer ingress). */
-  updateStatus<T extends KubeObject>(obj: T): T {
+  updateStatus<T extends object>(input: T): T {
+    const obj = input as KubeObject;
     const resource = this.resourceOf(obj);
     return this.store.update(
       resource,
@@ -188,10 +193,11 @@ export class KubeDouble {
   }
 
   /** Creates or replaces (ignoring resourceVersion): "make it so". */
-  apply<T extends KubeObject>(obj: T): T {
+  apply<T extends object>(input: T): T {
+    const obj = input as KubeObject;
     const resource = this.resourceOf(obj);
     const namespace = this.namespaceOf(resource, obj);
-    if (!this.store.has(resource, namespace, obj.metadata?.name ?? '')) return this.create(obj);
+    if (!this.store.has(resource, namespace, obj.metadata?.name ?? '')) return this.create(input);
     const copy = { ...obj, metadata: { ...obj.metadata } };
     delete copy.metadata.resourceVersion;
     return this.store.update(resource, namespace, obj.metadata?.name ?? '', copy) as T;
@@ -203,17 +209,13 @@ export class KubeDouble {
     return this.store.delete(resource, resource.namespaced ? namespace : undefined, name);
   }
 
-  get<T extends KubeObject = KubeObject>(
-    kind: string,
-    namespace: string | undefined,
-    name: string,
-  ): T | undefined {
+  get<T = KubeObject>(kind: string, namespace: string | undefined, name: string): T | undefined {
     const resource = this.resourceNamed(kind);
     const ns = resource.namespaced ? namespace : undefined;
     return this.store.has(resource, ns, name) ? (this.store.get(resource, ns, name) as T) : undefined;
   }
 
-  list<T extends KubeObject = KubeObject>(kind: string, namespace?: string, labelSelector?: string): T[] {
+  list<T = KubeObject>(kind: string, namespace?: string, labelSelector?: string): T[] {
     const resource = this.resourceNamed(kind);
     return this.store.list(resource, namespace, labelSelector).items.map((s) => JSON.parse(s.json) as T);
   }
@@ -304,8 +306,12 @@ export class KubeDouble {
     const url = new URL(req.url ?? '/', 'http://double');
     const method = req.method ?? 'GET';
     const record: RequestRecord = { method, path: url.pathname, verb: 'discovery', status: 0 };
-    res.on('finish', () => this.remember(record, res.statusCode));
-    res.on('close', () => this.remember(record, res.statusCode));
+    this.remember(record);
+    const settle = (): void => {
+      if (record.status === 0) record.status = res.statusCode;
+    };
+    res.on('finish', settle);
+    res.on('close', settle);
     try {
       if (this.token !== undefined && req.headers.authorization !== `Bearer ${this.token}`)
         throw unauthorized();
@@ -532,9 +538,7 @@ export class KubeDouble {
     return resource.namespaced ? (obj.metadata?.namespace ?? 'default') : undefined;
   }
 
-  private remember(record: RequestRecord, status: number): void {
-    if (record.status !== 0) return;
-    record.status = status;
+  private remember(record: RequestRecord): void {
     this.log.push(record);
     if (this.log.length > MAX_LOG) this.log.splice(0, this.log.length - MAX_LOG);
   }

@@ -1,0 +1,103 @@
+import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
+import { KubeDouble } from '../../test/support/kube';
+import { EventDeduplicator, EventRecorder, MAX_EVENT_MESSAGE, type InvolvedObject } from './events';
+
+let double: KubeDouble;
+let core: CoreV1Api;
+
+beforeAll(async () => {
+  double = await KubeDouble.start();
+  core = double.kubeConfig().makeApiClient(CoreV1Api);
+});
+afterAll(() => double.close());
+
+const web: InvolvedObject = { kind: 'Service', apiVersion: 'v1', namespace: 'shop', name: 'web', uid: 'u-1' };
+const eventsAbout = (name: string): CoreV1Event[] =>
+  double.list<CoreV1Event>('events').filter((e) => e.involvedObject.name === name);
+
+function recorder(clock: { now: number }, errors: string[] = []): EventRecorder {
+  return new EventRecorder({
+    core,
+    component: 'test-registrar',
+    instance: 'pod-1',
+    dedupWindowMs: 60_000,
+    now: () => clock.now,
+    onError: (_error, description) => errors.push(description),
+  });
+}
+
+describe('EventRecorder', () => {
+  beforeAll(() => {
+    double.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+  });
+
+  test("creates a core/v1 Event in the object's namespace", async () => {
+    const clock = { now: Date.parse('2026-03-01T10:00:00Z') };
+    expect(await recorder(clock).warning(web, 'InvalidAnnotation', 'service-port: "x" names no port')).toBe(
+      true,
+    );
+    const [event] = eventsAbout('web');
+    expect(event).toMatchObject({
+      metadata: { namespace: 'shop' },
+      involvedObject: { kind: 'Service', apiVersion: 'v1', namespace: 'shop', name: 'web', uid: 'u-1' },
+      type: 'Warning',
+      reason: 'InvalidAnnotation',
+      message: 'service-port: "x" names no port',
+      count: 1,
+      source: { component: 'test-registrar', host: 'pod-1' },
+      reportingComponent: 'test-registrar',
+      reportingInstance: 'pod-1',
+    });
+    expect(event?.metadata.name).toMatch(/^web\.[0-9a-f]+$/);
+  });
+
+  test('the same object, reason and message within the window: no new Event', async () => {
+    const clock = { now: Date.parse('2026-03-01T10:00:00Z') };
+    const events = recorder(clock);
+    const api: InvolvedObject = { ...web, name: 'api', uid: 'u-2' };
+    expect(await events.warning(api, 'InvalidAnnotation', 'bad')).toBe(true);
+    clock.now += 59_000;
+    expect(await events.warning(api, 'InvalidAnnotation', 'bad')).toBe(false);
+    expect(await events.warning(api, 'InvalidAnnotation', 'worse')).toBe(true); // another message
+    expect(await events.normal(api, 'InvalidAnnotation', 'bad')).toBe(true); // another type
+    clock.now += 2_000;
+    expect(await events.warning(api, 'InvalidAnnotation', 'bad')).toBe(true); // window passed
+    expect(eventsAbout('api')).toHaveLength(4);
+  });
+
+  test('cluster-scoped objects get their Events in default; long messages are cut', async () => {
+    const clock = { now: Date.parse('2026-03-01T10:00:00Z') };
+    await recorder(clock).warning(
+      { kind: 'Node', apiVersion: 'v1', name: 'node-1' },
+      'Odd',
+      'x'.repeat(5000),
+    );
+    const [event] = eventsAbout('node-1');
+    expect(event?.metadata.namespace).toBe('default');
+    expect(event?.message).toHaveLength(MAX_EVENT_MESSAGE);
+  });
+
+  test('a failed write is reported, not thrown, and not remembered as recorded', async () => {
+    const clock = { now: Date.parse('2026-03-01T10:00:00Z') };
+    const errors: string[] = [];
+    const events = recorder(clock, errors);
+    const db: InvolvedObject = { ...web, name: 'db', uid: 'u-3' };
+    double.failNext(1, { status: 500 });
+    expect(await events.warning(db, 'InvalidAnnotation', 'bad')).toBe(false);
+    expect(errors).toEqual([
+      'HTTP 500 InternalError: Internal error occurred: injected failure (kube double)',
+    ]);
+    expect(await events.warning(db, 'InvalidAnnotation', 'bad')).toBe(true);
+    expect(eventsAbout('db')).toHaveLength(1);
+  });
+});
+
+describe('EventDeduplicator', () => {
+  test('forgets entries older than the window', () => {
+    const dedup = new EventDeduplicator(1000);
+    for (let i = 0; i < 100; i++) dedup.claim(`k${i}`, 0);
+    dedup.claim('fresh', 5000);
+    expect(dedup.size).toBe(1);
+    expect(dedup.claim('k1', 5000)).toBe(true);
+  });
+});

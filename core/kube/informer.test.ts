@@ -1,0 +1,142 @@
+import { CoreV1Api, type V1Service } from '@kubernetes/client-node';
+import { KubeDouble } from '../../test/support/kube';
+import { KubeInformer, objectKey } from './informer';
+
+let double: KubeDouble;
+let core: CoreV1Api;
+
+beforeAll(async () => {
+  double = await KubeDouble.start();
+  core = double.kubeConfig().makeApiClient(CoreV1Api);
+});
+afterAll(() => double.close());
+const informers: Array<KubeInformer<V1Service>> = [];
+afterEach(async () => {
+  double.setLatency(0);
+  double.resumeWatches();
+  await Promise.all(informers.splice(0).map((informer) => informer.stop()));
+});
+
+const svc = (namespace: string, name: string, labels: Record<string, string> = {}): V1Service => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace, labels },
+  spec: { ports: [{ port: 80 }] },
+});
+
+async function until(what: string, condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  if (!condition()) throw new Error(`timed out waiting for ${what}`);
+}
+
+function servicesInformer(namespace: string, errors: unknown[] = []) {
+  const informer = new KubeInformer<V1Service>(double.kubeConfig(), {
+    path: `/api/v1/namespaces/${namespace}/services`,
+    list: () => core.listNamespacedService({ namespace }),
+    backoff: { initialMs: 5, maxMs: 20 },
+    hooks: { onError: (error) => errors.push(error) },
+  });
+  informers.push(informer);
+  const keys: string[] = [];
+  informer.onChange((key) => keys.push(key));
+  return { informer, keys, errors };
+}
+
+test('objectKey: namespace/name, or name for cluster-scoped objects', () => {
+  expect(objectKey('shop', 'web')).toBe('shop/web');
+  expect(objectKey(undefined, 'node-1')).toBe('node-1');
+});
+
+test('syncs, serves the cache and reports changed keys (level-based)', async () => {
+  double.create(svc('live', 'web'));
+  const { informer, keys } = servicesInformer('live');
+  expect(informer.hasSynced()).toBe(false);
+  await informer.start();
+  await informer.waitForSync();
+  expect(informer.hasSynced()).toBe(true);
+  expect(informer.get('live', 'web')?.metadata?.name).toBe('web');
+  expect(keys).toEqual(['live/web']);
+  double.create(svc('live', 'api'));
+  double.apply(svc('live', 'web', { changed: 'yes' }));
+  double.delete('services', 'live', 'api');
+  await until('three changes', () => keys.length >= 4);
+  expect(keys).toEqual(['live/web', 'live/api', 'live/web', 'live/api']);
+  expect(informer.get('live', 'api')).toBeUndefined();
+  expect(informer.list().map((s) => s.metadata?.labels)).toEqual([{ changed: 'yes' }]);
+  await informer.stop();
+});
+
+test('a failing list is retried with backoff until the cache syncs', async () => {
+  double.create(svc('flaky', 'web'));
+  double.failNext(2, { status: 500, match: (r) => r.verb === 'list' && r.path.includes('/flaky/') });
+  const { informer, errors } = servicesInformer('flaky');
+  const synced = informer.waitForSync();
+  await informer.start();
+  expect(informer.hasSynced()).toBe(false);
+  await synced;
+  expect(errors).toHaveLength(2);
+  expect(informer.get('flaky', 'web')).toBeDefined();
+  await informer.stop();
+});
+
+test('a reset watch connection (client-node stops on it) is restarted, without a relist', async () => {
+  const { informer, keys, errors } = servicesInformer('reset');
+  await informer.start();
+  await until('the watch', () =>
+    double.requests.some((r) => r.verb === 'watch' && r.path.includes('/reset/')),
+  );
+  const lists = double.requests.filter((r) => r.verb === 'list' && r.path.includes('/reset/')).length;
+  double.dropWatches({ abrupt: true });
+  double.create(svc('reset', 'after-reset'));
+  await until('the change after the reset', () => keys.includes('reset/after-reset'));
+  expect(errors.length).toBeGreaterThanOrEqual(1);
+  expect(double.requests.filter((r) => r.verb === 'list' && r.path.includes('/reset/')).length).toBe(lists);
+  await informer.stop();
+});
+
+test('410 Expired while disconnected: relist, and every difference reported', async () => {
+  for (const name of ['a', 'b', 'c']) double.create(svc('expiry', name));
+  const { informer, keys } = servicesInformer('expiry');
+  await informer.start();
+  keys.length = 0;
+  double.pauseWatches();
+  await until('the re-watch to be held', () => double.heldWatchCount === 1);
+  double.delete('services', 'expiry', 'a');
+  double.apply(svc('expiry', 'b', { v: '2' }));
+  double.create(svc('expiry', 'd'));
+  double.expireHistory();
+  double.resumeWatches();
+  await until('three changes', () => keys.length >= 3);
+  expect(keys.sort()).toEqual(['expiry/a', 'expiry/b', 'expiry/d']);
+  expect(
+    informer
+      .list()
+      .map((s) => s.metadata?.name)
+      .sort(),
+  ).toEqual(['b', 'c', 'd']);
+  await informer.stop();
+});
+
+test('stop() during a list: no watch afterwards, no restart, no error reported', async () => {
+  const { informer, keys, errors } = servicesInformer('stopping');
+  double.setLatency(100);
+  const started = informer.start();
+  await informer.stop();
+  await started; // the delayed list answers after stop()
+  double.setLatency(0);
+  double.create(svc('stopping', 'late'));
+  expect(double.requests.filter((r) => r.verb === 'watch' && r.path.includes('/stopping/'))).toEqual([]);
+  expect(errors).toEqual([]);
+  expect(keys).toEqual([]);
+  expect(informer.hasSynced()).toBe(false);
+});
+
+test('stop() then start() resumes', async () => {
+  const { informer, keys } = servicesInformer('again');
+  await informer.start();
+  await informer.stop();
+  await informer.start();
+  double.create(svc('again', 'web'));
+  await until('the change', () => keys.includes('again/web'));
+  await informer.stop();
+});
