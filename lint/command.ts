@@ -56,6 +56,7 @@ export async function runLint(
 
 export function createLintCommand(): Command {
   const command = new Command('lint')
+    .summary('check Service annotations in manifest files, offline (for CI)')
     .description(
       "Check the consul.hashicorp.com/* annotations of the Services in manifest files with the webhook's rules.\n" +
         'PATH is a file, a directory (searched for *.yaml, *.yml, *.json) or - for stdin; default: the current directory.\n' +
