@@ -234,7 +234,6 @@ export const RESOURCES: readonly ResourceType[] = [
       'involvedObject.apiVersion',
       'reason',
       'type',
-      'source',
     ],
     onCreate: eventValidation,
     onUpdate: eventValidation,

@@ -421,7 +421,7 @@ export class KubeDouble {
       if (rvParam === '' || rvParam === '0') {
         // "Get state and start at most recent": synthetic ADDED for everything, then changes.
         for (const item of this.store.list(resource, namespace).items)
-          if (matches(item.object)) stream.sendInitial(item.json);
+          if (matches(item.view)) stream.sendInitial(item.json);
       } else {
         const changes = this.store.changesSince(startRv);
         if (!changes) {

@@ -15,15 +15,21 @@ export interface Change {
   rv: number;
   resource: ResourceType;
   type: WatchEventType;
-  /** The object after the change (for DELETED: its last state, stamped with the deletion rv). */
-  object: KubeObject;
+  /** Selector view of the object after the change (for DELETED: its last state). */
+  view: KubeObject;
+  /** The full object, serialised (for DELETED: stamped with the deletion rv). */
   json: string;
-  /** The previous state, for MODIFIED (lets selector-filtered watches see objects enter/leave). */
-  old?: KubeObject;
+  /** Selector view of the previous state, for MODIFIED (lets filtered watches see objects enter/leave). */
+  oldView?: KubeObject;
 }
 
+/**
+ * Objects are kept serialised, plus a small "view" holding just what selectors read (name,
+ * namespace, uid, resourceVersion, labels, the resource's selectable fields): tens of thousands of
+ * objects then cost little memory, and lists and watches send the stored JSON as is.
+ */
 interface Stored {
-  object: KubeObject;
+  view: KubeObject;
   json: string;
 }
 
@@ -112,8 +118,8 @@ export class Store {
     const matches = compileSelectors(resource, labelSelector, fieldSelector);
     const items: Stored[] = [];
     for (const stored of this.table(resource).values()) {
-      if (namespace !== undefined && stored.object.metadata?.namespace !== namespace) continue;
-      if (matches(stored.object)) items.push(stored);
+      if (namespace !== undefined && stored.view.metadata?.namespace !== namespace) continue;
+      if (matches(stored.view)) items.push(stored);
     }
     return { resourceVersion: this.rv, items };
   }
@@ -176,7 +182,7 @@ export class Store {
     const k = key(resource, meta.namespace, name);
     const current = table.get(k);
     if (!current) throw notFound(resource, name);
-    const old = current.object;
+    const old = JSON.parse(current.json) as KubeObject;
     if (
       meta.resourceVersion !== undefined &&
       meta.resourceVersion !== '' &&
@@ -240,7 +246,7 @@ export class Store {
     const k = key(resource, namespace, name);
     const current = table.get(k);
     if (!current) throw notFound(resource, name);
-    const meta = current.object.metadata ?? {};
+    const meta = current.view.metadata ?? {};
     if (
       (preconditions.resourceVersion && preconditions.resourceVersion !== meta.resourceVersion) ||
       (preconditions.uid && preconditions.uid !== meta.uid)
@@ -256,9 +262,9 @@ export class Store {
   private deleteNamespaceContents(namespace: string): void {
     for (const [plural, table] of this.tables) {
       for (const stored of [...table.values()]) {
-        if (stored.object.metadata?.namespace !== namespace) continue;
+        if (stored.view.metadata?.namespace !== namespace) continue;
         const resource = this.resourceByPlural.get(plural);
-        if (resource) this.delete(resource, namespace, stored.object.metadata?.name ?? '');
+        if (resource) this.delete(resource, namespace, stored.view.metadata?.name ?? '');
       }
     }
   }
@@ -318,7 +324,7 @@ export class Store {
     old?: KubeObject,
   ): KubeObject {
     const change = this.record(resource, type, obj, old);
-    const stored = { object: change.object, json: change.json };
+    const stored = { view: change.view, json: change.json };
     this.table(resource).set(k, stored);
     return JSON.parse(change.json) as KubeObject;
   }
@@ -327,8 +333,8 @@ export class Store {
     this.rv += 1;
     (obj.metadata ??= {}).resourceVersion = String(this.rv);
     const json = JSON.stringify(obj);
-    const change: Change = { rv: this.rv, resource, type, object: obj, json };
-    if (old) change.old = old;
+    const change: Change = { rv: this.rv, resource, type, view: selectorView(resource, obj), json };
+    if (old) change.oldView = selectorView(resource, old);
     this.history.push(change);
     if (this.history.length > this.historyLimit * 1.25) {
       const drop = this.history.length - this.historyLimit;
@@ -381,4 +387,24 @@ function randomSuffix(): string {
   let suffix = '';
   for (let i = 0; i < 5; i++) suffix += alphabet[Math.floor(Math.random() * alphabet.length)];
   return suffix;
+}
+
+/** The parts of an object that selectors and bookkeeping read. */
+export function selectorView(resource: ResourceType, obj: KubeObject): KubeObject {
+  const { name, namespace, uid, resourceVersion, labels } = obj.metadata ?? {};
+  const view: KubeObject = { metadata: { name, namespace, uid, resourceVersion, labels } };
+  for (const path of resource.fieldSelectors) {
+    if (path.startsWith('metadata.')) continue;
+    const parts = path.split('.');
+    let source: unknown = obj;
+    let target: Record<string, unknown> = view;
+    parts.forEach((part, i) => {
+      source =
+        typeof source === 'object' && source !== null ? (source as Record<string, unknown>)[part] : undefined;
+      if (source === undefined) return;
+      if (i === parts.length - 1) target[part] = source;
+      else target = (target[part] ??= {}) as Record<string, unknown>;
+    });
+  }
+  return view;
 }

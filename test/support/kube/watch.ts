@@ -29,10 +29,10 @@ export class WatchStream {
 
   deliver(change: Change): void {
     if (change.resource !== this.resource || change.rv <= this.sinceRv || !this.isOpen) return;
-    if (this.namespace !== undefined && change.object.metadata?.namespace !== this.namespace) return;
-    const now = this.matches(change.object);
+    if (this.namespace !== undefined && change.view.metadata?.namespace !== this.namespace) return;
+    const now = this.matches(change.view);
     if (change.type === 'MODIFIED') {
-      const before = change.old ? this.matches(change.old) : false;
+      const before = change.oldView ? this.matches(change.oldView) : false;
       if (now && before) this.send('MODIFIED', change.json);
       else if (now) this.send('ADDED', change.json);
       else if (before) this.send('DELETED', change.json);
