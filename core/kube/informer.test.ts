@@ -79,6 +79,17 @@ test('a failing list is retried with backoff until the cache syncs', async () =>
   await informer.stop();
 });
 
+test('a list that works followed by a failing watch: synced, and the watch is retried', async () => {
+  double.create(svc('watchfail', 'web'));
+  double.failNext(1, { status: 500, match: (r) => r.verb === 'watch' && r.path.includes('/watchfail/') });
+  const { informer, keys, errors } = servicesInformer('watchfail');
+  await informer.start();
+  expect(informer.hasSynced()).toBe(true);
+  expect(errors).toHaveLength(1);
+  double.create(svc('watchfail', 'later'));
+  await until('the change through the retried watch', () => keys.includes('watchfail/later'));
+});
+
 test('a reset watch connection (client-node stops on it) is restarted, without a relist', async () => {
   const { informer, keys, errors } = servicesInformer('reset');
   await informer.start();

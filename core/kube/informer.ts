@@ -59,6 +59,7 @@ export class KubeInformer<T extends KubernetesObject> {
   private readonly syncWaiters: Array<() => void> = [];
   private stopped = true;
   private synced = false;
+  private listed = false;
   private attemptFailed = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -72,6 +73,7 @@ export class KubeInformer<T extends KubernetesObject> {
       const result = await options.list();
       // A list that finishes after stop() must not lead to a new watch.
       if (this.stopped) throw new Error('informer stopped');
+      this.listed = true;
       return result;
     };
     this.informer = new ListWatch<T>(options.path, this.watch, list, false, options.labelSelector);
@@ -142,14 +144,16 @@ export class KubeInformer<T extends KubernetesObject> {
       this.handleError(error);
       return;
     }
-    if (this.attemptFailed || this.stopped) return;
-    this.backoff.reset();
-    this.options.hooks?.onStarted?.();
-    if (!this.synced) {
+    if (this.stopped) return;
+    // The cache is filled as soon as a list succeeded, even if the watch after it failed.
+    if (this.listed && !this.synced) {
       this.synced = true;
       this.options.hooks?.onSynced?.();
       for (const resolve of this.syncWaiters.splice(0)) resolve();
     }
+    if (this.attemptFailed) return;
+    this.backoff.reset();
+    this.options.hooks?.onStarted?.();
   }
 
   private handleError(error: unknown): void {
@@ -176,10 +180,14 @@ class StoppableWatch extends Watch {
     done: (err: unknown) => void,
   ): Promise<AbortController> {
     if (this.stopped) return new AbortController();
+    // `done` can run before super.watch() returns (a refused watch), so no reference to its result.
+    let ended = false;
     const controller = await super.watch(path, queryParams, callback, (err: unknown) => {
-      this.open.delete(controller);
+      ended = true;
       done(err);
     });
+    if (ended) return controller;
+    controller.signal.addEventListener('abort', () => this.open.delete(controller), { once: true });
     if (this.stopped) controller.abort();
     else if (!controller.signal.aborted) this.open.add(controller);
     return controller;
