@@ -44,33 +44,48 @@ export function servicesDeclaredIn(text: string, namespace: string): string[] {
   return names;
 }
 
-/** name -> "in <file>" for Services declared in the repository outside the managed path. */
-export async function findRepositoryConflicts(
-  repoDir: string,
-  managedPath: string,
+/** name -> "in the repository at <file>" for the Services the given manifests declare. */
+export function conflictsInManifests(
+  manifests: Iterable<[string, string]>,
   namespace: string,
-): Promise<Map<string, string>> {
+): Map<string, string> {
   const conflicts = new Map<string, string>();
-  const managedAbsolute = path.join(repoDir, managedPath);
+  for (const [file, text] of manifests) {
+    for (const name of servicesDeclaredIn(text, namespace)) {
+      if (!conflicts.has(name)) conflicts.set(name, `in the repository at ${file}`);
+    }
+  }
+  return conflicts;
+}
+
+/** Is this repository file one that may hold manifests (and not inside the managed path)? */
+export function isCandidateManifest(file: string, size: number, managedPath: string): boolean {
+  const segments = file.split('/');
+  return (
+    !file.startsWith(`${managedPath}/`) &&
+    !segments.some((segment) => SKIPPED_DIRECTORIES.has(segment)) &&
+    MANIFEST_EXTENSIONS.has(path.posix.extname(file).toLowerCase()) &&
+    size <= MAX_MANIFEST_BYTES
+  );
+}
+
+/** Manifests in a work tree on disk, outside the managed path: [relative path, text]. */
+export async function manifestsOnDisk(repoDir: string, managedPath: string): Promise<[string, string][]> {
+  const manifests: [string, string][] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
+      const relative = path.relative(repoDir, full).split(path.sep).join('/');
       if (entry.isDirectory()) {
-        if (SKIPPED_DIRECTORIES.has(entry.name) || full === managedAbsolute) continue;
-        await walk(full);
-      } else if (entry.isFile() && MANIFEST_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
-        if ((await stat(full)).size > MAX_MANIFEST_BYTES) continue;
-        const text = await readFile(full, 'utf8');
-        const relative = path.relative(repoDir, full).split(path.sep).join('/');
-        for (const name of servicesDeclaredIn(text, namespace)) {
-          if (!conflicts.has(name)) conflicts.set(name, `in the repository at ${relative}`);
-        }
+        if (!SKIPPED_DIRECTORIES.has(entry.name) && relative !== managedPath) await walk(full);
+      } else if (entry.isFile() && isCandidateManifest(relative, (await stat(full)).size, managedPath)) {
+        manifests.push([relative, await readFile(full, 'utf8')]);
       }
     }
   };
   await walk(repoDir);
-  return conflicts;
+  return manifests;
 }
 
 /** Minimal read-only view of the cluster's Services in the write namespace. */

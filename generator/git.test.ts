@@ -1,6 +1,7 @@
 /**
  * The generator against real git: a bare remote on disk, the real `generate` flags, in-process.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger } from '../core/runtime/logger';
@@ -14,6 +15,7 @@ import {
   filesAt,
   generate,
   git,
+  namesAt,
   tempDir,
   ISOLATED_GIT_ENV,
 } from './testing/git-fixture';
@@ -144,21 +146,25 @@ describe('generate --once against a bare remote', () => {
     expect(git(remote, 'show', 'main:app.yaml')).toBe('kind: ConfigMap');
   });
 
-  it('converges after a run died between writing and committing, never committing a partial state', async () => {
-    const { remote, workdir, args, writeCatalog } = setup();
-    await generate(args());
-    // What a killed run leaves behind: half-written files, a stray file, staged junk.
-    const managed = path.join(workdir, 'clusters/prod/consul');
-    writeFileSync(path.join(managed, 'web.yaml'), 'apiVersion: v1\nkind: Serv');
-    writeFileSync(path.join(managed, 'partial.yaml'), 'garbage');
-    git(workdir, 'add', '-A');
-    writeCatalog({ web: [], api: ['v1'], db: [], extra: [] });
+  it('a run killed at any moment never leaves a partial commit; the next run converges', async () => {
+    const { remote, args, writeCatalog } = setup();
+    const services = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`svc-${i}`, []]));
+    writeCatalog(services);
+    const cli = path.join(__dirname, '..', 'dist', 'cli.js');
+    for (const killAfterMs of [150, 400, 800, 1500]) {
+      const child = spawn(process.execPath, [cli, 'generate', ...args()], {
+        env: { ...process.env, ...ISOLATED_GIT_ENV },
+        stdio: 'ignore',
+      });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      await exited;
+      // Either nothing was pushed yet, or the complete state was.
+      expect([0, 3002]).toContain(namesAt(remote, 'main', 'clusters/prod/consul').length);
+    }
     const next = await generate(args());
     expect(next.code).toBe(0);
-    expect(next.stdout).toContain('1 added, 0 changed, 0 removed');
-    const files = filesAt(remote, 'main', 'clusters/prod/consul');
-    expect(files.has('clusters/prod/consul/partial.yaml')).toBe(false);
-    expect(files.get('clusters/prod/consul/web.yaml')).toContain('externalName: web.service.consul');
+    expect(namesAt(remote, 'main', 'clusters/prod/consul')).toHaveLength(3002);
   });
 
   it('refuses mass deletion (exit 3, remote untouched) unless --allow-mass-delete', async () => {

@@ -177,7 +177,7 @@ export function report(
         return EXIT_OK;
       }
       io.stdout(`would change ${where}: ${summaryLine(outcome.plan)}\n\n${changeTable(outcome.plan)}\n`);
-      io.stdout(unifiedDiff(outcome.plan, outcome.current, config.managedPath));
+      io.stdout(unifiedDiff(outcome.plan, outcome.previous, config.managedPath));
       if (!outcome.guard.allowed) {
         io.stderr(`error: the mass-deletion guard would refuse this run: ${outcome.guard.reason}\n`);
         return EXIT_ERROR;

@@ -3,9 +3,9 @@
  * Everything written or removed is one plain file name directly inside the directory, so nothing
  * outside it can be touched (symlinks are removed, never followed).
  */
-import { mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CurrentEntry, Plan } from './plan';
+import type { Plan } from './plan';
 
 export class ManagedPathError extends Error {
   constructor(message: string) {
@@ -33,7 +33,36 @@ export function normaliseManagedPath(raw: string): string {
   if (segments.some((segment) => segment.toLowerCase() === '.git')) {
     throw new ManagedPathError(`--path: "${raw}" must not point into .git`);
   }
+  const odd = segments.find((segment) => !/^[A-Za-z0-9._-]+$/.test(segment));
+  if (odd !== undefined) {
+    throw new ManagedPathError(
+      `--path: "${raw}": directory names may hold only letters, digits, ".", "_" and "-"`,
+    );
+  }
   return segments.join('/');
+}
+
+/**
+ * The same check against a commit's tree (remote repositories have no work tree): every existing
+ * prefix of the managed path must be a directory, never a symlink, file or submodule.
+ */
+export async function assertManagedPathInTree(
+  modeOf: (entryPath: string) => Promise<string | undefined>,
+  managedPath: string,
+): Promise<void> {
+  const segments = managedPath.split('/');
+  for (let length = 1; length <= segments.length; length += 1) {
+    const prefix = segments.slice(0, length).join('/');
+    const mode = await modeOf(prefix);
+    if (mode === undefined) return;
+    if (mode === '120000') {
+      throw new ManagedPathError(
+        `--path: "${managedPath}" resolves outside the repository's work tree (symlink at ${prefix})`,
+      );
+    }
+    if (mode !== '040000')
+      throw new ManagedPathError(`--path: "${managedPath}": ${prefix} exists and is not a directory`);
+  }
 }
 
 /** A single file name (no separators, not `.`/`..`): the only thing written inside the directory. */
@@ -72,24 +101,6 @@ export async function assertInsideRepository(repoRoot: string, managedPath: stri
     }
     return;
   }
-}
-
-/** Every entry directly in the directory: regular files with their text, anything else as `other`. */
-export async function readManagedDir(dir: string): Promise<Map<string, CurrentEntry>> {
-  const entries = new Map<string, CurrentEntry>();
-  let dirents;
-  try {
-    dirents = await readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return entries;
-    throw err;
-  }
-  const files = dirents.filter((dirent) => dirent.isFile()).map((dirent) => dirent.name);
-  for (const dirent of dirents) if (!dirent.isFile()) entries.set(dirent.name, { type: 'other' });
-  await inBatches(files, async (name) => {
-    entries.set(name, { type: 'file', content: await readFile(path.join(dir, name), 'utf8') });
-  });
-  return entries;
 }
 
 /** Applies a plan: removals first (so a symlink or directory never receives a write), then writes. */

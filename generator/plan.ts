@@ -2,6 +2,7 @@
  * What a run changes in the managed directory: the file operations and, per Service, whether it
  * is added, changed or removed (with externalName before -> after for reports). Pure.
  */
+import { createHash } from 'node:crypto';
 import yaml from 'js-yaml';
 import { CONSUL_SERVICE_NAME } from '../core/annotations/keys';
 import { SUPPORT_FILES } from './render';
@@ -25,8 +26,31 @@ export interface ServiceChange {
   externalNameAfter?: string;
 }
 
-/** An entry currently in the managed directory: a regular file's text, or something else. */
-export type CurrentEntry = { type: 'file'; content: string } | { type: 'other' };
+/**
+ * An entry currently in the managed directory (as committed): a regular file with its git blob
+ * id, or something else (symlink, subdirectory, submodule) that does not belong there.
+ */
+export type CurrentEntry = { type: 'file'; blob: string } | { type: 'other' };
+
+/** The id git gives a file with this content (`git hash-object`). */
+export function gitBlobId(content: string): string {
+  const body = Buffer.from(content, 'utf8');
+  return createHash('sha1').update(`blob ${body.length}\0`).update(body).digest('hex');
+}
+
+/** Service files whose committed content a report needs (changed or removed). */
+export function filesToDescribe(
+  current: ReadonlyMap<string, CurrentEntry>,
+  desired: ReadonlyMap<string, string>,
+): string[] {
+  const files: string[] = [];
+  for (const [file, entry] of current) {
+    if (entry.type !== 'file') continue;
+    const next = desired.get(file);
+    if (next === undefined || gitBlobId(next) !== entry.blob) files.push(file);
+  }
+  return files;
+}
 
 export interface Plan {
   /** Files to create or overwrite, sorted by name. */
@@ -62,10 +86,15 @@ export function describeServiceFile(file: string, content: string | undefined): 
   return info;
 }
 
+/**
+ * `previous` holds the committed content of (at least) the files `filesToDescribe` names; it is
+ * only used to describe changes, the comparison itself is by blob id.
+ */
 export function planChanges(
   current: ReadonlyMap<string, CurrentEntry>,
   desired: ReadonlyMap<string, string>,
   desiredInfo: ReadonlyMap<string, ServiceInfo> = new Map(),
+  previous: ReadonlyMap<string, string> = new Map(),
 ): Plan {
   const writes: [string, string][] = [];
   const deletes: string[] = [];
@@ -76,7 +105,7 @@ export function planChanges(
     if (desired.has(file)) continue;
     deletes.push(file);
     if (isServiceFile(file) && entry.type === 'file') {
-      const before = describeServiceFile(file, entry.content);
+      const before = describeServiceFile(file, previous.get(file));
       changes.push(
         withoutUndefined({
           kind: 'removed',
@@ -93,12 +122,12 @@ export function planChanges(
     const isService = isServiceFile(file);
     if (isService) desiredServiceCount += 1;
     const entry = current.get(file);
-    if (entry?.type === 'file' && entry.content === content) continue;
+    if (entry?.type === 'file' && entry.blob === gitBlobId(content)) continue;
     if (entry?.type === 'other') deletes.push(file);
     writes.push([file, content]);
     if (!isService) continue;
     const after = desiredInfo.get(file) ?? describeServiceFile(file, content);
-    const before = entry?.type === 'file' ? describeServiceFile(file, entry.content) : undefined;
+    const before = entry?.type === 'file' ? describeServiceFile(file, previous.get(file)) : undefined;
     changes.push(
       withoutUndefined({
         kind: before ? 'changed' : 'added',

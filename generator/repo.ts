@@ -6,6 +6,7 @@
  * Credentials come from files/env and reach git through its environment only (never the URL or
  * argv); every error message is scrubbed of them.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { redactText } from '../core/runtime/logger';
+import type { CurrentEntry } from './plan';
 
 export interface GitIdentity {
   name: string;
@@ -182,6 +184,7 @@ function secretsOf(credentials: GitCredentials = {}): string[] {
 export class GitRepository {
   private readonly git: SimpleGit;
   private readonly secrets: string[];
+  private readonly env: Record<string, string>;
 
   private constructor(
     readonly dir: string,
@@ -189,6 +192,7 @@ export class GitRepository {
     private readonly options: RepoOptions,
   ) {
     const env = gitEnvironment(options.env ?? process.env, options.credentials);
+    this.env = env;
     this.secrets = secretsOf(options.credentials);
     this.git = simpleGit({
       baseDir: dir,
@@ -215,11 +219,13 @@ export class GitRepository {
     create = true,
   ): Promise<GitRepository | undefined> {
     const dir = location.kind === 'remote' ? location.workdir : location.dir;
-    const fresh = !existsSync(path.join(dir, '.git'));
+    const fresh = !existsSync(path.join(dir, '.git')) && !existsSync(path.join(dir, 'HEAD'));
     if (fresh && location.kind === 'local' && !create) return undefined;
     await mkdir(dir, { recursive: true });
     const repository = new GitRepository(dir, location, options);
-    if (fresh) await repository.run(['init', '-q', '-b', branch]);
+    // A remote's copy has no work tree: runs read and write objects and refs only.
+    if (fresh)
+      await repository.run(['init', '-q', ...(location.kind === 'remote' ? ['--bare'] : []), '-b', branch]);
     if (location.kind === 'remote') {
       const remotes = await repository.run(['remote']);
       const verb = remotes.split('\n').includes('origin') ? 'set-url' : 'add';
@@ -269,17 +275,18 @@ export class GitRepository {
     }
   }
 
+  /** Remote repositories: fetches, returns the remote branch head (undefined: no branch yet). */
+  async fetchBase(branch: string): Promise<string | undefined> {
+    await this.fetch();
+    return this.resolve(`refs/remotes/origin/${branch}`);
+  }
+
   /**
-   * Makes the work tree equal the remote branch head (remote repositories: fetch, then reset;
-   * a branch the remote does not have yet starts empty), or, for a local repository, restores
-   * the managed path to HEAD so a run that died half-way leaves nothing behind.
-   * Returns the commit the run starts from (undefined: no commit yet).
+   * Local work trees: restores the managed path to HEAD (staged and untracked leftovers of a
+   * run that died half-way are dropped; nothing outside the path is touched).
+   * Returns HEAD (undefined: no commit yet).
    */
-  async startFromHead(branch: string, managedPath: string): Promise<string | undefined> {
-    if (this.location.kind === 'remote') {
-      await this.fetch();
-      return this.checkoutRemoteBranch(branch, `refs/remotes/origin/${branch}`);
-    }
+  async restoreManagedPath(branch: string, managedPath: string): Promise<string | undefined> {
     const head = await this.resolve('HEAD');
     const current = (await this.run(['symbolic-ref', '-q', '--short', 'HEAD']).catch(() => '')).trim();
     if (current !== '' && current !== branch) {
@@ -296,22 +303,6 @@ export class GitRepository {
     }
     await this.run(['clean', '-q', '-ffdx', '--', managedPath]);
     return head;
-  }
-
-  /** Checks out `branch` at `startRef` (or as a new empty branch when startRef is missing). */
-  async checkoutRemoteBranch(branch: string, startRef: string): Promise<string | undefined> {
-    const start = await this.resolve(startRef);
-    if (start !== undefined) {
-      await this.run(['checkout', '-q', '-f', '-B', branch, start]);
-    } else {
-      await this.run(['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
-      if ((await this.resolve(`refs/heads/${branch}`)) !== undefined) {
-        await this.run(['update-ref', '-d', `refs/heads/${branch}`]);
-      }
-      await this.run(['read-tree', '--empty']);
-    }
-    await this.run(['clean', '-q', '-ffdx']);
-    return start;
   }
 
   /**
@@ -340,10 +331,121 @@ export class GitRepository {
     return this.resolve('HEAD');
   }
 
-  /** Pushes HEAD to `branch` without force; a non-fast-forward becomes PushRejectedError. */
-  async push(branch: string): Promise<void> {
+  /** Force-pushes `commit` to a branch the generator owns (never the target), only if it is still at `expected`. */
+  async pushOwnBranch(commit: string, branch: string, expected: string | undefined): Promise<void> {
+    const lease = `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`;
     try {
-      await this.git.raw(['push', '--porcelain', 'origin', `HEAD:refs/heads/${branch}`]);
+      await this.git.raw(['push', '--porcelain', lease, 'origin', `${commit}:refs/heads/${branch}`]);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (/stale info|\[rejected\]/i.test(message)) throw new PushRejectedError(branch);
+      throw new GitCommandError(this.scrub(`git push failed: ${message}`));
+    }
+  }
+
+  async deleteRemoteBranch(branch: string): Promise<void> {
+    await this.run(['push', '-q', 'origin', '--delete', `refs/heads/${branch}`]);
+  }
+
+  /**
+   * What HEAD holds directly in the managed path: plain files with their blob ids; anything else
+   * (symlinks, subdirectories, submodules) as `other`, keyed by its first path segment.
+   */
+  async listTree(ref: string | undefined, managedPath: string): Promise<Map<string, CurrentEntry>> {
+    const entries = new Map<string, CurrentEntry>();
+    if (ref === undefined || (await this.resolve(ref)) === undefined) return entries;
+    const output = await this.run(['ls-tree', '-r', '-z', '--full-tree', ref, '--', `${managedPath}/`]);
+    const prefix = `${managedPath}/`;
+    for (const record of output.split('\0')) {
+      const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record);
+      if (!match || !match[4]!.startsWith(prefix)) continue;
+      const relative = match[4]!.slice(prefix.length);
+      const slash = relative.indexOf('/');
+      if (slash >= 0) entries.set(relative.slice(0, slash), { type: 'other' });
+      else if (match[2] === 'blob' && (match[1] === '100644' || match[1] === '100755')) {
+        entries.set(relative, { type: 'file', blob: match[3]! });
+      } else entries.set(relative, { type: 'other' });
+    }
+    return entries;
+  }
+
+  /** Every file in `ref` (recursively) with its mode, blob id and size. */
+  async listFiles(ref: string): Promise<{ path: string; mode: string; blob: string; size: number }[]> {
+    const output = await this.run(['ls-tree', '-r', '-l', '-z', '--full-tree', ref]);
+    const files: { path: string; mode: string; blob: string; size: number }[] = [];
+    for (const record of output.split('\0')) {
+      const match = /^(\d+) blob ([0-9a-f]+) +(\d+)\t(.*)$/s.exec(record);
+      if (match) files.push({ mode: match[1]!, blob: match[2]!, size: Number(match[3]), path: match[4]! });
+    }
+    return files;
+  }
+
+  /** The mode of `entryPath` in `ref` (`040000` tree, `120000` symlink, `160000` submodule...), or undefined. */
+  async entryMode(ref: string, entryPath: string): Promise<string | undefined> {
+    const output = await this.run(['ls-tree', '-z', ref, '--', entryPath]);
+    const match = /^(\d+) \w+ [0-9a-f]+\t/.exec(output);
+    return match?.[1];
+  }
+
+  /** Contents of blobs by id, in one `git cat-file --batch`. */
+  async readBlobs(ids: readonly string[]): Promise<Map<string, string>> {
+    const contents = new Map<string, string>();
+    if (ids.length === 0) return contents;
+    const output = await this.pipe(['cat-file', '--batch'], [`${ids.join('\n')}\n`]);
+    let offset = 0;
+    while (offset < output.length) {
+      const newline = output.indexOf(10, offset);
+      if (newline < 0) break;
+      const [id, type, size] = output.subarray(offset, newline).toString('utf8').split(' ');
+      offset = newline + 1;
+      if (type === 'missing' || size === undefined) continue;
+      const length = Number(size);
+      contents.set(id!, output.subarray(offset, offset + length).toString('utf8'));
+      offset += length + 1;
+    }
+    return contents;
+  }
+
+  /**
+   * Makes a commit without a work tree (`git fast-import`): `parent`'s tree with the managed
+   * path's files written/removed. Nothing is visible until the commit exists, so a run killed
+   * half-way leaves no trace. Signs through `git commit-tree -S` when signing is on.
+   */
+  async commitFiles(options: {
+    parent: string | undefined;
+    managedPath: string;
+    writes: readonly [string, string][];
+    deletes: readonly string[];
+    message: string;
+  }): Promise<string> {
+    const staging = 'refs/consul-k8s-gitops/staging';
+    const { name, email } = this.options.identity;
+    const when = `${Math.floor(Date.now() / 1000)} +0000`;
+    const data = (text: string): string => `data ${Buffer.byteLength(text, 'utf8')}\n${text}\n`;
+    const chunks = function* (): Generator<string> {
+      yield `reset ${staging}\ncommit ${staging}\n`;
+      yield `author ${name} <${email}> ${when}\ncommitter ${name} <${email}> ${when}\n`;
+      yield data(options.message);
+      if (options.parent) yield `from ${options.parent}\n`;
+      for (const file of options.deletes) yield `D ${options.managedPath}/${file}\n`;
+      for (const [file, content] of options.writes)
+        yield `M 100644 inline ${options.managedPath}/${file}\n${data(content)}`;
+      yield 'done\n';
+    };
+    await this.pipe(['fast-import', '--quiet', '--force', '--done'], chunks());
+    const staged = await this.resolve(staging);
+    if (staged === undefined) throw new GitCommandError('git fast-import produced no commit');
+    if (!this.options.sign) return staged;
+    const tree = await this.treeOf(staged);
+    const args = ['commit-tree', '-S', tree!, '-m', options.message];
+    if (options.parent) args.push('-p', options.parent);
+    return (await this.run(args)).trim();
+  }
+
+  /** Pushes `commit` to `branch` without force; a non-fast-forward becomes PushRejectedError. */
+  async pushCommit(commit: string, branch: string): Promise<void> {
+    try {
+      await this.git.raw(['push', '--porcelain', 'origin', `${commit}:refs/heads/${branch}`]);
     } catch (err) {
       const message = (err as Error).message;
       if (
@@ -357,20 +459,37 @@ export class GitRepository {
     }
   }
 
-  /** Force-pushes HEAD to a branch the generator owns (never the target), only if it is still at `expected`. */
-  async pushOwnBranch(branch: string, expected: string | undefined): Promise<void> {
-    const lease = `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`;
-    try {
-      await this.git.raw(['push', '--porcelain', lease, 'origin', `HEAD:refs/heads/${branch}`]);
-    } catch (err) {
-      const message = (err as Error).message;
-      if (/stale info|\[rejected\]/i.test(message)) throw new PushRejectedError(branch);
-      throw new GitCommandError(this.scrub(`git push failed: ${message}`));
-    }
-  }
-
-  async deleteRemoteBranch(branch: string): Promise<void> {
-    await this.run(['push', '-q', 'origin', '--delete', `refs/heads/${branch}`]);
+  /** Runs git with `input` streamed to stdin (backpressure respected); resolves with stdout. */
+  private pipe(args: string[], input: Iterable<string>): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => {
+      const child = spawn('git', args, { cwd: this.dir, env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const chunks: Buffer[] = [];
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) =>
+        code === 0
+          ? resolve(Buffer.concat(chunks))
+          : reject(new GitCommandError(this.scrub(`git ${args[0]} failed: ${stderr.trim().slice(0, 2000)}`))),
+      );
+      child.stdin.on('error', () => undefined);
+      const iterator = input[Symbol.iterator]();
+      const pump = (): void => {
+        for (;;) {
+          const next = iterator.next();
+          if (next.done) {
+            child.stdin.end();
+            return;
+          }
+          if (!child.stdin.write(next.value)) {
+            child.stdin.once('drain', pump);
+            return;
+          }
+        }
+      };
+      pump();
+    });
   }
 
   /** Is `ancestor` reachable from `descendant`? */

@@ -1,6 +1,6 @@
 /** Human-readable views of a plan: table, unified diff, commit message, pull-request text. Pure. */
 import { createTwoFilesPatch } from 'diff';
-import { countChanges, type CurrentEntry, type Plan, type ServiceChange } from './plan';
+import { countChanges, type Plan, type ServiceChange } from './plan';
 import type { SkippedService } from './types';
 
 /** Lists longer than this are cut in commit messages and PR bodies (the diff has everything). */
@@ -35,19 +35,12 @@ export function changeTable(plan: Plan): string {
 }
 
 /** Unified diff of every file the plan writes or deletes, paths shown relative to the repository. */
-export function unifiedDiff(
-  plan: Plan,
-  current: ReadonlyMap<string, CurrentEntry>,
-  managedPath: string,
-): string {
+export function unifiedDiff(plan: Plan, previous: ReadonlyMap<string, string>, managedPath: string): string {
   const prefix = managedPath === '' ? '' : `${managedPath}/`;
-  const oldText = (file: string): string => {
-    const entry = current.get(file);
-    return entry?.type === 'file' ? entry.content : '';
-  };
+  const oldText = (file: string): string => previous.get(file) ?? '';
   const patches: [string, string][] = [];
   for (const [file, content] of plan.writes) {
-    const existed = current.get(file)?.type === 'file';
+    const existed = previous.has(file);
     patches.push([
       file,
       createTwoFilesPatch(

@@ -6,13 +6,19 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { Backoff, sleep } from '../core/kube/backoff';
-import { findClusterConflicts, findRepositoryConflicts, type ClusterServiceLister } from './conflicts';
+import {
+  conflictsInManifests,
+  findClusterConflicts,
+  isCandidateManifest,
+  manifestsOnDisk,
+  type ClusterServiceLister,
+} from './conflicts';
 import { desiredState, mergeConflicts, type DesiredState } from './desired';
 import type { Forge, PullRequest } from './forge/forge';
 import { checkMassDeletion, type GuardOptions, type GuardVerdict } from './guard';
-import { applyPlan, assertInsideRepository, readManagedDir } from './managed-dir';
+import { applyPlan, assertInsideRepository, assertManagedPathInTree } from './managed-dir';
 import type { GeneratorMetrics } from './metrics';
-import { isEmptyPlan, planChanges, type CurrentEntry, type Plan } from './plan';
+import { filesToDescribe, isEmptyPlan, planChanges, type CurrentEntry, type Plan } from './plan';
 import { PushRejectedError, type GitRepository } from './repo';
 import { commitMessage, pullRequestBody, pullRequestTitle } from './report';
 import type { SelectOptions } from './select';
@@ -46,7 +52,8 @@ export interface RunDependencies {
 
 interface RunBase {
   plan: Plan;
-  current: ReadonlyMap<string, CurrentEntry>;
+  /** Committed content of the files the plan changes or removes (for diffs). */
+  previous: ReadonlyMap<string, string>;
   desired: DesiredState;
   guard: GuardVerdict;
 }
@@ -85,24 +92,42 @@ export async function runOnce(
   });
 
   for (let attempt = 1; ; attempt += 1) {
-    // Dry runs never touch a local work tree (not even to restore the managed path).
-    const base =
-      repository && !(dryRun && !repository.isRemote)
-        ? await repository.startFromHead(settings.branch, settings.managedPath)
-        : undefined;
-    const managedDir = repository ? path.join(repository.dir, settings.managedPath) : undefined;
-    if (repository) await assertInsideRepository(repository.dir, settings.managedPath);
-    const repositoryConflicts = repository
-      ? await findRepositoryConflicts(repository.dir, settings.managedPath, settings.render.namespace)
-      : new Map<string, string>();
+    const phases = new PhaseTimer();
+    // Remote: the fetched branch head. Local: HEAD, with the managed path restored to it (a dry
+    // run never touches a local work tree; it plans against HEAD, as a run would).
+    let base: string | undefined;
+    let repositoryConflicts = new Map<string, string>();
+    if (repository?.isRemote) {
+      base = await repository.fetchBase(settings.branch);
+      phases.mark('fetch');
+      if (base !== undefined) {
+        await assertManagedPathInTree((entry) => repository.entryMode(base!, entry), settings.managedPath);
+        repositoryConflicts = await conflictsInTree(repository, base, settings);
+      }
+    } else if (repository) {
+      base = dryRun
+        ? await repository.resolve('HEAD')
+        : await repository.restoreManagedPath(settings.branch, settings.managedPath);
+      phases.mark('restore');
+      await assertInsideRepository(repository.dir, settings.managedPath);
+      repositoryConflicts = conflictsInManifests(
+        await manifestsOnDisk(repository.dir, settings.managedPath),
+        settings.render.namespace,
+      );
+    }
+    phases.mark('conflict-scan');
     const desired = desiredState(
       snapshot,
       settings.select,
       settings.render,
       mergeConflicts(repositoryConflicts, clusterConflicts),
     );
-    const current = managedDir ? await readManagedDir(managedDir) : new Map<string, CurrentEntry>();
-    const plan = planChanges(current, desired.files, desired.info);
+    phases.mark('render');
+    const current = repository
+      ? await repository.listTree(base, settings.managedPath)
+      : new Map<string, CurrentEntry>();
+    const previous = await previousContents(repository, current, desired.files);
+    const plan = planChanges(current, desired.files, desired.info, previous);
     const guard = checkMassDeletion(
       plan.currentServiceCount,
       plan.changes.filter((change) => change.kind === 'removed').length,
@@ -110,7 +135,8 @@ export async function runOnce(
     );
     deps.metrics?.servicesRendered.set(desired.selected.length);
     deps.metrics?.servicesSkipped.set(desired.skipped.length);
-    const result: RunBase = { plan, current, desired, guard };
+    const result: RunBase = { plan, previous, desired, guard };
+    phases.mark('plan');
 
     if (dryRun) return { ...result, status: 'planned' };
     if (isEmptyPlan(plan)) {
@@ -127,12 +153,24 @@ export async function runOnce(
       deps.metrics?.guardRefusals.inc();
       return { ...result, status: 'refused', reason: guard.reason };
     }
-    if (!repository || !managedDir) throw new Error('internal: no repository to commit to');
-    await applyPlan(managedDir, plan);
-    const commit = await repository.commitPath(
-      settings.managedPath,
-      commitMessage(plan, settings.managedPath),
-    );
+    if (!repository) throw new Error('internal: no repository to commit to');
+    const message = commitMessage(plan, settings.managedPath);
+    let commit: string | undefined;
+    if (repository.isRemote) {
+      commit = await repository.commitFiles({
+        parent: base,
+        managedPath: settings.managedPath,
+        writes: plan.writes,
+        deletes: plan.deletes,
+        message,
+      });
+    } else {
+      await applyPlan(path.join(repository.dir, settings.managedPath), plan);
+      phases.mark('write');
+      commit = await repository.commitPath(settings.managedPath, message);
+    }
+    phases.mark('commit');
+    deps.logger.debug({ phasesMs: phases.report() }, 'run phases');
     if (commit === undefined) return { ...result, status: 'up-to-date' };
     deps.metrics?.commits.inc();
     if (!repository.isRemote)
@@ -141,11 +179,11 @@ export async function runOnce(
     try {
       await deps.beforePush?.(attempt);
       if (settings.pullRequest) {
-        const pullRequest = await publishPullRequest(repository, settings, plan, desired, base);
+        const pullRequest = await publishPullRequest(repository, settings, plan, desired, base, commit);
         deps.metrics?.pushes.inc();
         return { ...result, status: 'pull-request', commit, pullRequest };
       }
-      await repository.push(settings.branch);
+      await repository.pushCommit(commit, settings.branch);
       deps.metrics?.pushes.inc();
       return { ...result, status: 'committed', commit, pushed: true, pushAttempts: attempt };
     } catch (err) {
@@ -161,21 +199,73 @@ export async function runOnce(
   }
 }
 
+/** Services declared in the commit's tree outside the managed path. */
+async function conflictsInTree(
+  repository: GitRepository,
+  ref: string,
+  settings: RunSettings,
+): Promise<Map<string, string>> {
+  const candidates = (await repository.listFiles(ref)).filter((file) =>
+    isCandidateManifest(file.path, file.size, settings.managedPath),
+  );
+  const contents = await repository.readBlobs([...new Set(candidates.map((file) => file.blob))]);
+  const manifests: [string, string][] = candidates.map((file) => [file.path, contents.get(file.blob) ?? '']);
+  return conflictsInManifests(manifests, settings.render.namespace);
+}
+
+/** Wall-clock milliseconds per phase, for debug logs. */
+class PhaseTimer {
+  private last = performance.now();
+  private readonly phases: Record<string, number> = {};
+
+  mark(name: string): void {
+    const now = performance.now();
+    this.phases[name] = Math.round(now - this.last);
+    this.last = now;
+  }
+
+  report(): Record<string, number> {
+    return this.phases;
+  }
+}
+
+async function previousContents(
+  repository: GitRepository | undefined,
+  current: ReadonlyMap<string, CurrentEntry>,
+  desired: ReadonlyMap<string, string>,
+): Promise<Map<string, string>> {
+  const previous = new Map<string, string>();
+  if (!repository) return previous;
+  const files = filesToDescribe(current, desired);
+  const blobs = new Map<string, string>();
+  for (const file of files) {
+    const entry = current.get(file);
+    if (entry?.type === 'file') blobs.set(file, entry.blob);
+  }
+  const contents = await repository.readBlobs([...new Set(blobs.values())]);
+  for (const [file, blob] of blobs) {
+    const content = contents.get(blob);
+    if (content !== undefined) previous.set(file, content);
+  }
+  return previous;
+}
+
 async function publishPullRequest(
   repository: GitRepository,
   settings: RunSettings,
   plan: Plan,
   desired: DesiredState,
   base: string | undefined,
+  commit: string,
 ): Promise<{ action: PullRequestAction; url: string; id: number }> {
   const { forge, branch: prBranch, labels } = settings.pullRequest!;
   const remoteRef = `refs/remotes/origin/${prBranch}`;
   const remoteHead = await repository.resolve(remoteRef);
   const upToDate =
     remoteHead !== undefined &&
-    (await repository.treeOf(remoteRef)) === (await repository.treeOf('HEAD')) &&
+    (await repository.treeOf(remoteRef)) === (await repository.treeOf(commit)) &&
     (base === undefined || (await repository.isAncestor(base, remoteHead)));
-  if (!upToDate) await repository.pushOwnBranch(prBranch, remoteHead);
+  if (!upToDate) await repository.pushOwnBranch(commit, prBranch, remoteHead);
   const draft = {
     title: pullRequestTitle(plan, settings.managedPath),
     body: pullRequestBody(plan, desired.skipped),

@@ -68,6 +68,11 @@ export function bareRemote(root: string, name = 'remote.git', seed = true): stri
   return remote;
 }
 
+/** Paths of the files under `dir` at `ref`. */
+export function namesAt(repo: string, ref: string, dir: string): string[] {
+  return git(repo, 'ls-tree', '-r', '--name-only', ref, '--', dir).split('\n').filter(Boolean);
+}
+
 /** Files of `dir` at `ref` in a repository (bare or not): path -> content. */
 export function filesAt(repo: string, ref: string, dir: string): Map<string, string> {
   const names = git(repo, 'ls-tree', '-r', '--name-only', ref, '--', dir).split('\n').filter(Boolean);
