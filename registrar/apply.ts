@@ -66,9 +66,10 @@ export function opSubject(op: Op): string {
 export async function applyOps(ops: readonly Op[], options: ApplyOptions): Promise<ApplyOutcome> {
   const outcome: ApplyOutcome = { applied: [], rejected: [], transactions: 0, singleCalls: 0 };
   const size = options.maxOpsPerTxn ?? MAX_TXN_OPS;
-  let remaining = [...ops];
-  while (remaining.length > 0) {
-    const batch = remaining.slice(0, size);
+  let remaining: readonly Op[] = ops;
+  let next = 0; // index of the first op of `remaining` not yet written
+  while (next < remaining.length) {
+    const batch = remaining.slice(next, next + size);
     try {
       await applyCatalogTxn(
         options.consul,
@@ -77,7 +78,7 @@ export async function applyOps(ops: readonly Op[], options: ApplyOptions): Promi
       );
       outcome.transactions += 1;
       outcome.applied.push(...batch);
-      remaining = remaining.slice(batch.length);
+      next += batch.length;
       continue;
     } catch (err) {
       const error = err instanceof ConsulError ? err : toConsulError(err, 'txn');
@@ -92,7 +93,7 @@ export async function applyOps(ops: readonly Op[], options: ApplyOptions): Promi
           outcome.error = single;
           return outcome;
         }
-        remaining = remaining.slice(batch.length);
+        next += batch.length;
         continue;
       }
       const bad = new Map<string, string>();
@@ -104,13 +105,15 @@ export async function applyOps(ops: readonly Op[], options: ApplyOptions): Promi
         outcome.error = error;
         return outcome;
       }
+      // Drop every op of the refused instances (their siblings would fail too), keep the rest.
       const kept: Op[] = [];
-      for (const op of remaining) {
+      for (const op of remaining.slice(next)) {
         const reason = bad.get(opSubject(op));
         if (reason === undefined) kept.push(op);
         else outcome.rejected.push({ op, reason });
       }
       remaining = kept;
+      next = 0;
     }
   }
   return outcome;

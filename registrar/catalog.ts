@@ -40,7 +40,7 @@ export interface Instance {
   service: string;
   address: string;
   port: number;
-  tags: string[];
+  tags: readonly string[];
   meta: Record<string, string>;
   /** Set only when the instance carries a weight other than Consul's default. */
   weights?: Weights;

@@ -11,7 +11,7 @@ import {
   readNodeServices,
   toConsulError,
 } from '../core/consul';
-import { DEFAULT_WEIGHTS, isOwnedBy, READINESS_CHECK_NAME, READINESS_CHECK_TYPE } from './catalog';
+import { isOwnedBy, READINESS_CHECK_NAME, READINESS_CHECK_TYPE } from './catalog';
 import type { ActualCheck, ActualInstance, ActualState, Op } from './diff';
 
 /** `GET /v1/health/node/:node`: every check on the node. */
@@ -118,11 +118,10 @@ export class CatalogMirror {
         case 'node':
           this.node = { address: op.node.address, meta: { ...op.node.meta } };
           break;
-        case 'service': {
-          const { check: _check, ...instance } = op.instance;
-          this.instances.set(instance.id, { ...instance, weights: instance.weights ?? DEFAULT_WEIGHTS });
+        case 'service':
+          // Kept as is (the desired Instance): what Consul now stores, without another copy.
+          this.instances.set(op.instance.id, op.instance);
           break;
-        }
         case 'check':
           this.setCheck({
             id: op.instance.check.id,

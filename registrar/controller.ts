@@ -353,7 +353,7 @@ export class RegistrarController {
       metrics.consulErrors.inc({ class: 'bad-request' });
       logger.warn(
         { op: op.kind, id: opSubject(op), reason },
-        'Consul refused an operation; it is retried only when the Service changes',
+        'Consul refused an operation; it is retried when the Service changes and at each resync',
       );
     }
     logger.debug(

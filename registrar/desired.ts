@@ -237,7 +237,8 @@ class InstanceBuilder {
       service: this.serviceName,
       address,
       port,
-      tags: [...this.tags],
+      // Instances of one Service share one tags array; nothing mutates it.
+      tags: this.tags,
       meta,
     };
   }
