@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { type Health, boundPort, closeServer, createHealthRouter } from '../core/runtime';
 import { HttpError, isJsonContentType, readBody } from './body';
+import { expressServerClasses } from './express-classes';
 import { WebhookMetrics } from './metrics';
 import { type ReviewOptions, parseAdmissionReview, reviewAdmission, serializeReview } from './review';
 import { CertificateReloader, type KeyPairFiles, MIN_TLS_VERSION, loadKeyPair } from './tls';
@@ -186,6 +187,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const app = createWebhookApp({ ...options, metrics });
   const server = https.createServer(
     {
+      ...expressServerClasses(app),
       cert: pair.cert,
       key: pair.key,
       minVersion: MIN_TLS_VERSION,
