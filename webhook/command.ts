@@ -9,10 +9,11 @@ import {
   portArg,
   positiveDurationArg,
 } from '../core/runtime';
+import { addSyncSettingsOptions, syncSettingsFromFlags, type SyncSettingsFlags } from '../core/cli/options';
 import { MODES, type Mode } from './review';
 import { runWebhook } from './main';
 
-interface WebhookFlags {
+interface WebhookFlags extends SyncSettingsFlags {
   port: number;
   host: string;
   tlsCertFile: string;
@@ -22,10 +23,11 @@ interface WebhookFlags {
   tlsReloadInterval: number;
   logLevel: LogLevel;
   consulK8sTag: string;
+  warnUnsynced: boolean;
 }
 
 export function createWebhookCommand(): Command {
-  return new Command('webhook')
+  const command = new Command('webhook')
     .description(
       'Validating admission webhook for Services: denies malformed consul.hashicorp.com/* annotations and warns about suspicious ones (HTTPS, POST /validate).',
     )
@@ -78,17 +80,24 @@ export function createWebhookCommand(): Command {
         'the tag the registrar adds to every registration (service-tags may not repeat it)',
       ).default(DEFAULT_SYNC_TAG),
     )
-    .action(async (flags: WebhookFlags) => {
-      await runWebhook({
-        port: flags.port,
-        host: flags.host,
-        tlsCertFile: flags.tlsCertFile,
-        tlsPrivateKeyFile: flags.tlsPrivateKeyFile,
-        mode: flags.mode,
-        shutdownDelayMs: flags.shutdownDelay,
-        tlsReloadIntervalMs: flags.tlsReloadInterval,
-        logLevel: flags.logLevel,
-        consulK8sTag: flags.consulK8sTag,
-      });
+    .option(
+      '--warn-unsynced',
+      'warn when the registrar settings below keep a Service that asks to be synced out of Consul',
+      false,
+    );
+  addSyncSettingsOptions(command);
+  return command.action(async (flags: WebhookFlags) => {
+    await runWebhook({
+      port: flags.port,
+      host: flags.host,
+      tlsCertFile: flags.tlsCertFile,
+      tlsPrivateKeyFile: flags.tlsPrivateKeyFile,
+      mode: flags.mode,
+      shutdownDelayMs: flags.shutdownDelay,
+      tlsReloadIntervalMs: flags.tlsReloadInterval,
+      logLevel: flags.logLevel,
+      consulK8sTag: flags.consulK8sTag,
+      ...(flags.warnUnsynced ? { syncSettings: syncSettingsFromFlags(flags) } : {}),
     });
+  });
 }

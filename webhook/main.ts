@@ -8,6 +8,7 @@ import {
   createMetricsRegistry,
 } from '../core/runtime';
 import type { DestinationStream } from 'pino';
+import type { SyncSettings } from '../core/annotations';
 import type { Mode } from './review';
 import { type WebhookServer, startWebhookServer } from './server';
 
@@ -21,6 +22,8 @@ export interface WebhookConfig {
   tlsReloadIntervalMs: number;
   logLevel: LogLevel;
   consulK8sTag: string;
+  /** The registrar's settings, for "will not be synced" warnings; off when undefined. */
+  syncSettings?: SyncSettings;
 }
 
 /** Process hooks, replaced by tests that run the command in-process. */
@@ -50,7 +53,13 @@ export async function runWebhook(config: WebhookConfig, proc: WebhookProcess = {
     certFile: config.tlsCertFile,
     keyFile: config.tlsPrivateKeyFile,
     certReloadIntervalMs: config.tlsReloadIntervalMs,
-    review: { mode: config.mode, analyze: { syncTag: config.consulK8sTag } },
+    review: {
+      mode: config.mode,
+      analyze: {
+        syncTag: config.consulK8sTag,
+        ...(config.syncSettings ? { syncSettings: config.syncSettings } : {}),
+      },
+    },
     logger,
     registry,
     health,

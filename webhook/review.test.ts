@@ -7,7 +7,9 @@ import {
   reviewAdmission,
   serializeReview,
   shortWarning,
+  subjectOf,
 } from './review';
+import { DEFAULT_SYNC_SETTINGS } from '../core/annotations';
 
 const PORT = 'consul.hashicorp.com/service-port';
 const SYNC = 'consul.hashicorp.com/service-sync';
@@ -275,5 +277,50 @@ describe('shortWarning and serializeReview', () => {
     },
   ])('serializeReview(%j) equals JSON.stringify of the full review', (response) => {
     expect(JSON.parse(serializeReview(response))).toEqual(admissionReviewOf(response));
+  });
+});
+
+describe('registrar settings (--warn-unsynced)', () => {
+  const inKubeSystem = (fields: Partial<AdmissionRequest>): AdmissionRequest => {
+    const object = service({ [SYNC]: 'true' }) as { metadata: Record<string, unknown> };
+    delete object.metadata.namespace; // as on CREATE: the namespace comes from the request URL
+    return request({ namespace: 'kube-system', object, ...fields });
+  };
+
+  test('a Service asking to be synced in a denied namespace gets a warning, namespace taken from the request', () => {
+    const outcome = reviewAdmission(inKubeSystem({}), {
+      mode: 'enforce',
+      analyze: { syncSettings: DEFAULT_SYNC_SETTINGS },
+    });
+    expect(outcome.response.allowed).toBe(true);
+    expect(outcome.findings.map((f) => f.rule)).toEqual(['sync/not-synced']);
+    expect(outcome.response.warnings).toEqual([expect.stringContaining('kube-system')]);
+  });
+
+  test('without the settings, no such warning', () => {
+    expect(reviewAdmission(inKubeSystem({}), enforce).response).toEqual({ uid: 'uid-1', allowed: true });
+  });
+});
+
+describe('subjectOf', () => {
+  test.each<[string, Partial<AdmissionRequest>, { namespace?: string; name?: string }]>([
+    ['the request fields', { namespace: 'a', name: 'b' }, { namespace: 'a', name: 'b' }],
+    [
+      'the object when the request has none',
+      { namespace: '', name: undefined },
+      { namespace: 'shop', name: 'web' },
+    ],
+    [
+      'generateName when there is no name yet',
+      { name: undefined, object: { metadata: { generateName: 'web-', namespace: 'x' } } },
+      { namespace: 'shop', name: 'web-' },
+    ],
+    [
+      'the old object on DELETE',
+      { name: undefined, namespace: undefined, object: null, oldObject: service({}) },
+      { namespace: 'shop', name: 'web' },
+    ],
+  ])('takes %s', (_name, fields, expected) => {
+    expect(subjectOf(request(fields))).toEqual(expected);
   });
 });

@@ -140,6 +140,35 @@ function allow(
   return { response, operation, verdict, findings, deniedRules: [] };
 }
 
+/**
+ * On CREATE the object often has no namespace yet (the API server fills it from the URL); the
+ * "will it be synced" checks need it. Copied only when those checks are on.
+ */
+function withNamespace(
+  service: ServiceLike,
+  namespace: string | undefined,
+  options: ReviewOptions,
+): ServiceLike {
+  if (!options.analyze?.syncSettings || !namespace || service.metadata?.namespace) return service;
+  return { ...service, metadata: { ...service.metadata, namespace } };
+}
+
+/** Namespace and name of the object under review, for logs (the object's own when the request lacks them). */
+export function subjectOf(request: AdmissionRequest): { namespace?: string; name?: string } {
+  const object = isObject(request.object)
+    ? request.object
+    : isObject(request.oldObject)
+      ? request.oldObject
+      : undefined;
+  const metadata = object && isObject(object.metadata) ? object.metadata : undefined;
+  const pick = (value: unknown): string | undefined =>
+    typeof value === 'string' && value !== '' ? value : undefined;
+  return {
+    namespace: pick(request.namespace) ?? pick(metadata?.namespace),
+    name: pick(request.name) ?? pick(metadata?.name) ?? pick(metadata?.generateName),
+  };
+}
+
 /** Decides one admission request. Never throws for any request the parser accepted. */
 export function reviewAdmission(request: AdmissionRequest, options: ReviewOptions): ReviewOutcome {
   const operation = operationOf(request);
@@ -147,7 +176,7 @@ export function reviewAdmission(request: AdmissionRequest, options: ReviewOption
     (operation === 'CREATE' || operation === 'UPDATE') && !request.subResource && isService(request);
   if (!checked || !isObject(request.object)) return allow(request, operation, 'skipped', [], []);
 
-  const service = request.object as ServiceLike;
+  const service = withNamespace(request.object as ServiceLike, request.namespace, options);
   const { findings } = analyzeService(service, options.analyze);
   if (findings.length === 0) return allow(request, operation, 'allowed', findings, []);
 

@@ -13,7 +13,13 @@ import { type Health, boundPort, closeServer, createHealthRouter } from '../core
 import { HttpError, isJsonContentType, readBody } from './body';
 import { expressServerClasses } from './express-classes';
 import { WebhookMetrics } from './metrics';
-import { type ReviewOptions, parseAdmissionReview, reviewAdmission, serializeReview } from './review';
+import {
+  type ReviewOptions,
+  parseAdmissionReview,
+  reviewAdmission,
+  serializeReview,
+  subjectOf,
+} from './review';
 import { CertificateReloader, type KeyPairFiles, MIN_TLS_VERSION, loadKeyPair } from './tls';
 
 /** The API server sends at most 3 MiB; a little headroom, then 413. */
@@ -89,25 +95,15 @@ export function createWebhookApp(options: WebhookAppOptions): Express {
     metrics.recordRequest(outcome.operation, outcome.verdict, (performance.now() - started) / 1000);
     const request = envelope.request;
     if (outcome.verdict === 'denied') {
+      const { namespace, name } = subjectOf(request);
       logger.info(
-        {
-          uid: request.uid,
-          namespace: request.namespace,
-          name: request.name,
-          operation: outcome.operation,
-          rules: outcome.deniedRules,
-        },
+        { uid: request.uid, namespace, name, operation: outcome.operation, rules: outcome.deniedRules },
         'admission denied',
       );
     } else if (logger.isLevelEnabled('debug')) {
+      const { namespace, name } = subjectOf(request);
       logger.debug(
-        {
-          uid: request.uid,
-          namespace: request.namespace,
-          name: request.name,
-          operation: outcome.operation,
-          verdict: outcome.verdict,
-        },
+        { uid: request.uid, namespace, name, operation: outcome.operation, verdict: outcome.verdict },
         'admission allowed',
       );
     }
