@@ -70,49 +70,78 @@ function gitFloor(work: string, files: string): number {
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
+interface ModeResult {
+  cold: Measured;
+  noop: Measured;
+  oneChange: Measured;
+}
+
+/** Cold, no-op and one-change runs against one repository (`--repo` as given). */
+function runModes(work: string, size: number, repoArgs: string[]): ModeResult {
+  const catalogFile = path.join(work, 'catalog.json');
+  const args = [
+    '--once',
+    '--catalog-file',
+    catalogFile,
+    ...repoArgs,
+    '--path',
+    'services',
+    '--log-level',
+    'warn',
+  ];
+  writeFileSync(catalogFile, catalog(size));
+  const cold = runCli(work, args);
+  const noop = runCli(work, args);
+  writeFileSync(catalogFile, catalog(size, 1));
+  const oneChange = runCli(work, args);
+  return { cold, noop, oneChange };
+}
+
 export async function benchGenerator(): Promise<void> {
   const rows: string[] = [];
   for (const size of SIZES) {
     const work = mkdtempSync(path.join(os.tmpdir(), 'bench-generator-'));
     try {
-      const catalogFile = path.join(work, 'catalog.json');
-      const repo = path.join(work, 'repo');
-      const args = [
-        '--once',
-        '--catalog-file',
-        catalogFile,
-        '--repo',
-        repo,
-        '--path',
-        'services',
-        '--log-level',
-        'warn',
-      ];
-      writeFileSync(catalogFile, catalog(size));
-      const cold = runCli(work, args);
-      // Baseline input: exactly the files the cold run produced, pre-written.
+      // Production shape: a remote (bare repository on disk), commit + push.
+      const remote = path.join(work, 'remote.git');
+      execFileSync('git', ['init', '-q', '--bare', '-b', 'main', remote], { env: GIT_ENV });
+      const remoteRun = runModes(work, size, ['--repo', remote, '--workdir', path.join(work, 'mirror')]);
+      // npm start shape: a local work tree, files written and committed in place.
+      const local = path.join(work, 'local');
+      const localRun = runModes(work, size, ['--repo', local]);
+      // Baseline: the same files, pre-written, committed by plain git.
       const files = path.join(work, 'files');
       mkdirSync(files);
-      cpSync(path.join(repo, 'services'), files, { recursive: true });
-      const noop = runCli(work, args);
-      writeFileSync(catalogFile, catalog(size, 1));
-      const oneChange = runCli(work, args);
-      const floor = gitFloor(work, files);
-      const peak = Math.max(cold.rssMb, noop.rssMb, oneChange.rssMb);
-      const line =
-        `${size.toLocaleString('en-US')} services: cold ${seconds(cold.ms)} (git floor ${seconds(floor)}, ratio ${(cold.ms / floor).toFixed(2)}), ` +
-        `no-op ${seconds(noop.ms)}, one change ${seconds(oneChange.ms)}, peak RSS ${peak.toFixed(0)} MB`;
-      console.log(line);
-      rows.push(
-        `| ${size.toLocaleString('en-US')} | ${seconds(cold.ms)} | ${seconds(floor)} | ${(cold.ms / floor).toFixed(2)} | ${seconds(noop.ms)} | ${seconds(oneChange.ms)} | ${peak.toFixed(0)} MB |`,
-      );
+      execFileSync('git', ['--work-tree', files, 'checkout', 'HEAD~1', '--', 'services'], {
+        cwd: local,
+        env: GIT_ENV,
+      });
+      const floor = gitFloor(work, path.join(files, 'services'));
+      for (const [mode, result] of [
+        ['remote (commit + push)', remoteRun],
+        ['local work tree', localRun],
+      ] as const) {
+        const peak = Math.max(result.cold.rssMb, result.noop.rssMb, result.oneChange.rssMb);
+        const cells = [
+          size.toLocaleString('en-US'),
+          mode,
+          seconds(result.cold.ms),
+          seconds(floor),
+          (result.cold.ms / floor).toFixed(2),
+          seconds(result.noop.ms),
+          seconds(result.oneChange.ms),
+          `${peak.toFixed(0)} MB`,
+        ];
+        console.log(cells.join(' | '));
+        rows.push(`| ${cells.join(' | ')} |`);
+      }
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
   }
   console.log(
-    '\n| services | cold render+commit | git add+commit floor | cold / floor | no-op run | one-change run | peak RSS |',
+    '\n| services | repository | cold render+commit | git add+commit floor | cold / floor | no-op run | one-change run | peak RSS |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
 }

@@ -4,32 +4,32 @@
  * Exit codes: 0 committed / up to date / nothing to change (dry run); 1 error; 2 dry run found
  * changes; 3 refused by the mass-deletion guard (`--once`).
  */
-import os from 'node:os';
-import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { consulConfigFromEnv } from '../core/consul';
-import { loadKubeConfig } from '../core/kube/config';
-import { LeaderElector } from '../core/kube/leader';
-import {
-  closeServer,
-  createLogger,
-  createMetricsRegistry,
-  GracefulShutdown,
-  Health,
-  redactText,
-  startHealthServer,
-} from '../core/runtime';
+import { createLogger, redactText } from '../core/runtime/logger';
+import type * as ClusterModule from './cluster';
 import { parseGenerateConfig, type GenerateFlags, type GeneratorConfig } from './config';
-import type { ClusterServiceLister } from './conflicts';
-import { createForge } from './forge';
-import { GeneratorMetrics } from './metrics';
+import type * as ForgeModule from './forge';
+import type { GeneratorMetrics } from './metrics';
 import { GitRepository, locateRepository, displayUrl } from './repo';
 import { changeTable, summaryLine, unifiedDiff } from './report';
 import { runOnce, type RunDependencies, type RunOutcome, type RunSettings } from './run';
 import { CatalogFileSource } from './source/catalog-file';
 import { ConsulCatalogSource } from './source/consul';
 import type { CatalogSource } from './source/source';
-import { CatalogWatcher } from './watch';
+import type * as WatchModule from './watch-main';
+
+/*
+ * Loaded on demand: the Kubernetes client, the forge SDKs and the HTTP/metrics stack take about
+ * half a second to load, which a plain `generate --once` (CI, cron) should not pay.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const lazy = {
+  cluster: () => require('./cluster') as typeof ClusterModule,
+  forge: () => require('./forge') as typeof ForgeModule,
+  watch: () => require('./watch-main') as typeof WatchModule,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
@@ -59,7 +59,7 @@ export async function runGenerate(flags: GenerateFlags, io: GenerateIo = default
   }
   const logger = io.logger ?? createLogger({ level: config.logLevel, component: 'generator' });
   try {
-    if (config.mode === 'watch') return await watch(config, logger, io);
+    if (config.mode === 'watch') return await lazy.watch().watch(config, logger, io);
     const { deps, settings } = await buildRun(config, logger, io);
     const outcome = await runOnce(deps, settings, { dryRun: config.mode === 'dry-run' });
     return report(outcome, config, io);
@@ -109,7 +109,7 @@ export async function buildRun(
     },
     logger,
     ...(metrics ? { metrics } : {}),
-    ...(config.checkCluster ? { cluster: clusterLister(config) } : {}),
+    ...(config.checkCluster ? { cluster: lazy.cluster().clusterLister(config.kubeconfig) } : {}),
   };
   const settings: RunSettings = {
     select: config.select,
@@ -122,7 +122,7 @@ export async function buildRun(
     ...(config.pullRequest
       ? {
           pullRequest: {
-            forge: createForge(config.pullRequest, {
+            forge: lazy.forge().createForge(config.pullRequest, {
               debug: (message) => logger.debug(message),
               info: (message) => logger.debug(message),
               warn: (message) => logger.warn(redactText(message)),
@@ -145,20 +145,6 @@ export async function buildRun(
     'generator configured',
   );
   return { deps, settings };
-}
-
-function clusterLister(config: GeneratorConfig): ClusterServiceLister {
-  const kc = loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {});
-  const core = kc.makeApiClient(CoreV1Api);
-  return {
-    async listServices(namespace) {
-      const list = await core.listNamespacedService({ namespace });
-      return list.items.map((item) => ({
-        name: item.metadata?.name ?? '',
-        labels: item.metadata?.labels ?? {},
-      }));
-    },
-  };
 }
 
 /** Prints the outcome; returns the exit code. */
@@ -207,64 +193,4 @@ export function report(
       );
       return EXIT_OK;
   }
-}
-
-async function watch(config: GeneratorConfig, logger: Logger, io: GenerateIo): Promise<number> {
-  const registry = createMetricsRegistry({ defaultLabels: { component: 'generator' } });
-  const metrics = new GeneratorMetrics(registry);
-  const health = new Health();
-  const { deps, settings } = await buildRun(config, logger, io, metrics);
-  let lastRunOk = false;
-  health.addReadinessCheck('last-run', () => lastRunOk);
-
-  let elector: LeaderElector | undefined;
-  if (config.watch.leaderElect) {
-    const kc = loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {});
-    const identity = io.env.POD_NAME ?? `${os.hostname()}-${process.pid}`;
-    elector = new LeaderElector({
-      coordination: kc.makeApiClient(CoordinationV1Api),
-      namespace: config.watch.leaseNamespace,
-      name: config.watch.leaseName,
-      identity,
-      leaseDurationSeconds: Math.max(1, Math.round(config.watch.leaseDurationMs / 1000)),
-      renewDeadlineMs: Math.round(config.watch.leaseDurationMs * (2 / 3)),
-      retryPeriodMs: Math.max(100, Math.round(config.watch.leaseDurationMs / 7.5)),
-      onStartedLeading: () => logger.info({ identity }, 'became the leader'),
-      onStoppedLeading: () => logger.warn({ identity }, 'stopped leading'),
-      onError: (_error, description) => logger.warn({ err: description }, 'leader election error'),
-    });
-    elector.start();
-  }
-  const server = await startHealthServer({ port: config.watch.httpPort, health, registry });
-  const controller = new AbortController();
-  const watcher = new CatalogWatcher(
-    {
-      source: deps.source,
-      run: (signal) => runOnce({ ...deps, signal }, settings),
-      logger,
-      metrics,
-      onRunFinished: (ok) => {
-        lastRunOk = ok;
-      },
-    },
-    {
-      bufferMinMs: config.watch.bufferMinMs,
-      bufferMaxMs: config.watch.bufferMaxMs,
-      ...(elector ? { isLeader: () => elector.isLeader() } : {}),
-    },
-  );
-  const loop = watcher.run(controller.signal);
-  const exitCode = await new Promise<number>((resolve) => {
-    new GracefulShutdown({ delayMs: 0, health, logger, exit: resolve })
-      .onDrain('watch loop', async () => {
-        controller.abort();
-        await loop;
-      })
-      .onDrain('leader election', async () => {
-        await elector?.stop();
-      })
-      .onDrain('health server', () => closeServer(server))
-      .install();
-  });
-  return exitCode;
 }

@@ -138,6 +138,7 @@ export async function runOnce(
     const result: RunBase = { plan, previous, desired, guard };
     phases.mark('plan');
 
+    deps.logger.debug({ phasesMs: phases.report() }, 'plan phases');
     if (dryRun) return { ...result, status: 'planned' };
     if (isEmptyPlan(plan)) {
       if (settings.pullRequest && repository) {

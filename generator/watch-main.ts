@@ -1,0 +1,78 @@
+/** `generate --watch`: health/metrics server, optional leader election, the watch loop, graceful shutdown. */
+import os from 'node:os';
+import { CoordinationV1Api } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { loadKubeConfig } from '../core/kube/config';
+import { LeaderElector } from '../core/kube/leader';
+import {
+  closeServer,
+  createMetricsRegistry,
+  GracefulShutdown,
+  Health,
+  startHealthServer,
+} from '../core/runtime';
+import type { GeneratorConfig } from './config';
+import { buildRun, type GenerateIo } from './main';
+import { GeneratorMetrics } from './metrics';
+import { runOnce } from './run';
+import { CatalogWatcher } from './watch';
+
+export async function watch(config: GeneratorConfig, logger: Logger, io: GenerateIo): Promise<number> {
+  const registry = createMetricsRegistry({ defaultLabels: { component: 'generator' } });
+  const metrics = new GeneratorMetrics(registry);
+  const health = new Health();
+  const { deps, settings } = await buildRun(config, logger, io, metrics);
+  let lastRunOk = false;
+  health.addReadinessCheck('last-run', () => lastRunOk);
+
+  let elector: LeaderElector | undefined;
+  if (config.watch.leaderElect) {
+    const kc = loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {});
+    const identity = io.env.POD_NAME ?? `${os.hostname()}-${process.pid}`;
+    elector = new LeaderElector({
+      coordination: kc.makeApiClient(CoordinationV1Api),
+      namespace: config.watch.leaseNamespace,
+      name: config.watch.leaseName,
+      identity,
+      leaseDurationSeconds: Math.max(1, Math.round(config.watch.leaseDurationMs / 1000)),
+      renewDeadlineMs: Math.round(config.watch.leaseDurationMs * (2 / 3)),
+      retryPeriodMs: Math.max(100, Math.round(config.watch.leaseDurationMs / 7.5)),
+      onStartedLeading: () => logger.info({ identity }, 'became the leader'),
+      onStoppedLeading: () => logger.warn({ identity }, 'stopped leading'),
+      onError: (_error, description) => logger.warn({ err: description }, 'leader election error'),
+    });
+    elector.start();
+  }
+  const server = await startHealthServer({ port: config.watch.httpPort, health, registry });
+  const controller = new AbortController();
+  const watcher = new CatalogWatcher(
+    {
+      source: deps.source,
+      run: (signal) => runOnce({ ...deps, signal }, settings),
+      logger,
+      metrics,
+      onRunFinished: (ok) => {
+        lastRunOk = ok;
+      },
+    },
+    {
+      bufferMinMs: config.watch.bufferMinMs,
+      bufferMaxMs: config.watch.bufferMaxMs,
+      ...(elector ? { isLeader: () => elector.isLeader() } : {}),
+    },
+  );
+  const loop = watcher.run(controller.signal);
+  const exitCode = await new Promise<number>((resolve) => {
+    new GracefulShutdown({ delayMs: 0, health, logger, exit: resolve })
+      .onDrain('watch loop', async () => {
+        controller.abort();
+        await loop;
+      })
+      .onDrain('leader election', async () => {
+        await elector?.stop();
+      })
+      .onDrain('health server', () => closeServer(server))
+      .install();
+  });
+  return exitCode;
+}
