@@ -19,6 +19,11 @@ function countArg(value: string): number {
   return Number(value);
 }
 
+/** Repeatable glob flags: not split on commas (`{a,b}` is a glob). */
+function collectPatterns(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 export function createGenerateCommand(): Command {
   return (
     new Command('generate')
@@ -47,8 +52,8 @@ export function createGenerateCommand(): Command {
         'services with this tag came from Kubernetes and are never rendered',
         'k8s',
       )
-      .option('--include <glob>', 'render only Consul names matching a glob (repeatable)', collectList)
-      .option('--exclude <glob>', 'never render Consul names matching a glob (repeatable)', collectList)
+      .option('--include <glob>', 'render only Consul names matching a glob (repeatable)', collectPatterns)
+      .option('--exclude <glob>', 'never render Consul names matching a glob (repeatable)', collectPatterns)
       .option('--consul-domain <domain>', 'Consul DNS domain used in externalName', 'consul')
       .option(
         '--consul-datacenter-dns [dc]',
@@ -77,7 +82,7 @@ export function createGenerateCommand(): Command {
       .option('--path <dir>', 'managed directory inside the repository; nothing outside it is ever written')
       .option(
         '--workdir <dir>',
-        'where a remote repository is checked out (default: under the OS temp directory)',
+        'where a remote repository is mirrored (a bare repository; default: under the OS temp directory)',
       )
       .option('--author-name <name>', 'commit author and committer name', DEFAULT_AUTHOR_NAME)
       .option('--author-email <email>', 'commit author and committer email', DEFAULT_AUTHOR_EMAIL)

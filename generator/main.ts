@@ -4,6 +4,7 @@
  * Exit codes: 0 committed / up to date / nothing to change (dry run); 1 error; 2 dry run found
  * changes; 3 refused by the mass-deletion guard (`--once`).
  */
+import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { consulConfigFromEnv } from '../core/consul';
 import { createLogger, redactText } from '../core/runtime/logger';
@@ -41,6 +42,10 @@ export interface GenerateIo {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** Watch mode: where SIGTERM/SIGINT come from (default the process; tests pass an emitter). */
+  signals?: Pick<EventEmitter, 'on' | 'off'>;
+  /** Watch mode: called once the health server listens (tests use port 0). */
+  onListening?: (port: number) => void;
 }
 
 const defaultIo: GenerateIo = {

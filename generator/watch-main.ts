@@ -7,6 +7,7 @@ import { LeaderElector } from '../core/kube/leader';
 import {
   closeServer,
   createMetricsRegistry,
+  boundPort,
   GracefulShutdown,
   Health,
   startHealthServer,
@@ -23,7 +24,8 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
   const health = new Health();
   const { deps, settings } = await buildRun(config, logger, io, metrics);
   let lastRunOk = false;
-  health.addReadinessCheck('last-run', () => lastRunOk);
+  // A standby replica is ready (it has nothing to do); the leader is ready once a run succeeded.
+  health.addReadinessCheck('last-run', () => lastRunOk || (elector !== undefined && !elector.isLeader()));
 
   let elector: LeaderElector | undefined;
   if (config.watch.leaderElect) {
@@ -44,6 +46,7 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
     elector.start();
   }
   const server = await startHealthServer({ port: config.watch.httpPort, health, registry });
+  io.onListening?.(boundPort(server));
   const controller = new AbortController();
   const watcher = new CatalogWatcher(
     {
@@ -63,7 +66,13 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
   );
   const loop = watcher.run(controller.signal);
   const exitCode = await new Promise<number>((resolve) => {
-    new GracefulShutdown({ delayMs: 0, health, logger, exit: resolve })
+    new GracefulShutdown({
+      delayMs: 0,
+      health,
+      logger,
+      exit: resolve,
+      ...(io.signals ? { signalSource: io.signals } : {}),
+    })
       .onDrain('watch loop', async () => {
         controller.abort();
         await loop;

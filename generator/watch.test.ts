@@ -1,0 +1,155 @@
+/**
+ * `generate --watch` end to end in-process: Consul double, Kubernetes double (Lease leader
+ * election, --check-cluster), a bare remote, the health/metrics server, shutdown on SIGTERM.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { startConsulDouble, type ConsulDouble } from '../test/support/consul';
+import { KubeDouble } from '../test/support/kube';
+import { createLogger } from '../core/runtime/logger';
+import { createGenerateCommand } from './command';
+import type { GenerateFlags } from './config';
+import { runGenerate } from './main';
+import { bareRemote, commitCount, git, ISOLATED_GIT_ENV, namesAt, tempDir } from './testing/git-fixture';
+
+let consul: ConsulDouble;
+let kube: KubeDouble;
+let root: { dir: string; cleanup(): void };
+beforeAll(async () => {
+  consul = await startConsulDouble({ blockingJitter: false });
+  kube = await KubeDouble.start();
+  root = tempDir();
+});
+afterAll(async () => {
+  await consul.stop();
+  await kube.close();
+  root.cleanup();
+});
+
+/** Polls `check` every 50 ms for at most `timeoutMs`. */
+async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+it('watches Consul, respects cluster conflicts, holds the Lease, serves health and metrics, stops on SIGTERM', async () => {
+  const dir = path.join(root.dir, 'watch');
+  mkdirSync(dir);
+  const remote = bareRemote(dir);
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  kube.writeKubeconfig(kubeconfig);
+  kube.create({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'api', namespace: 'default' },
+    spec: { type: 'ClusterIP', ports: [{ port: 80 }] },
+  });
+  for (const name of ['web', 'api']) {
+    consul.seed.register({
+      Node: 'vm-1',
+      Address: '10.0.0.1',
+      Service: { ID: name, Service: name, Port: 80 },
+    });
+  }
+
+  let flags: GenerateFlags | undefined;
+  await createGenerateCommand()
+    .action((parsed: GenerateFlags) => {
+      flags = parsed;
+    })
+    .parseAsync(
+      [
+        '--watch',
+        '--repo',
+        remote,
+        '--workdir',
+        path.join(dir, 'work'),
+        '--path',
+        'consul',
+        '--check-cluster',
+        '--kubeconfig',
+        kubeconfig,
+        '--leader-elect',
+        '--leader-elect-lease-namespace',
+        'default',
+        '--leader-elect-lease-duration',
+        '3s',
+        '--buffer-min',
+        '200ms',
+        '--buffer-max',
+        '2s',
+        '--http-port',
+        '0',
+      ],
+      { from: 'user' },
+    );
+  const signals = new EventEmitter();
+  let port = 0;
+  let logs = '';
+  const exited = runGenerate(flags!, {
+    stdout: () => undefined,
+    stderr: () => undefined,
+    env: { ...process.env, ...ISOLATED_GIT_ENV, ...consul.env() },
+    logger: createLogger({
+      level: 'info',
+      destination: new Writable({
+        write(chunk, _encoding, callback) {
+          logs += String(chunk);
+          callback();
+        },
+      }),
+    }),
+    signals,
+    onListening: (bound) => {
+      port = bound;
+    },
+  });
+  const base = () => `http://127.0.0.1:${port}`;
+  await eventually(() => (port > 0 ? true : undefined));
+  expect((await fetch(`${base()}/healthz`)).status).toBe(200);
+  await eventually(async () => ((await fetch(`${base()}/readyz`)).status === 200 ? true : undefined));
+
+  const files = namesAt(remote, 'main', 'consul').map((file) => path.basename(file));
+  expect(files).toEqual(['inventory.configmap.yaml', 'kustomization.yaml', 'web.yaml']);
+  expect(git(remote, 'show', 'main:consul/inventory.configmap.yaml')).toContain(
+    '"api": conflict: Service "api" already defined in the cluster (namespace default) without label app.kubernetes.io/managed-by=consul-k8s-gitops',
+  );
+  const lease = kube.get<{ spec: { holderIdentity: string } }>(
+    'leases',
+    'default',
+    'consul-k8s-gitops-generator',
+  );
+  expect(lease?.spec.holderIdentity).toBeTruthy();
+
+  // A change in Consul reaches the repository as one more commit.
+  const before = commitCount(remote);
+  consul.seed.register({
+    Node: 'vm-1',
+    Address: '10.0.0.1',
+    Service: { ID: 'db', Service: 'db', Port: 5432 },
+  });
+  await eventually(() => (namesAt(remote, 'main', 'consul').includes('consul/db.yaml') ? true : undefined));
+  expect(commitCount(remote)).toBe(before + 1);
+
+  const metrics = await (await fetch(`${base()}/metrics`)).text();
+  expect(metrics).toMatch(/consul_k8s_gitops_generator_commits_total\{component="generator"\} 2/);
+  expect(metrics).toMatch(/consul_k8s_gitops_generator_services_rendered\{component="generator"\} 2/);
+  expect(metrics).toMatch(
+    /consul_k8s_gitops_generator_last_success_timestamp_seconds\{component="generator"\} [1-9]/,
+  );
+
+  signals.emit('SIGTERM', 'SIGTERM');
+  expect(await exited).toBe(0);
+  expect(logs).toContain('became the leader');
+  expect(logs).not.toMatch(/"level":"error"/);
+});
