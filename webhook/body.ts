@@ -36,13 +36,11 @@ export function readBody(
     finish(new HttpError(413, `request body is larger than the limit of ${limit} bytes`));
 
   let received = 0;
-  // One buffer of the declared size when known (the usual case), chunks otherwise.
-  const whole = length >= 0 && length <= limit ? Buffer.allocUnsafe(length) : undefined;
+  // The usual body arrives as one chunk: it is used as is, without a copy.
   const chunks: Buffer[] = [];
   if (length > limit) tooLarge();
 
   req.on('data', (chunk: Buffer) => {
-    const start = received;
     received += chunk.length;
     if (finished) {
       if (received > limit * DISCARD_FACTOR) req.socket.destroy();
@@ -52,15 +50,10 @@ export function readBody(
       tooLarge();
       return;
     }
-    // Node's HTTP parser never delivers more than Content-Length bytes.
-    if (whole) {
-      chunk.copy(whole, start);
-    } else {
-      chunks.push(chunk);
-    }
+    chunks.push(chunk);
   });
   req.on('end', () => {
-    finish(undefined, whole ?? (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received)));
+    finish(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
   });
   req.on('error', () => finish(new HttpError(400, 'request body could not be read')));
 }
