@@ -67,8 +67,12 @@ export const INVALID_ANNOTATIONS_REASON = 'InvalidConsulAnnotations';
 
 export class RegistrarController {
   private readonly mirror = new CatalogMirror();
-  /** Instance IDs each Service key produced last time (to remove what it no longer wants). */
-  private readonly idsByService = new Map<string, Set<string>>();
+  /**
+   * Desired instances per Service key, as last computed. A pure function of the caches, so it
+   * stays valid until an informer marks the key dirty; it also says which IDs a Service had, to
+   * remove what it no longer wants.
+   */
+  private readonly desiredByService = new Map<string, readonly Instance[]>();
   /** EndpointSlice key -> Service key, remembered so a deleted slice still finds its Service. */
   private readonly serviceBySlice = new Map<string, string>();
   private readonly slicesByService = new Map<string, Set<string>>();
@@ -231,8 +235,13 @@ export class RegistrarController {
     metrics.leader.set(leader ? 1 : 0);
     if (leader !== this.wasLeader) {
       this.wasLeader = leader;
-      // Another writer may have changed Consul while we were not leading.
-      if (leader) this.fullPending = true;
+      // Another writer may have changed Consul while we were not leading; our cache of desired
+      // state missed the changes we skipped as a standby.
+      if (leader) {
+        this.fullPending = true;
+        this.desiredByService.clear();
+        this.desiredCount = 0;
+      }
     }
     if (!leader) {
       // Standby: write nothing; a leadership gain starts with a full reconcile.
@@ -241,12 +250,12 @@ export class RegistrarController {
       return;
     }
     const full = this.fullPending;
-    const keys = full ? undefined : [...this.dirty];
+    const keys = [...this.dirty];
     this.fullPending = false;
     this.dirty.clear();
     const timer = metrics.reconcileDuration.startTimer({ scope: full ? 'full' : 'service' });
     try {
-      const ok = full ? await this.reconcileAll() : await this.reconcileKeys(keys ?? []);
+      const ok = full ? await this.reconcileAll(keys) : await this.reconcileKeys(keys);
       if (ok) {
         this.backoff.reset();
         this.firstReconcileDone ||= full;
@@ -260,16 +269,23 @@ export class RegistrarController {
     }
   }
 
-  /** Reads Consul for our node and makes it equal to the desired state of every Service. */
-  private async reconcileAll(): Promise<boolean> {
+  /**
+   * Reads Consul for our node and makes it equal to the desired state of every Service
+   * (recomputed for the dirty keys and keys never seen, cached for the rest).
+   */
+  private async reconcileAll(dirty: readonly string[]): Promise<boolean> {
     const { config, consul, services } = this.options;
     const actual = await readActualState(consul, config.nodeName);
     this.mirror.replace(actual);
-    const keys = new Set<string>(this.idsByService.keys());
+    const stale = new Set(dirty);
+    const keys = new Set<string>(this.desiredByService.keys());
     for (const service of services.list())
       keys.add(objectKey(service.metadata?.namespace, service.metadata?.name ?? ''));
     const instances: Instance[] = [];
-    for (const key of keys) instances.push(...this.desiredFor(key));
+    for (const key of keys) {
+      const cached = stale.has(key) ? undefined : this.desiredByService.get(key);
+      instances.push(...(cached ?? this.desiredFor(key)));
+    }
     const result = diff(
       { node: desiredNode(config.nodeName, config.clusterId), instances },
       actual,
@@ -285,7 +301,7 @@ export class RegistrarController {
     const instances: Instance[] = [];
     const ids = new Set<string>();
     for (const key of keys) {
-      for (const id of this.idsByService.get(key) ?? []) ids.add(id);
+      for (const previous of this.desiredByService.get(key) ?? []) ids.add(previous.id);
       for (const instance of this.desiredFor(key)) {
         instances.push(instance);
         ids.add(instance.id);
@@ -300,8 +316,8 @@ export class RegistrarController {
     return this.applyAndRecord(result.ops, keys);
   }
 
-  /** Desired instances of one Service key; remembers their IDs and reports invalid annotations. */
-  private desiredFor(key: string): Instance[] {
+  /** Desired instances of one Service key; caches them and reports invalid annotations. */
+  private desiredFor(key: string): readonly Instance[] {
     const { config, services, endpointSlices, nodes } = this.options;
     const [namespace, name] = splitKey(key);
     const service = services.get(namespace, name);
@@ -328,10 +344,10 @@ export class RegistrarController {
       if (result.sync || result.reason === analysis.intent.skipReason)
         this.reportFindings(service, analysis.findings);
     }
-    const previous = this.idsByService.get(key);
-    this.desiredCount += instances.length - (previous?.size ?? 0);
-    if (instances.length > 0) this.idsByService.set(key, new Set(instances.map((i) => i.id)));
-    else this.idsByService.delete(key);
+    const previous = this.desiredByService.get(key);
+    this.desiredCount += instances.length - (previous?.length ?? 0);
+    if (service) this.desiredByService.set(key, instances);
+    else this.desiredByService.delete(key);
     this.options.metrics.desiredInstances.set(this.desiredCount);
     return instances;
   }

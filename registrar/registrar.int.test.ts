@@ -285,6 +285,26 @@ describe('minimal writes and ownership', () => {
     expect(h.writes()).toBe(0);
   });
 
+  test('nothing is reconciled before every cache has synced: a slow cache causes no deregistration', async () => {
+    const { kube } = h;
+    kube.create(service('web', {}));
+    kube.create(endpointSlice('web', [{ ip: '10.1.0.1' }]));
+    const first = await h.registrar();
+    await converged(first);
+    await first.stop();
+
+    h.consul.requests.clear();
+    kube.failNext(2, { match: (r) => r.resource === 'endpointslices' && r.verb === 'list' });
+    const second = await h.registrar();
+    expect(second.controller.isReady()).toBe(false);
+    await converged(second);
+    expect(second.logs.some((l) => l.kind === 'EndpointSlice' && l.msg === 'watch failed; restarting')).toBe(
+      true,
+    );
+    expect(h.writes()).toBe(0);
+    expect(h.addresses('web')).toEqual(['10.1.0.1:8080']);
+  });
+
   test('two clusters on one Consul never touch each other, or other tools', async () => {
     const { kube } = h;
     kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
