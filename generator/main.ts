@@ -32,6 +32,9 @@ const lazy = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+/** Rows of the change table printed after a commit (the commit itself has everything). */
+const PRINTED_ROWS = 200;
+
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_CHANGES = 2;
@@ -189,12 +192,12 @@ export function report(
       return EXIT_REFUSED;
     case 'committed':
       io.stdout(
-        `committed ${outcome.commit.slice(0, 12)} to ${where}${outcome.pushed ? ' and pushed' : ''}: ${summaryLine(outcome.plan)}\n\n${changeTable(outcome.plan)}`,
+        `committed ${outcome.commit.slice(0, 12)} to ${where}${outcome.pushed ? ' and pushed' : ''}: ${summaryLine(outcome.plan)}\n\n${changeTable(outcome.plan, PRINTED_ROWS)}`,
       );
       return EXIT_OK;
     case 'pull-request':
       io.stdout(
-        `pull request ${outcome.pullRequest.action}: ${outcome.pullRequest.url} (${summaryLine(outcome.plan)})\n\n${changeTable(outcome.plan)}`,
+        `pull request ${outcome.pullRequest.action}: ${outcome.pullRequest.url} (${summaryLine(outcome.plan)})\n\n${changeTable(outcome.plan, PRINTED_ROWS)}`,
       );
       return EXIT_OK;
   }

@@ -34,8 +34,23 @@ export type CurrentEntry = { type: 'file'; blob: string } | { type: 'other' };
 
 /** The id git gives a file with this content (`git hash-object`). */
 export function gitBlobId(content: string): string {
-  const body = Buffer.from(content, 'utf8');
-  return createHash('sha1').update(`blob ${body.length}\0`).update(body).digest('hex');
+  return createHash('sha1')
+    .update(`blob ${Buffer.byteLength(content, 'utf8')}\0`)
+    .update(content, 'utf8')
+    .digest('hex');
+}
+
+const blobIdCache = new WeakMap<ReadonlyMap<string, string>, Map<string, string>>();
+
+/** Blob ids of a set of files, computed once per map (plans look them up more than once). */
+function blobIdOf(files: ReadonlyMap<string, string>, file: string): string | undefined {
+  let ids = blobIdCache.get(files);
+  if (!ids) {
+    ids = new Map();
+    for (const [name, content] of files) ids.set(name, gitBlobId(content));
+    blobIdCache.set(files, ids);
+  }
+  return ids.get(file);
 }
 
 /** Service files whose committed content a report needs (changed or removed). */
@@ -46,8 +61,7 @@ export function filesToDescribe(
   const files: string[] = [];
   for (const [file, entry] of current) {
     if (entry.type !== 'file') continue;
-    const next = desired.get(file);
-    if (next === undefined || gitBlobId(next) !== entry.blob) files.push(file);
+    if (blobIdOf(desired, file) !== entry.blob) files.push(file);
   }
   return files;
 }
@@ -122,7 +136,7 @@ export function planChanges(
     const isService = isServiceFile(file);
     if (isService) desiredServiceCount += 1;
     const entry = current.get(file);
-    if (entry?.type === 'file' && entry.blob === gitBlobId(content)) continue;
+    if (entry?.type === 'file' && entry.blob === blobIdOf(desired, file)) continue;
     if (entry?.type === 'other') deletes.push(file);
     writes.push([file, content]);
     if (!isService) continue;

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { redactText } from '../core/runtime/logger';
-import type { CurrentEntry } from './plan';
+import { gitBlobId, type CurrentEntry } from './plan';
 
 export interface GitIdentity {
   name: string;
@@ -407,39 +407,60 @@ export class GitRepository {
   }
 
   /**
-   * Makes a commit without a work tree (`git fast-import`): `parent`'s tree with the managed
-   * path's files written/removed. Nothing is visible until the commit exists, so a run killed
-   * half-way leaves no trace. Signs through `git commit-tree -S` when signing is on.
+   * Makes a commit without a work tree: `parent`'s tree with the managed path's files written or
+   * removed. New blobs go into one pack (`git fast-import`, blobs only), the managed directory's
+   * tree and its ancestors are rebuilt with `git mktree`, the commit with `git commit-tree`
+   * (`-S` when signing). Nothing is visible until the commit exists, so a run killed half-way
+   * leaves no trace.
    */
   async commitFiles(options: {
     parent: string | undefined;
     managedPath: string;
+    current: ReadonlyMap<string, CurrentEntry>;
     writes: readonly [string, string][];
     deletes: readonly string[];
     message: string;
   }): Promise<string> {
-    const staging = 'refs/consul-k8s-gitops/staging';
-    const { name, email } = this.options.identity;
-    const when = `${Math.floor(Date.now() / 1000)} +0000`;
     const data = (text: string): string => `data ${Buffer.byteLength(text, 'utf8')}\n${text}\n`;
-    const chunks = function* (): Generator<string> {
-      yield `reset ${staging}\ncommit ${staging}\n`;
-      yield `author ${name} <${email}> ${when}\ncommitter ${name} <${email}> ${when}\n`;
-      yield data(options.message);
-      if (options.parent) yield `from ${options.parent}\n`;
-      for (const file of options.deletes) yield `D ${options.managedPath}/${file}\n`;
-      for (const [file, content] of options.writes)
-        yield `M 100644 inline ${options.managedPath}/${file}\n${data(content)}`;
+    const blobs = function* (): Generator<string> {
+      for (const [, content] of options.writes) yield `blob\n${data(content)}`;
       yield 'done\n';
     };
-    await this.pipe(['fast-import', '--quiet', '--force', '--done'], chunks());
-    const staged = await this.resolve(staging);
-    if (staged === undefined) throw new GitCommandError('git fast-import produced no commit');
-    if (!this.options.sign) return staged;
-    const tree = await this.treeOf(staged);
-    const args = ['commit-tree', '-S', tree!, '-m', options.message];
+    if (options.writes.length > 0) await this.pipe(['fast-import', '--quiet', '--done'], blobs());
+
+    const entries = new Map<string, string>();
+    for (const [name, entry] of options.current) {
+      if (entry.type === 'file') entries.set(name, `100644 blob ${entry.blob}\t${name}`);
+    }
+    for (const name of options.deletes) entries.delete(name);
+    for (const [name, content] of options.writes)
+      entries.set(name, `100644 blob ${gitBlobId(content)}\t${name}`);
+    let child = await this.makeTree([...entries.values()]);
+
+    const segments = options.managedPath.split('/');
+    for (let depth = segments.length - 1; depth >= 0; depth -= 1) {
+      const dir = segments.slice(0, depth).join('/');
+      const name = segments[depth]!;
+      const siblings = options.parent ? await this.treeRecords(options.parent, dir) : [];
+      const kept = siblings.filter((record) => record.slice(record.indexOf('\t') + 1) !== name);
+      child = await this.makeTree([...kept, `040000 tree ${child}\t${name}`]);
+    }
+    const args = ['commit-tree', child, '-m', options.message];
     if (options.parent) args.push('-p', options.parent);
+    if (this.options.sign) args.push('-S');
     return (await this.run(args)).trim();
+  }
+
+  /** `ls-tree` records of one directory of `commit` (empty when it does not exist). */
+  private async treeRecords(commit: string, dir: string): Promise<string[]> {
+    const spec = dir === '' ? `${commit}^{tree}` : `${commit}:${dir}`;
+    const output = await this.run(['ls-tree', '-z', spec]).catch(() => '');
+    return output.split('\0').filter((record) => record !== '');
+  }
+
+  private async makeTree(records: readonly string[]): Promise<string> {
+    const output = await this.pipe(['mktree', '-z'], [records.map((record) => `${record}\0`).join('')]);
+    return output.toString('utf8').trim();
   }
 
   /** Pushes `commit` to `branch` without force; a non-fast-forward becomes PushRejectedError. */

@@ -19,9 +19,12 @@ function changedTarget(change: ServiceChange): string {
   return before === after ? after : `${before} → ${after}`;
 }
 
-/** A fixed-width table: SERVICE, CHANGE, EXTERNALNAME (before → after). */
-export function changeTable(plan: Plan): string {
-  const rows = plan.changes.map((change) => [change.k8sName, change.kind, changedTarget(change)]);
+/** A fixed-width table: SERVICE, CHANGE, EXTERNALNAME (before → after); `limit` cuts long ones. */
+export function changeTable(plan: Plan, limit = Infinity): string {
+  const shown = plan.changes.length > limit ? plan.changes.slice(0, limit) : plan.changes;
+  const rows = shown.map((change) => [change.k8sName, change.kind, changedTarget(change)]);
+  if (shown.length < plan.changes.length)
+    rows.push([`... and ${plan.changes.length - shown.length} more`, '', '']);
   const header = ['SERVICE', 'CHANGE', 'EXTERNALNAME'];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]!.length)),

@@ -160,6 +160,7 @@ export async function runOnce(
     if (repository.isRemote) {
       commit = await repository.commitFiles({
         parent: base,
+        current,
         managedPath: settings.managedPath,
         writes: plan.writes,
         deletes: plan.deletes,

@@ -19,6 +19,11 @@ const detailedSchema = z.strictObject({
   Instances: z.array(z.strictObject({ Meta: metaSchema.default({}) })).optional(),
 });
 
+/** Shared by every service given as a plain tag list (read-only; saves two objects per service). */
+const ONE_PLAIN_INSTANCE: CatalogService['instances'] = Object.freeze([
+  Object.freeze({ meta: Object.freeze({}) }),
+]) as never;
+
 /** Parses catalog-file text; throws CatalogSourceError naming the field and the reason. */
 export function parseCatalogFile(text: string, origin = 'catalog file'): CatalogSnapshot {
   let json: unknown;
@@ -36,7 +41,7 @@ export function parseCatalogFile(text: string, origin = 'catalog file'): Catalog
   const services: CatalogService[] = [];
   for (const [name, entry] of Object.entries(json)) {
     if (Array.isArray(entry)) {
-      services.push({ name, tags: check(tagsSchema, entry, origin, name), instances: [{ meta: {} }] });
+      services.push({ name, tags: check(tagsSchema, entry, origin, name), instances: ONE_PLAIN_INSTANCE });
     } else if (entry !== null && typeof entry === 'object') {
       const detailed = check(detailedSchema, entry, origin, name);
       const instances = (detailed.Instances ?? [{ Meta: {} }]).map((instance) => ({
