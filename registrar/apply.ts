@@ -99,7 +99,8 @@ export async function applyOps(ops: readonly Op[], options: ApplyOptions): Promi
       const bad = new Map<string, string>();
       for (const opError of error.opErrors) {
         const op = batch[opError.OpIndex];
-        if (op) bad.set(opSubject(op), opError.What);
+        // The first error of an instance is the cause; later ones follow from it.
+        if (op && !bad.has(opSubject(op))) bad.set(opSubject(op), opError.What);
       }
       if (bad.size === 0) {
         outcome.error = error;

@@ -1,0 +1,91 @@
+/** applyOps against the Consul double through the real client. */
+import { consulConfigFromEnv, createConsulClient, type ConsulClient } from '../core/consul';
+import { type ConsulDouble, startConsulDouble } from '../test/support/consul';
+import { applyOps } from './apply';
+import { desiredNode, type Instance } from './catalog';
+import type { Op } from './diff';
+
+const NODE = 'k8s-sync-east';
+let consul: ConsulDouble;
+let client: ConsulClient;
+
+beforeAll(async () => {
+  consul = await startConsulDouble();
+  client = createConsulClient(consulConfigFromEnv(consul.env(), {}, () => ''));
+});
+afterAll(async () => {
+  await consul.stop();
+});
+beforeEach(() => {
+  consul.seed.clear();
+  consul.requests.clear();
+  consul.faults.clear();
+});
+
+const meta = { 'external-source': 'kubernetes', 'external-k8s-cluster-id': 'east' };
+function instance(id: string, extra: Partial<Instance> = {}): Instance {
+  return { id, service: 'web', address: '10.0.0.1', port: 80, tags: ['k8s'], meta, ...extra };
+}
+const nodeOp: Op = { kind: 'node', node: desiredNode(NODE, 'east') };
+const serviceOp = (i: Instance): Op => ({ kind: 'service', instance: i });
+
+describe('applyOps', () => {
+  test('writes everything in transactions of at most 64 operations, in order', async () => {
+    const ops: Op[] = [nodeOp];
+    for (let i = 0; i < 100; i++) {
+      const inst = instance(`web-${i}`, {
+        check: { id: `default/web-${i}`, status: i % 2 ? 'passing' : 'critical', output: 'x' },
+      });
+      ops.push(serviceOp(inst), {
+        kind: 'check',
+        instance: inst as Instance & { check: NonNullable<Instance['check']> },
+      });
+    }
+    const outcome = await applyOps(ops, { consul: client, nodeName: NODE });
+    expect(outcome).toMatchObject({ transactions: 4, singleCalls: 0, rejected: [] });
+    expect(outcome.applied).toHaveLength(201);
+    expect(consul.requests.writes().map((w) => w.path)).toEqual(['/v1/txn', '/v1/txn', '/v1/txn', '/v1/txn']);
+    expect(consul.state.services.get(NODE)?.size).toBe(100);
+    expect(consul.state.checks.get(NODE)?.get('default/web-1')).toMatchObject({
+      Status: 'passing',
+      Type: 'kubernetes-readiness',
+      ServiceID: 'web-1',
+    });
+  });
+
+  test('an operation Consul names as invalid is dropped with its siblings; the rest is written', async () => {
+    const bad = instance('bad', {
+      meta: { ...meta, 'not valid!': 'x' },
+      check: { id: 'default/bad', status: 'passing', output: '' },
+    });
+    const ops: Op[] = [
+      nodeOp,
+      serviceOp(instance('good')),
+      serviceOp(bad),
+      { kind: 'check', instance: bad as Instance & { check: NonNullable<Instance['check']> } },
+    ];
+    const outcome = await applyOps(ops, { consul: client, nodeName: NODE });
+    expect(outcome.rejected.map((r) => r.op.kind)).toEqual(['service', 'check']);
+    expect(outcome.rejected[0]?.reason).toMatch(/meta/i);
+    expect([...(consul.state.services.get(NODE)?.keys() ?? [])]).toEqual(['good']);
+  });
+
+  test('a transaction refused as a whole falls back to single calls for that batch', async () => {
+    const ops: Op[] = [nodeOp, ...Array.from({ length: 69 }, (_, i) => serviceOp(instance(`web-${i}`)))];
+    // Ask for 70 ops per transaction: the double refuses it (over Consul's limit) without naming an op.
+    const outcome = await applyOps(ops, { consul: client, nodeName: NODE, maxOpsPerTxn: 70 });
+    expect(outcome.transactions).toBe(0);
+    expect(outcome.singleCalls).toBe(70);
+    expect(consul.state.services.get(NODE)?.size).toBe(69);
+  });
+
+  test('transient and ACL errors stop the pass and are returned, with what was already written', async () => {
+    const ops: Op[] = [nodeOp, ...Array.from({ length: 99 }, (_, i) => serviceOp(instance(`web-${i}`)))];
+    let seen = 0;
+    consul.faults.failNext(1, { match: (r) => r.path === '/v1/txn' && ++seen === 2 });
+    const outcome = await applyOps(ops, { consul: client, nodeName: NODE });
+    expect(outcome.error?.kind).toBe('transient');
+    expect(outcome.applied).toHaveLength(64);
+    expect(consul.state.services.get(NODE)?.size).toBe(63);
+  });
+});
