@@ -15,7 +15,7 @@ import { runWebhook } from './main';
 
 interface WebhookFlags extends SyncSettingsFlags {
   port: number;
-  host: string;
+  host?: string;
   tlsCertFile: string;
   tlsPrivateKeyFile: string;
   mode: Mode;
@@ -32,7 +32,9 @@ export function createWebhookCommand(): Command {
       'Validating admission webhook for Services: denies malformed consul.hashicorp.com/* annotations and warns about suspicious ones (HTTPS, POST /validate).',
     )
     .addOption(new Option('--port <port>', 'HTTPS port to listen on').argParser(portArg).default(8443))
-    .addOption(new Option('--host <address>', 'address to listen on').default('0.0.0.0'))
+    .addOption(
+      new Option('--host <address>', 'address to listen on (default: all interfaces, IPv6 and IPv4)'),
+    )
     .addOption(
       new Option(
         '--tls-cert-file <file>',

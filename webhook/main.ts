@@ -14,7 +14,8 @@ import { type WebhookServer, startWebhookServer } from './server';
 
 export interface WebhookConfig {
   port: number;
-  host: string;
+  /** Default: all interfaces (`::` where IPv6 exists, else `0.0.0.0`). */
+  host?: string;
   tlsCertFile: string;
   tlsPrivateKeyFile: string;
   mode: Mode;

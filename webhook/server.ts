@@ -214,7 +214,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+    server.listen(options.port, options.host, () => {
       server.off('error', reject);
       resolve();
     });

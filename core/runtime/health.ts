@@ -77,7 +77,7 @@ export function createHealthRouter(health: Health, registry: Registry): Router {
 
 export interface HealthServerOptions {
   port: number;
-  /** Default `0.0.0.0` (probes come from the kubelet). */
+  /** Default: all interfaces (`::` where IPv6 exists, else `0.0.0.0`); probes come from the kubelet. */
   host?: string;
   health: Health;
   registry: Registry;
@@ -94,7 +94,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<h
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+    server.listen(options.port, options.host, () => {
       server.off('error', reject);
       resolve();
     });

@@ -19,7 +19,7 @@
  *     health.readiness(): { ready, failing[] }  (not ready while shutting down).
  *   createHealthRouter(health, registry): express Router  GET /healthz (200 {status:'ok'}),
  *     GET /readyz (200 {status:'ready'} | 503 {status:'not ready', failing}), GET /metrics.
- *   startHealthServer({ port, host? = '0.0.0.0', health, registry }): Promise<http.Server>
+ *   startHealthServer({ port, host? = all interfaces, health, registry }): Promise<http.Server>
  *   closeServer(server, graceMs?): stop accepting, finish in-flight requests, close idle sockets.
  *   boundPort(server): the port actually bound (for port 0 in tests).
  *
