@@ -3,7 +3,7 @@
  * controller. Each test starts its own doubles so no state leaks between cases.
  */
 import { consulConfigFromEnv, createConsulClient } from '../core/consul';
-import { createLogger } from '../core/runtime';
+import { boundPort, createLogger } from '../core/runtime';
 import { purgeRegistrations } from './main';
 import { endpointSlice, eventually, Harness, node, service, type TestRegistrar } from './test-harness';
 
@@ -492,5 +492,36 @@ describe('high availability and uninstall', () => {
       nodeDeleted: false,
     });
     expect(h.instances('k8s-sync-west').map((s) => s.ID)).toEqual(['other-tool']);
+  });
+});
+
+describe('health and metrics', () => {
+  test('/readyz turns ready after the first reconcile; /metrics has the registrar series', async () => {
+    h.kube.create(service('web', {}));
+    h.kube.create(endpointSlice('web', [{ ip: '10.1.0.1' }, { ip: '10.1.0.2', ready: false }]));
+    const registrar = await h.registrar({}, { serveHttp: true });
+    const base = `http://127.0.0.1:${boundPort(registrar.server!)}`;
+    await converged(registrar);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    for (const line of [
+      'registrar_desired_instances{component="registrar"} 2',
+      'registrar_registered_instances{component="registrar"} 2',
+      'registrar_operations_total{kind="service",component="registrar"} 2',
+      'registrar_operations_total{kind="check",component="registrar"} 2',
+      'registrar_operations_total{kind="node",component="registrar"} 1',
+      'registrar_consul_transactions_total{component="registrar"} 1',
+      'registrar_leader{component="registrar"} 1',
+    ]) {
+      expect(metrics).toContain(line);
+    }
+    expect(metrics).toMatch(
+      /registrar_reconcile_duration_seconds_count\{[^}]*scope="full"[^}]*\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /registrar_last_successful_sync_timestamp_seconds\{component="registrar"\} [1-9]/,
+    );
+    expect(metrics).toContain('registrar_consul_errors_total');
   });
 });

@@ -20,6 +20,8 @@ export interface TestRegistrar extends RunningRegistrar {
 export interface StartOptions {
   token?: string;
   identity?: string;
+  /** Serve /healthz /readyz /metrics on a random port (default off). */
+  serveHttp?: boolean;
 }
 
 export class Harness {
@@ -52,7 +54,7 @@ export class Harness {
       logger,
       consul,
       kubeConfig: this.kube.kubeConfig({ skipTLSVerify: true }),
-      serveHttp: false,
+      serveHttp: options.serveHttp ?? false,
       ...(options.identity ? { identity: options.identity } : {}),
       controller: { debounceMs: 10, retry: { initialMs: 20, maxMs: 200 } },
     });
