@@ -516,9 +516,7 @@ describe('health and metrics', () => {
     ]) {
       expect(metrics).toContain(line);
     }
-    expect(metrics).toMatch(
-      /registrar_reconcile_duration_seconds_count\{[^}]*scope="full"[^}]*\} [1-9]/,
-    );
+    expect(metrics).toMatch(/registrar_reconcile_duration_seconds_count\{[^}]*scope="full"[^}]*\} [1-9]/);
     expect(metrics).toMatch(
       /registrar_last_successful_sync_timestamp_seconds\{component="registrar"\} [1-9]/,
     );
