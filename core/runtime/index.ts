@@ -20,7 +20,8 @@
  *   createHealthRouter(health, registry): express Router  GET /healthz (200 {status:'ok'}),
  *     GET /readyz (200 {status:'ready'} | 503 {status:'not ready', failing}), GET /metrics.
  *   startHealthServer({ port, host? = all interfaces, health, registry }): Promise<http.Server>
- *   closeServer(server, graceMs?): stop accepting, finish in-flight requests, close idle sockets.
+ *   closeServer(server, graceMs? = 10s): stop accepting, finish in-flight requests, close idle sockets;
+ *     after graceMs the remaining connections are closed.
  *   boundPort(server): the port actually bound (for port 0 in tests).
  *
  * Shutdown (`shutdown.ts`)
@@ -31,10 +32,10 @@
  *   shutdown(reason) runs the same sequence programmatically; resolves with the exit code.
  *   Tests inject `exit` and an EventEmitter as `signalSource`.
  *
- * Flag parsers for commander (`config.ts`), each throws InvalidArgumentError with the reason:
- *   parseDuration('1m30s') -> 90000 (ms; Go syntax ms/s/m/h, '0'); durationArg (commander form),
- *   positiveDurationArg (> 0),
- *   portArg (0-65535), positiveIntArg, logLevelArg.
+ * Config (`config.ts`)
+ *   parseDuration('1m30s') -> 90000 (ms; Go syntax ms/s/m/h, '0'); throws Error with the reason.
+ *   commander argParsers, each throwing InvalidArgumentError with the reason: durationArg (ms),
+ *   positiveDurationArg (ms, > 0), portArg (0-65535), positiveIntArg, logLevelArg.
  */
 export * from './logger';
 export * from './metrics';
