@@ -445,7 +445,10 @@ describe('high availability and uninstall', () => {
     const flags = { leaderElect: true, leaderElectLeaseDuration: '2s', leaderElectLeaseNamespace: 'default' };
     const a = await h.registrar(flags, { identity: 'replica-a' });
     await eventually(() => a.elector!.isLeader());
-    const b = await h.registrar(flags, { identity: 'replica-b' });
+    // Only replica B sends a token, so the request log tells the two writers apart.
+    const b = await h.registrar(flags, { identity: 'replica-b', token: 'replica-b-token' });
+    const writesBy = (replica: 'a' | 'b') =>
+      h.consul.requests.writes().filter((w) => w.hasToken === (replica === 'b')).length;
     await converged(a);
     await eventually(() => b.controller.isReady());
     expect(b.elector!.isLeader()).toBe(false);
@@ -454,6 +457,8 @@ describe('high availability and uninstall', () => {
     kube.apply(service('web', { externalIPs: ['2.2.2.2'] }));
     await eventually(() => expect(h.addresses('web')).toEqual(['2.2.2.2:80']));
     const writesBefore = h.writes();
+    expect(writesBy('a')).toBeGreaterThanOrEqual(2);
+    expect(writesBy('b')).toBe(0);
 
     await a.stop(); // releases the Lease; registrations stay
     expect(h.addresses('web')).toEqual(['2.2.2.2:80']);
@@ -462,6 +467,8 @@ describe('high availability and uninstall', () => {
     expect(h.writes()).toBe(writesBefore); // the new leader's full reconcile found nothing to change
     kube.apply(service('web', { externalIPs: ['3.3.3.3'] }));
     await eventually(() => expect(h.addresses('web')).toEqual(['3.3.3.3:80']));
+    expect(writesBy('b')).toBe(1);
+    expect(writesBy('a')).toBe(writesBefore);
   });
 
   test('purge removes exactly what this cluster owns', async () => {
