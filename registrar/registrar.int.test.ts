@@ -216,6 +216,19 @@ describe('changes reach Consul', () => {
     expect(h.checks()).toHaveLength(0);
   });
 
+  test('a deleted EndpointSlice removes its instances; a second slice adds to them', async () => {
+    const { kube } = h;
+    kube.create(service('web', {}));
+    kube.create(endpointSlice('web', [{ ip: '10.1.0.1' }]));
+    const registrar = await h.registrar();
+    await converged(registrar);
+    kube.create(endpointSlice('web', [{ ip: '10.1.0.2' }], 'default', 'web-second'));
+    await eventually(() => expect(h.addresses('web')).toEqual(['10.1.0.1:8080', '10.1.0.2:8080']));
+    kube.delete('endpointslices', 'default', 'web-abc');
+    await eventually(() => expect(h.addresses('web')).toEqual(['10.1.0.2:8080']));
+    expect(h.checks().map((c) => c.ServiceID)).toEqual([h.instances()[0]?.ID]);
+  });
+
   test('a NodePort instance follows its Node address (from the Node cache)', async () => {
     const { kube } = h;
     kube.create(node('n1', { ExternalIP: '34.0.0.1' }));
