@@ -1,11 +1,10 @@
 /**
- * The managed directory on disk: validating `--path`, reading what is there, applying a plan.
- * Everything written or removed is one plain file name directly inside the directory, so nothing
- * outside it can be touched (symlinks are removed, never followed).
+ * The managed directory's safety: `--path` is normalised and refused when it would leave the
+ * repository, point into .git, or pass through a symlink, a file or a submodule (checked on disk
+ * for local work trees, on the commit's tree for remotes).
  */
-import { mkdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Plan } from './plan';
 
 export class ManagedPathError extends Error {
   constructor(message: string) {
@@ -65,11 +64,6 @@ export async function assertManagedPathInTree(
   }
 }
 
-/** A single file name (no separators, not `.`/`..`): the only thing written inside the directory. */
-export function isPlainFileName(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
-}
-
 /**
  * Refuses a managed directory that resolves outside the repository through a symlink somewhere
  * on its way (checked on the deepest part that exists).
@@ -101,28 +95,4 @@ export async function assertInsideRepository(repoRoot: string, managedPath: stri
     }
     return;
   }
-}
-
-/** Applies a plan: removals first (so a symlink or directory never receives a write), then writes. */
-export async function applyPlan(dir: string, plan: Plan): Promise<void> {
-  for (const name of [...plan.deletes, ...plan.writes.map(([file]) => file)]) {
-    if (!isPlainFileName(name))
-      throw new ManagedPathError(`refusing to touch "${name}": not a plain file name`);
-  }
-  await mkdir(dir, { recursive: true });
-  await inBatches(plan.deletes, (name) => rm(path.join(dir, name), { recursive: true, force: true }));
-  await inBatches(plan.writes, ([name, content]) => writeFile(path.join(dir, name), content, 'utf8'));
-}
-
-const PARALLEL_IO = 64;
-
-async function inBatches<T>(items: readonly T[], work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_IO, items.length) }, worker));
 }

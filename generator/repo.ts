@@ -306,29 +306,20 @@ export class GitRepository {
   }
 
   /**
-   * Stages the managed path and commits it when its tree differs from HEAD's.
-   * Returns the new commit, or undefined when there was nothing to commit.
+   * Local work trees: moves the checked-out branch from `head` to `commit` and brings index and
+   * files along (`git read-tree -m -u`: only paths that differ between the two commits, i.e. the
+   * managed path, are touched; other staged or unstaged work is kept).
    */
-  async commitPath(managedPath: string, message: string): Promise<string | undefined> {
-    await this.run(['add', '-A', '--', managedPath]);
-    const head = await this.resolve('HEAD');
-    if (head !== undefined) {
-      const staged = await this.run([
-        'diff',
-        '--cached',
-        '--name-only',
-        '--no-renames',
-        'HEAD',
-        '--',
-        managedPath,
-      ]);
-      if (staged.trim() === '') return undefined;
-    }
-    const args = ['commit', '-q', '--no-verify', '-m', message];
-    if (this.options.sign) args.push('-S');
-    args.push('--', managedPath);
-    await this.run(args);
-    return this.resolve('HEAD');
+  async advanceWorkTree(branch: string, head: string | undefined, commit: string): Promise<void> {
+    await this.run(head ? ['read-tree', '-m', '-u', head, commit] : ['read-tree', '-m', '-u', commit]);
+    await this.run([
+      'update-ref',
+      '-m',
+      'consul-k8s-gitops: sync',
+      `refs/heads/${branch}`,
+      commit,
+      head ?? '',
+    ]);
   }
 
   /** Force-pushes `commit` to a branch the generator owns (never the target), only if it is still at `expected`. */

@@ -3,7 +3,6 @@
  * push (retrying non-fast-forward rejections from a fresh fetch) or publish a pull request.
  * The catalog is read before the repository is touched, so a Consul failure changes nothing.
  */
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { Backoff, sleep } from '../core/kube/backoff';
 import {
@@ -16,7 +15,7 @@ import {
 import { desiredState, mergeConflicts, type DesiredState } from './desired';
 import type { Forge, PullRequest } from './forge/forge';
 import { checkMassDeletion, type GuardOptions, type GuardVerdict } from './guard';
-import { applyPlan, assertInsideRepository, assertManagedPathInTree } from './managed-dir';
+import { assertInsideRepository, assertManagedPathInTree } from './managed-dir';
 import type { GeneratorMetrics } from './metrics';
 import { filesToDescribe, isEmptyPlan, planChanges, type CurrentEntry, type Plan } from './plan';
 import { PushRejectedError, type GitRepository } from './repo';
@@ -156,24 +155,18 @@ export async function runOnce(
     }
     if (!repository) throw new Error('internal: no repository to commit to');
     const message = commitMessage(plan, settings.managedPath);
-    let commit: string | undefined;
-    if (repository.isRemote) {
-      commit = await repository.commitFiles({
-        parent: base,
-        current,
-        managedPath: settings.managedPath,
-        writes: plan.writes,
-        deletes: plan.deletes,
-        message,
-      });
-    } else {
-      await applyPlan(path.join(repository.dir, settings.managedPath), plan);
-      phases.mark('write');
-      commit = await repository.commitPath(settings.managedPath, message);
-    }
+    // Both shapes build the commit from objects; a local work tree is then moved to it.
+    const commit = await repository.commitFiles({
+      parent: base,
+      current,
+      managedPath: settings.managedPath,
+      writes: plan.writes,
+      deletes: plan.deletes,
+      message,
+    });
+    if (!repository.isRemote) await repository.advanceWorkTree(settings.branch, base, commit);
     phases.mark('commit');
     deps.logger.debug({ phasesMs: phases.report() }, 'run phases');
-    if (commit === undefined) return { ...result, status: 'up-to-date' };
     deps.metrics?.commits.inc();
     if (!repository.isRemote)
       return { ...result, status: 'committed', commit, pushed: false, pushAttempts: 0 };
