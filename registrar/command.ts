@@ -76,9 +76,9 @@ export function createRegistrarCommand(): Command {
       ),
     )
     .addOption(
-      new Option('--consul-node-name <name>', 'Consul node that holds every instance').default(
-        undefined,
-        `${DEFAULT_NODE_NAME_PREFIX}-<cluster-id>`,
+      new Option(
+        '--consul-node-name <name>',
+        `Consul node that holds every instance (default: ${DEFAULT_NODE_NAME_PREFIX}-<cluster-id>)`,
       ),
     )
     .addOption(
@@ -122,9 +122,9 @@ export function createRegistrarCommand(): Command {
     )
     .addOption(new Option('--leader-elect-lease-name <name>', 'Lease name').default(DEFAULT_LEASE_NAME))
     .addOption(
-      new Option('--leader-elect-lease-namespace <ns>', 'Lease namespace').default(
-        undefined,
-        '$POD_NAMESPACE, else default',
+      new Option(
+        '--leader-elect-lease-namespace <ns>',
+        'Lease namespace (default: $POD_NAMESPACE, else default)',
       ),
     )
     .addOption(
