@@ -20,8 +20,8 @@ import { WebhookMetrics } from '../webhook/metrics';
 import { admissionReviewOf, parseAdmissionReview, reviewAdmission, serializeReview } from '../webhook/review';
 import { expressServerClasses } from '../webhook/express-classes';
 import { startWebhookServer } from '../webhook/server';
-import { createTestCa } from '../webhook/testing/pki';
-import { admissionReview, realisticUpdateReview } from '../webhook/testing/reviews';
+import { createTestCa } from '../test/support/pki';
+import { admissionReview, realisticUpdateReview } from '../test/support/webhook/reviews';
 
 interface AutocannonResult {
   requests: { average: number; total: number };

@@ -3,9 +3,9 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestCa } from './testing/pki';
-import { request } from './testing/client';
-import { admissionReview } from './testing/reviews';
+import { createTestCa } from '../test/support/pki';
+import { request } from '../test/support/webhook/client';
+import { admissionReview } from '../test/support/webhook/reviews';
 
 const root = path.resolve(__dirname, '..');
 const cli = path.join(root, 'dist', 'cli.js');

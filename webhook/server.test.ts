@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { type RunningWebhook, type WebhookConfig, runWebhook } from './main';
-import { createTestCa, type IssuedCertificate, type TestCa } from './testing/pki';
-import { type PostOptions, type Reply, request } from './testing/client';
-import { admissionReview } from './testing/reviews';
+import { createTestCa, type IssuedCertificate, type TestCa } from '../test/support/pki';
+import { type PostOptions, type Reply, request } from '../test/support/webhook/client';
+import { admissionReview } from '../test/support/webhook/reviews';
 
 const PORT_KEY = 'consul.hashicorp.com/service-port';
 const SYNC_KEY = 'consul.hashicorp.com/service-sync';

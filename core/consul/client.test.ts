@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConsulDouble, type ConsulDouble } from '../../test/support/consul';
-import { createTestCa, type TestCa } from '../../webhook/testing/pki';
+import { createTestCa, type TestCa } from '../../test/support/pki';
 import { readCatalogServices } from './catalog';
 import { createConsulClient } from './client';
 import { consulConfigFromEnv } from './config';
