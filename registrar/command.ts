@@ -1,7 +1,7 @@
 /** The `registrar` subcommand: flags (consul-k8s names and defaults) and process lifecycle. */
 import { Command, Option } from 'commander';
 import { DEFAULT_SYNC_SETTINGS, DEFAULT_SYNC_TAG } from '../core/annotations';
-import { createLogger, GracefulShutdown, LOG_LEVELS, portArg } from '../core/runtime';
+import { boundPort, createLogger, GracefulShutdown, LOG_LEVELS, portArg } from '../core/runtime';
 import {
   DEFAULT_CLUSTER_ID,
   DEFAULT_HTTP_PORT,
@@ -171,7 +171,7 @@ async function runRegistrarCommand(options: RawRegistrarOptions): Promise<void> 
       node: config.nodeName,
       clusterId: config.clusterId,
       leaderElect: config.leaderElect,
-      httpPort: config.httpPort,
+      httpPort: registrar.server ? boundPort(registrar.server) : config.httpPort,
     },
     'registrar started',
   );

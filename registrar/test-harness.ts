@@ -95,12 +95,12 @@ export class Harness {
   }
 }
 
-/** Polls until `check` stops throwing (or returns true), at most `timeoutMs`. */
+/** Polls until `check` stops throwing (or returns/resolves true), at most `timeoutMs`. */
 export async function eventually(check: () => unknown, timeoutMs = 5000, intervalMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const result = check();
+      const result = await check();
       if (result !== false) return;
       if (Date.now() > deadline) throw new Error('condition still false');
     } catch (err) {
