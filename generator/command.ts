@@ -52,6 +52,10 @@ export function createGenerateCommand(): Command {
         'services with this tag came from Kubernetes and are never rendered',
         'k8s',
       )
+      .option(
+        '--cluster-id <id>',
+        "this cluster's registrar --cluster-id: only its own Kubernetes services are loop-guarded; other clusters' are rendered",
+      )
       .option('--include <glob>', 'render only Consul names matching a glob (repeatable)', collectPatterns)
       .option('--exclude <glob>', 'never render Consul names matching a glob (repeatable)', collectPatterns)
       .option('--consul-domain <domain>', 'Consul DNS domain used in externalName', 'consul')

@@ -28,6 +28,7 @@ export interface GenerateFlags {
   catalogFile?: string;
   datacenter?: string;
   consulK8sTag: string;
+  clusterId?: string;
   include?: string[];
   exclude?: string[];
   consulDomain: string;
@@ -161,6 +162,12 @@ export function parseGenerateConfig(
     flags.consulK8sTag.trim() !== '' && flags.consulK8sTag.trim() === flags.consulK8sTag,
     '--consul-k8s-tag: must be non-empty, without surrounding whitespace',
   );
+  if (flags.clusterId !== undefined) {
+    check(
+      /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(flags.clusterId),
+      `--cluster-id: "${flags.clusterId}" is not a cluster ID (lowercase letters, digits and "-", as given to the registrar)`,
+    );
+  }
   if (flags.datacenter !== undefined)
     check(DATACENTER.test(flags.datacenter), `--datacenter: "${flags.datacenter}" is not a datacenter name`);
 
@@ -269,6 +276,7 @@ export function parseGenerateConfig(
       include: flags.include ?? [],
       exclude: flags.exclude ?? [],
       prefix: flags.k8sServicePrefix,
+      ...(flags.clusterId !== undefined ? { clusterId: flags.clusterId } : {}),
     },
     render: {
       namespace: flags.k8sWriteNamespace,

@@ -92,7 +92,7 @@ export async function buildRun(
             io.env,
             config.source.datacenter ? { datacenter: config.source.datacenter } : {},
           ),
-          { syncTag: config.select.syncTag },
+          config.select.clusterId === undefined ? { syncTag: config.select.syncTag } : {},
         );
   const location = await locateRepository(config.repo, config.workdir);
   if (config.pullRequest && location.kind !== 'remote') {

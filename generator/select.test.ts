@@ -79,3 +79,28 @@ describe('selectServices', () => {
     expect(selectServices([svc('a', ['z', 'a', 'z'])], options).selected[0]!.tags).toEqual(['a', 'z']);
   });
 });
+
+describe('selectServices with --cluster-id', () => {
+  const east = { 'external-source': 'kubernetes', 'external-k8s-cluster-id': 'east' };
+  const west = { 'external-source': 'kubernetes', 'external-k8s-cluster-id': 'west' };
+  const opts = { ...options, clusterId: 'west' };
+
+  it("renders other clusters' Kubernetes services and guards only this cluster's", () => {
+    const result = reasons(
+      [
+        svc('checkout', ['k8s'], [east]),
+        svc('billing', ['k8s'], [west]),
+        svc('shared', ['k8s'], [east, west]),
+        svc('consul-k8s', ['k8s'], [{ 'external-source': 'kubernetes' }]),
+        svc('tag-only', ['k8s']),
+        svc('vm'),
+      ],
+      opts,
+    );
+    expect(result.selected).toEqual(['checkout', 'vm']);
+    expect(result.skipped.billing).toMatch(/this cluster's Kubernetes \(--cluster-id west\)/);
+    expect(result.skipped.shared).toMatch(/loop guard/);
+    expect(result.skipped['consul-k8s']).toMatch(/loop guard/);
+    expect(result.skipped['tag-only']).toMatch(/no cluster ID/);
+  });
+});

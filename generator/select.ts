@@ -1,17 +1,19 @@
 /**
  * Which Consul services become Kubernetes Services, and why the others do not. Pure.
  * Order of the checks (the first that applies is the reason reported):
- * loop guard (sync tag / external-source=kubernetes), opt-out meta, --include/--exclude,
+ * loop guard (sync tag / external-source=kubernetes, per cluster with --cluster-id), opt-out meta, --include/--exclude,
  * not resolvable through Consul DNS, conflict, no unique Kubernetes name.
  */
 import { Minimatch } from 'minimatch';
 import { isConsulDnsName } from '../core/names/dns';
+import {
+  EXTERNAL_SOURCE_KUBERNETES,
+  META_EXTERNAL_SOURCE as EXTERNAL_SOURCE_META,
+  META_K8S_CLUSTER_ID as CLUSTER_ID_META,
+} from '../registrar/catalog'; // the registrar's meta keys: one definition
 import { assignKubernetesNames } from './names';
 import type { CatalogService, SelectedService, SkippedService } from './types';
 
-/** Instance meta that marks a service registered from Kubernetes (consul-k8s and our registrar). */
-export const EXTERNAL_SOURCE_META = 'external-source';
-export const EXTERNAL_SOURCE_KUBERNETES = 'kubernetes';
 /** Instance meta a Consul service owner sets to keep a service out of Kubernetes. */
 export const OPT_OUT_META = 'k8s-sync';
 
@@ -24,6 +26,11 @@ export interface SelectOptions {
   exclude: readonly string[];
   /** `--k8s-service-prefix`. */
   prefix: string;
+  /**
+   * `--cluster-id`: this cluster's registrar ID. When set, only what this cluster's Kubernetes
+   * registered is loop-guarded; services registered from other clusters are rendered.
+   */
+  clusterId?: string;
 }
 
 /** Kubernetes names already used by someone else: name -> where (for the reason text). */
@@ -50,14 +57,8 @@ export function exclusionReason(
   options: SelectOptions,
   filter: NameFilter = compileFilter(options),
 ): string | undefined {
-  if (service.tags.includes(options.syncTag)) {
-    return `came from Kubernetes (tag "${options.syncTag}"): not synced back (loop guard)`;
-  }
-  if (
-    service.instances.some((instance) => instance.meta[EXTERNAL_SOURCE_META] === EXTERNAL_SOURCE_KUBERNETES)
-  ) {
-    return `came from Kubernetes (meta ${EXTERNAL_SOURCE_META}=${EXTERNAL_SOURCE_KUBERNETES}): not synced back (loop guard)`;
-  }
+  const loop = loopGuardReason(service, options);
+  if (loop !== undefined) return loop;
   if (service.instances.some((instance) => instance.meta[OPT_OUT_META]?.toLowerCase() === 'false')) {
     return `opted out (instance meta ${OPT_OUT_META}=false)`;
   }
@@ -69,6 +70,37 @@ export function exclusionReason(
   if (excludedBy !== undefined) return `excluded by --exclude ${excludedBy.pattern}`;
   if (!isConsulDnsName(service.name)) {
     return 'not resolvable through Consul DNS (a DNS label: letters, digits, "-", at most 63 characters)';
+  }
+  return undefined;
+}
+
+/**
+ * Services that came from Kubernetes are not rendered back. Without --cluster-id (consul-k8s):
+ * the sync tag or any instance with external-source=kubernetes. With it: instances of this
+ * cluster (its ID, or no ID: a registrar that does not say) are ours; the sync tag alone counts
+ * only when no instance says it came from another cluster.
+ */
+function loopGuardReason(service: CatalogService, options: SelectOptions): string | undefined {
+  const fromKubernetes = service.instances.filter(
+    (instance) => instance.meta[EXTERNAL_SOURCE_META] === EXTERNAL_SOURCE_KUBERNETES,
+  );
+  if (options.clusterId === undefined) {
+    if (service.tags.includes(options.syncTag)) {
+      return `came from Kubernetes (tag "${options.syncTag}"): not synced back (loop guard)`;
+    }
+    if (fromKubernetes.length > 0) {
+      return `came from Kubernetes (meta ${EXTERNAL_SOURCE_META}=${EXTERNAL_SOURCE_KUBERNETES}): not synced back (loop guard)`;
+    }
+    return undefined;
+  }
+  const own = fromKubernetes.some((instance) => {
+    const id = instance.meta[CLUSTER_ID_META];
+    return id === undefined || id === '' || id === options.clusterId;
+  });
+  if (own)
+    return `came from this cluster's Kubernetes (--cluster-id ${options.clusterId}): not synced back (loop guard)`;
+  if (service.tags.includes(options.syncTag) && fromKubernetes.length === 0) {
+    return `came from Kubernetes (tag "${options.syncTag}", no cluster ID): not synced back (loop guard)`;
   }
   return undefined;
 }

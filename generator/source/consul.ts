@@ -21,8 +21,11 @@ const PARALLEL_READS = 16;
 const DEFAULT_WAIT_MS = 5 * 60_000;
 
 export interface ConsulSourceOptions {
-  /** Services with this tag are skipped without reading their instances (they are never rendered). */
-  syncTag: string;
+  /**
+   * Services with this tag are never rendered, so their instances are not read. Undefined (with
+   * --cluster-id: the tag alone does not decide) reads every service's instances.
+   */
+  syncTag?: string;
   /** Blocking query wait (default 5 min). */
   waitMs?: number;
 }
@@ -57,7 +60,7 @@ export class ConsulCatalogSource implements CatalogSource {
       const worker = async (): Promise<void> => {
         while (next < pending.length) {
           const { name, tags } = pending[next++]!;
-          if (tags.includes(this.options.syncTag)) {
+          if (this.options.syncTag !== undefined && tags.includes(this.options.syncTag)) {
             services.push({ name, tags, instances: [] });
             continue;
           }
