@@ -130,6 +130,20 @@ describe('service types', () => {
     expect(h.instances('my-sync').every((s) => s.Tags[0] === 'from-k8s')).toBe(true);
   });
 
+  test('--datacenter: requests go to that datacenter', async () => {
+    h.kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
+    const wrong = await h.registrar({ datacenter: 'dc9' });
+    await eventually(() =>
+      expect(wrong.logs.some((l) => String(l.msg).includes('No path to datacenter'))).toBe(true),
+    );
+    expect(h.instances()).toHaveLength(0);
+    await wrong.stop();
+    const right = await h.registrar({ datacenter: 'dc1' });
+    await converged(right);
+    expect(h.addresses('web')).toEqual(['1.1.1.1:80']);
+    expect(h.consul.requests.entries.filter((e) => e.query.dc === 'dc1').length).toBeGreaterThan(0);
+  });
+
   test('filters: deny list, allow list, default-sync off, ClusterIP sync off', async () => {
     const { kube } = h;
     const lb = (ip: string) => ({

@@ -4,12 +4,11 @@
  * Never imported by product code.
  */
 import { Writable } from 'node:stream';
-import { consulConfigFromEnv, createConsulClient } from '../core/consul';
 import { createLogger } from '../core/runtime';
 import { type ConsulDouble, type ConsulDoubleOptions, startConsulDouble } from '../test/support/consul';
 import { KubeDouble, type KubeObject } from '../test/support/kube';
 import { parseRegistrarConfig, type RawRegistrarOptions, type RegistrarConfig } from './config';
-import { startRegistrar, type RunningRegistrar } from './main';
+import { consulFromEnv, startRegistrar, type RunningRegistrar } from './main';
 
 export interface TestRegistrar extends RunningRegistrar {
   config: RegistrarConfig;
@@ -49,7 +48,7 @@ export class Harness {
       },
     });
     const logger = createLogger({ level: 'debug', component: 'registrar', destination });
-    const consul = createConsulClient(consulConfigFromEnv(this.consul.env(options.token), {}, () => ''));
+    const consul = consulFromEnv(config, this.consul.env(options.token), logger);
     const started = await startRegistrar(config, {
       logger,
       consul,
