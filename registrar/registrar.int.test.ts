@@ -2,8 +2,12 @@
  * The registrar end to end: the Kubernetes and Consul doubles, the real clients, the real
  * controller. Each test starts its own doubles so no state leaks between cases.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { consulConfigFromEnv, createConsulClient } from '../core/consul';
 import { boundPort, createLogger } from '../core/runtime';
+import { createTestCa } from '../test/support/pki';
 import { purgeRegistrations } from './main';
 import { endpointSlice, eventually, Harness, node, service, type TestRegistrar } from './test-harness';
 
@@ -128,6 +132,28 @@ describe('service types', () => {
     expect(h.addresses('k-np-shop', 'my-sync')).toEqual(['10.0.0.1:30080']);
     expect(h.addresses('k-lb-shop', 'my-sync')).toEqual(['10.1.2.1:8080']);
     expect(h.instances('my-sync').every((s) => s.Tags[0] === 'from-k8s')).toBe(true);
+  });
+
+  test('Consul over HTTPS with CONSUL_CACERT; an untrusted server is refused', async () => {
+    const ca = createTestCa();
+    const pair = ca.issue({ commonName: 'consul', ipAddresses: ['127.0.0.1'] });
+    await h.close();
+    h = await Harness.start({ tls: { key: pair.keyPem, cert: pair.certPem } });
+    h.kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registrar-tls-'));
+    try {
+      const caFile = path.join(dir, 'ca.pem');
+      fs.writeFileSync(caFile, ca.certPem);
+      const untrusted = await h.registrar();
+      await eventually(() => expect(untrusted.logs.some((l) => l.class === 'transient')).toBe(true));
+      expect(h.instances()).toHaveLength(0);
+      await untrusted.stop();
+      const trusted = await h.registrar({}, { env: { CONSUL_CACERT: caFile } });
+      await converged(trusted);
+      expect(h.addresses('web')).toEqual(['1.1.1.1:80']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('--datacenter: requests go to that datacenter', async () => {

@@ -21,6 +21,8 @@ export interface StartOptions {
   identity?: string;
   /** Serve /healthz /readyz /metrics on a random port (default off). */
   serveHttp?: boolean;
+  /** More CONSUL_* variables (e.g. CONSUL_CACERT). */
+  env?: Record<string, string>;
 }
 
 export class Harness {
@@ -48,7 +50,7 @@ export class Harness {
       },
     });
     const logger = createLogger({ level: 'debug', component: 'registrar', destination });
-    const consul = consulFromEnv(config, this.consul.env(options.token), logger);
+    const consul = consulFromEnv(config, { ...this.consul.env(options.token), ...options.env }, logger);
     const started = await startRegistrar(config, {
       logger,
       consul,
