@@ -15,15 +15,10 @@ import { applyOps, opSubject } from './apply';
 import { desiredNode, type Instance } from './catalog';
 import type { RegistrarConfig } from './config';
 import { CatalogMirror, readActualState } from './consul-state';
-import {
-  desiredForService,
-  type EndpointSliceLike,
-  type NodeLike,
-  SERVICE_NAME_LABEL,
-  type SyncedService,
-} from './desired';
+import { desiredForService, type EndpointSliceLike, type NodeLike, type SyncedService } from './desired';
 import { diff, type Op } from './diff';
 import type { RegistrarMetrics } from './metrics';
+import { NodeAddresses, SliceIndex, splitKey } from './watch-index';
 
 /** What the controller needs from an informer cache (KubeInformer implements it). */
 export interface ObjectCache<T> {
@@ -73,11 +68,8 @@ export class RegistrarController {
    * remove what it no longer wants.
    */
   private readonly desiredByService = new Map<string, readonly Instance[]>();
-  /** EndpointSlice key -> Service key, remembered so a deleted slice still finds its Service. */
-  private readonly serviceBySlice = new Map<string, string>();
-  private readonly slicesByService = new Map<string, Set<string>>();
-  /** Node addresses seen last, to react only to changes that move NodePort instances. */
-  private readonly nodeAddresses = new Map<string, string>();
+  private readonly slices = new SliceIndex();
+  private readonly nodeAddresses = new NodeAddresses();
   private readonly dirty = new Set<string>();
   private readonly unsubscribe: Array<() => void> = [];
   private readonly backoff: Backoff;
@@ -106,8 +98,10 @@ export class RegistrarController {
     );
     await Promise.all([services.waitForSync(), endpointSlices.waitForSync(), nodes.waitForSync()]);
     if (this.stopped) return;
-    for (const slice of endpointSlices.list()) this.indexSlice(slice);
-    for (const node of nodes.list()) this.nodeAddresses.set(node.metadata?.name ?? '', addressesOf(node));
+    for (const slice of endpointSlices.list()) {
+      this.slices.update(objectKey(slice.metadata?.namespace, slice.metadata?.name ?? ''), slice);
+    }
+    for (const node of nodes.list()) this.nodeAddresses.update(node.metadata?.name ?? '', node);
     this.synced = true;
     this.options.logger.info('caches synced; reconciling');
     this.scheduleResync();
@@ -158,47 +152,18 @@ export class RegistrarController {
 
   private onSliceChange(sliceKey: string): void {
     const [namespace, name] = splitKey(sliceKey);
-    const slice = this.options.endpointSlices.get(namespace, name);
-    const previous = this.serviceBySlice.get(sliceKey);
-    if (slice) this.indexSlice(slice);
-    else this.unindexSlice(sliceKey);
-    const current = this.serviceBySlice.get(sliceKey);
-    if (previous) this.markDirty(previous);
-    if (current && current !== previous) this.markDirty(current);
-  }
-
-  private indexSlice(slice: SliceObject): void {
-    const namespace = slice.metadata?.namespace ?? '';
-    const sliceKey = objectKey(namespace, slice.metadata?.name ?? '');
-    const serviceName = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
-    this.unindexSlice(sliceKey);
-    if (!serviceName) return;
-    const serviceKey = objectKey(namespace, serviceName);
-    this.serviceBySlice.set(sliceKey, serviceKey);
-    let slices = this.slicesByService.get(serviceKey);
-    if (!slices) this.slicesByService.set(serviceKey, (slices = new Set()));
-    slices.add(sliceKey);
-  }
-
-  private unindexSlice(sliceKey: string): void {
-    const serviceKey = this.serviceBySlice.get(sliceKey);
-    if (!serviceKey) return;
-    this.serviceBySlice.delete(sliceKey);
-    const slices = this.slicesByService.get(serviceKey);
-    slices?.delete(sliceKey);
-    if (slices?.size === 0) this.slicesByService.delete(serviceKey);
+    for (const serviceKey of this.slices.update(sliceKey, this.options.endpointSlices.get(namespace, name))) {
+      this.markDirty(serviceKey);
+    }
   }
 
   /** A Node's addresses changed: every NodePort Service may move; others cannot. */
   private onNodeChange(name: string): void {
-    const node = this.options.nodes.get(undefined, name);
-    const addresses = node ? addressesOf(node) : '';
-    if (this.nodeAddresses.get(name) === addresses) return;
-    if (node) this.nodeAddresses.set(name, addresses);
-    else this.nodeAddresses.delete(name);
+    if (!this.nodeAddresses.update(name, this.options.nodes.get(undefined, name))) return;
     for (const service of this.options.services.list()) {
-      if (service.spec?.type === 'NodePort')
+      if (service.spec?.type === 'NodePort') {
         this.markDirty(objectKey(service.metadata?.namespace, service.metadata?.name ?? ''));
+      }
     }
   }
 
@@ -325,7 +290,7 @@ export class RegistrarController {
     if (service) {
       const analysis = analyzeService(service, { syncTag: config.syncTag });
       const slices: SliceObject[] = [];
-      for (const sliceKey of this.slicesByService.get(key) ?? []) {
+      for (const sliceKey of this.slices.slicesOf(key)) {
         const [sliceNamespace, sliceName] = splitKey(sliceKey);
         const slice = endpointSlices.get(sliceNamespace, sliceName);
         if (slice) slices.push(slice);
@@ -428,13 +393,4 @@ export class RegistrarController {
     };
     void this.options.events.warning(involved, INVALID_ANNOTATIONS_REASON, message);
   }
-}
-
-function splitKey(key: string): [string | undefined, string] {
-  const slash = key.indexOf('/');
-  return slash < 0 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
-}
-
-function addressesOf(node: NodeObject): string {
-  return (node.status?.addresses ?? []).map((a) => `${a.type}=${a.address}`).join(',');
 }
