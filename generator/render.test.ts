@@ -8,6 +8,8 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { Service } from 'kubernetes-models/v1';
 import { analyzeService } from '../core/annotations';
+import { lintServices } from '../lint/lint';
+import { findServices } from '../lint/manifests';
 import { isDns1035Label, isDnsSubdomain } from '../core/names/dns';
 import { desiredState } from './desired';
 import { INVENTORY_FILE, KUSTOMIZATION_FILE, serviceManifest } from './render';
@@ -70,6 +72,14 @@ describe.each(cases)('golden case %s', (name) => {
       [...state.files.keys()].filter((file) => file !== KUSTOMIZATION_FILE).sort(),
     );
     expect(state.files.has(INVENTORY_FILE)).toBe(true);
+  });
+
+  it('passes our own lint (the rendered files, as text) with no finding', () => {
+    for (const [file, content] of state.files) {
+      expect(lintServices(file, findServices(content), {})).toEqual([]);
+    }
+    const services = [...state.files.values()].flatMap((content) => findServices(content));
+    expect(services).toHaveLength(state.selected.length);
   });
 
   it('renders Services that pass the annotation rules and the Kubernetes schema', () => {

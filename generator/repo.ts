@@ -361,14 +361,26 @@ export class GitRepository {
   }
 
   /** Every file in `ref` (recursively) with its mode, blob id and size. */
-  async listFiles(ref: string): Promise<{ path: string; mode: string; blob: string; size: number }[]> {
-    const output = await this.run(['ls-tree', '-r', '-l', '-z', '--full-tree', ref]);
-    const files: { path: string; mode: string; blob: string; size: number }[] = [];
+  async listFiles(ref: string): Promise<{ path: string; mode: string; blob: string }[]> {
+    const output = await this.run(['ls-tree', '-r', '-z', '--full-tree', ref]);
+    const files: { path: string; mode: string; blob: string }[] = [];
     for (const record of output.split('\0')) {
-      const match = /^(\d+) blob ([0-9a-f]+) +(\d+)\t(.*)$/s.exec(record);
-      if (match) files.push({ mode: match[1]!, blob: match[2]!, size: Number(match[3]), path: match[4]! });
+      const match = /^(\d+) blob ([0-9a-f]+)\t(.*)$/s.exec(record);
+      if (match) files.push({ mode: match[1]!, blob: match[2]!, path: match[3]! });
     }
     return files;
+  }
+
+  /** Sizes of blobs by id (`git cat-file --batch-check`). */
+  async blobSizes(ids: readonly string[]): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>();
+    if (ids.length === 0) return sizes;
+    const output = await this.pipe(['cat-file', '--batch-check'], [`${ids.join('\n')}\n`]);
+    for (const line of output.toString('utf8').split('\n')) {
+      const [id, type, size] = line.split(' ');
+      if (id && type === 'blob' && size !== undefined) sizes.set(id, Number(size));
+    }
+    return sizes;
   }
 
   /** The mode of `entryPath` in `ref` (`040000` tree, `120000` symlink, `160000` submodule...), or undefined. */

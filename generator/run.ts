@@ -200,8 +200,12 @@ async function conflictsInTree(
   ref: string,
   settings: RunSettings,
 ): Promise<Map<string, string>> {
-  const candidates = (await repository.listFiles(ref)).filter((file) =>
-    isCandidateManifest(file.path, file.size, settings.managedPath),
+  const named = (await repository.listFiles(ref)).filter((file) =>
+    isCandidateManifest(file.path, 0, settings.managedPath),
+  );
+  const sizes = await repository.blobSizes([...new Set(named.map((file) => file.blob))]);
+  const candidates = named.filter((file) =>
+    isCandidateManifest(file.path, sizes.get(file.blob) ?? Infinity, settings.managedPath),
   );
   const contents = await repository.readBlobs([...new Set(candidates.map((file) => file.blob))]);
   const manifests: [string, string][] = candidates.map((file) => [file.path, contents.get(file.blob) ?? '']);
