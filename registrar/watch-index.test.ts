@@ -1,12 +1,10 @@
+import type { EndpointSliceLike } from './desired';
 import { NodeAddresses, SliceIndex, splitKey } from './watch-index';
 
-const slice = (service: string | undefined) => ({
-  metadata: {
-    name: 's1',
-    namespace: 'shop',
-    labels: service ? { 'kubernetes.io/service-name': service } : {},
-  },
-});
+const slice = (service: string | undefined): EndpointSliceLike => {
+  const labels: Record<string, string> = service ? { 'kubernetes.io/service-name': service } : {};
+  return { metadata: { name: 's1', namespace: 'shop', labels } };
+};
 
 describe('SliceIndex', () => {
   test.each<[string, Array<string | undefined | null>, string[][]]>([
