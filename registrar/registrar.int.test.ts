@@ -291,7 +291,14 @@ describe('changes reach Consul', () => {
   test('invalid annotations produce a Warning Event with the rule message', async () => {
     const { kube } = h;
     kube.create(
-      service('web', { externalIPs: ['1.1.1.1'] }, { 'consul.hashicorp.com/service-port': 'nope' }),
+      service(
+        'web',
+        { externalIPs: ['1.1.1.1'] },
+        {
+          'consul.hashicorp.com/service-port': 'nope',
+          'consul.hashicorp.com/service-meta-external-source': 'terraform',
+        },
+      ),
     );
     const registrar = await h.registrar();
     await converged(registrar);
@@ -308,6 +315,9 @@ describe('changes reach Consul', () => {
       involvedObject: { name: 'web' },
     });
     expect(event?.message).toContain('consul.hashicorp.com/service-port');
+    expect(event?.message).toContain('consul.hashicorp.com/service-meta-external-source');
+    // Ownership meta cannot be overwritten through annotations.
+    expect(h.instances()[0]?.Meta['external-source']).toBe('kubernetes');
     // The Service is still synced with the default (first) port.
     expect(h.addresses('web')).toEqual(['1.1.1.1:80']);
   });
