@@ -97,8 +97,18 @@ function runModes(work: string, size: number, repoArgs: string[]): ModeResult {
   return { cold, noop, oneChange };
 }
 
+/** Wall time of `node dist/cli.js --version`: the part of every run that is process start-up. */
+function cliStartupMs(): number {
+  const samples = [0, 1, 2].map(() =>
+    timed(() => execFileSync(process.execPath, [CLI, '--version'], { stdio: 'ignore' })),
+  );
+  return samples.sort((a, b) => a - b)[1]!;
+}
+
 export async function benchGenerator(): Promise<void> {
   const rows: string[] = [];
+  const startup = cliStartupMs();
+  console.log(`CLI start-up (node dist/cli.js --version, median of 3): ${seconds(startup)}`);
   for (const size of SIZES) {
     const work = mkdtempSync(path.join(os.tmpdir(), 'bench-generator-'));
     try {
@@ -139,6 +149,7 @@ export async function benchGenerator(): Promise<void> {
       rmSync(work, { recursive: true, force: true });
     }
   }
+  console.log(`\nEvery run below includes the CLI start-up of ${seconds(startup)}.`);
   console.log(
     '\n| services | repository | cold render+commit | git add+commit floor | cold / floor | no-op run | one-change run | peak RSS |',
   );
