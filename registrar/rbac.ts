@@ -15,8 +15,8 @@ export const rbacRules: { cluster: PolicyRule[]; namespaced: PolicyRule[] } = {
     { apiGroups: [''], resources: ['services', 'nodes'], verbs: ['list', 'watch'] },
     // KubeInformer: listEndpointSliceForAllNamespaces + watch.
     { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
-    // EventRecorder: createNamespacedEvent (patch: aggregating repeats, as issue 6 grants).
-    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+    // EventRecorder: createNamespacedEvent (repeats are de-duplicated in memory, never patched).
+    { apiGroups: [''], resources: ['events'], verbs: ['create'] },
   ],
   namespaced: [
     // LeaderElector: readNamespacedLease, createNamespacedLease, replaceNamespacedLease.
