@@ -3,18 +3,20 @@
  * node. Shared by `desired.ts` (what we want) and `diff.ts` (what we own), so both agree.
  */
 
-/** consul-k8s keys and values (control-plane/catalog/to-consul). */
-export const META_EXTERNAL_SOURCE = 'external-source';
-export const EXTERNAL_SOURCE_KUBERNETES = 'kubernetes';
-export const META_K8S_NAMESPACE = 'external-k8s-ns';
-export const META_K8S_REF_KIND = 'external-k8s-ref-kind';
-export const META_K8S_REF_NAME = 'external-k8s-ref-name';
-export const META_K8S_NODE_NAME = 'external-k8s-node-name';
-export const META_K8S_TOPOLOGY_ZONE = 'external-k8s-topology-zone';
-export const META_PORT_PREFIX = 'port-';
-
-/** Ours: which cluster's registrar owns a node or an instance (service meta and node meta). */
-export const META_K8S_CLUSTER_ID = 'external-k8s-cluster-id';
+// Meta keys live in core/consul/meta.ts (shared with the annotation rules and the generator).
+// Re-exported until every importer moved there.
+export {
+  META_EXTERNAL_SOURCE,
+  EXTERNAL_SOURCE_KUBERNETES,
+  META_K8S_NAMESPACE,
+  META_K8S_REF_KIND,
+  META_K8S_REF_NAME,
+  META_K8S_NODE_NAME,
+  META_K8S_TOPOLOGY_ZONE,
+  META_PORT_PREFIX,
+  META_K8S_CLUSTER_ID,
+} from '../core/consul/meta';
+import { EXTERNAL_SOURCE_KUBERNETES, META_EXTERNAL_SOURCE, META_K8S_CLUSTER_ID } from '../core/consul/meta';
 
 /** consul-k8s's readiness check for endpoint-based instances. */
 export const READINESS_CHECK_TYPE = 'kubernetes-readiness';

@@ -10,7 +10,6 @@ import { isNamespaceAllowed, serviceType, weightApplies } from '../core/annotati
 import type { ServiceLike, ServicePortLike, SyncIntent, SyncSettings } from '../core/annotations/types';
 import {
   EXTERNAL_SOURCE_KUBERNETES,
-  type Instance,
   META_EXTERNAL_SOURCE,
   META_K8S_CLUSTER_ID,
   META_K8S_NAMESPACE,
@@ -19,10 +18,8 @@ import {
   META_K8S_REF_NAME,
   META_K8S_TOPOLOGY_ZONE,
   META_PORT_PREFIX,
-  READINESS_CRITICAL_OUTPUT,
-  READINESS_PASSING_OUTPUT,
-  type Weights,
-} from './catalog';
+} from '../core/consul/meta';
+import { type Instance, READINESS_CRITICAL_OUTPUT, READINESS_PASSING_OUTPUT, type Weights } from './catalog';
 
 export const NODE_PORT_SYNC_TYPES = ['ExternalOnly', 'InternalOnly', 'ExternalFirst'] as const;
 export type NodePortSyncType = (typeof NODE_PORT_SYNC_TYPES)[number];

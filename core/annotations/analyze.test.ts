@@ -197,6 +197,8 @@ describe('service-meta-<KEY>', () => {
     ['service-meta-Consul-version', 'x', RULES.metaReservedKey.id],
     ['service-meta-external-source', 'terraform', RULES.metaOwnershipKey.id],
     ['service-meta-external-k8s-ns', 'other', RULES.metaOwnershipKey.id],
+    ['service-meta-external-k8s-cluster-id', 'other', RULES.metaOwnershipKey.id],
+    ['service-meta-external-k8s-ref-name', 'pod', RULES.metaOwnershipKey.id],
   ])('rejects %s', (key, value, rule) => {
     const { intent, findings } = analyzeService(service({ [P + key]: value }));
     expect(findings.map((f) => [f.rule, f.severity])).toEqual([[rule, 'error']]);
@@ -212,19 +214,24 @@ describe('service-meta-<KEY>', () => {
     expect(intent.meta).toEqual({ 'port-admin': '9000' });
   });
   it('counts the sync meta towards the 64-pair limit and drops what does not fit', () => {
-    // 2 ports -> 4 pairs added by the sync, so 60 annotations fit and the 61st does not.
-    const fits = Object.fromEntries(
-      Array.from({ length: 60 }, (_, i) => [`${P}service-meta-k${String(i).padStart(2, '0')}`, 'v']),
-    );
-    expect(analyzeService(service(fits)).findings).toEqual([]);
-    const { intent, findings } = analyzeService(
-      service({ ...fits, [`${P}service-meta-k60`]: 'v', [`${P}service-meta-k61`]: 'v' }),
-    );
+    // LoadBalancer with 2 ports: external-source, external-k8s-ns, external-k8s-cluster-id + 2 port keys = 5.
+    const meta = (n: number) =>
+      Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [`${P}service-meta-k${String(i).padStart(2, '0')}`, 'v']),
+      );
+    expect(analyzeService(service(meta(59))).findings).toEqual([]);
+    const { intent, findings } = analyzeService(service(meta(61)));
     expect(findings.map((f) => [f.rule, f.annotation])).toEqual([
-      [RULES.metaTooMany.id, `${P}service-meta-k60`],
+      [RULES.metaTooMany.id, `${P}service-meta-k59`],
     ]);
-    expect(findings[0]!.message).toContain('66 meta pairs');
-    expect(Object.keys(intent.meta)).toHaveLength(60);
+    expect(findings[0]!.message).toContain('66 meta pairs (61 from annotations + 5 the sync adds)');
+    expect(Object.keys(intent.meta)).toHaveLength(59);
+    // Endpoint-based instances (ClusterIP) also carry 4 endpoint keys: 55 fit.
+    const clusterIP = { type: 'ClusterIP' };
+    expect(analyzeService(service(meta(55), clusterIP)).findings).toEqual([]);
+    expect(analyzeService(service(meta(56), clusterIP)).findings.map((f) => f.rule)).toEqual([
+      RULES.metaTooMany.id,
+    ]);
   });
 });
 

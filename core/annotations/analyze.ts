@@ -17,7 +17,13 @@ import { goParseBool, goParseIntBase0 } from './go-parse';
 import { RULES, type Rule } from './rules';
 import { scanTags } from './tags';
 import { isPodAnnotationKey, suggestKey } from './suggest';
-import { isNamespaceAllowed, serviceType, weightApplies } from './sync-settings';
+import { isEndpointBased, isNamespaceAllowed, serviceType, weightApplies } from './sync-settings';
+import {
+  ENDPOINT_META_KEYS,
+  META_PORT_PREFIX,
+  OWNERSHIP_META_KEYS,
+  isSyncOwnedMetaKey,
+} from '../consul/meta';
 import { isConsulDnsName } from '../names/dns';
 import type { Analysis, AnalyzeOptions, Finding, PortChoice, ServiceLike, SyncIntent } from './types';
 
@@ -27,7 +33,6 @@ const MAX_META_KEY_LENGTH = 128;
 const MAX_META_VALUE_LENGTH = 512;
 const MAX_META_PAIRS = 64;
 const MAX_WEIGHT = 2147483647;
-const OWNERSHIP_META_KEYS = ['external-source', 'external-k8s-ns'];
 
 /** Keys the registrar reads, then the generator's own: everything else under the prefix is unknown. */
 const REGISTRAR_KEYS = [SERVICE_SYNC, SERVICE_NAME, SERVICE_PORT, SERVICE_TAGS, SERVICE_WEIGHT];
@@ -254,11 +259,11 @@ function checkMetaEntry(key: string, metaKey: string, value: string, out: Findin
       `meta key ${showValue(metaKey)} starts with "consul-", which Consul reserves`,
     );
   }
-  if (OWNERSHIP_META_KEYS.includes(metaKey)) {
+  if (isSyncOwnedMetaKey(metaKey)) {
     out.add(
       RULES.metaOwnershipKey,
       key,
-      `meta key ${showValue(metaKey)} marks who owns the registration; the sync sets it and refuses overrides`,
+      `meta key ${showValue(metaKey)} is set by the sync itself (it marks who owns the registration); overrides are refused`,
     );
   }
   if (value.length > MAX_META_VALUE_LENGTH) {
@@ -270,7 +275,7 @@ function checkMetaEntry(key: string, metaKey: string, value: string, out: Findin
     );
   }
   const ok = out.list.filter((f) => f.severity === 'error').length === before;
-  if (ok && metaKey.startsWith('port-')) {
+  if (ok && metaKey.startsWith(META_PORT_PREFIX)) {
     out.add(
       RULES.metaPortKey,
       key,
@@ -278,6 +283,18 @@ function checkMetaEntry(key: string, metaKey: string, value: string, out: Findin
     );
   }
   return ok;
+}
+
+/** How many meta pairs the registrar adds to each instance of this Service. */
+function syncMetaPairs(service: ServiceLike, options: AnalyzeOptions): number {
+  const portKeys = new Set(
+    portsOf(service).map((p) => `${META_PORT_PREFIX}${typeof p.name === 'string' ? p.name : ''}`),
+  );
+  const syncLoadBalancerEndpoints = options.syncSettings?.syncLoadBalancerEndpoints ?? false;
+  const endpointKeys = isEndpointBased(service, { syncLoadBalancerEndpoints })
+    ? ENDPOINT_META_KEYS.length
+    : 0;
+  return OWNERSHIP_META_KEYS.length + portKeys.size + endpointKeys;
 }
 
 function checkWeight(
@@ -437,7 +454,7 @@ export function analyzeService(service: ServiceLike, options: AnalyzeOptions = {
   }
 
   // Consul rejects a registration with more than 64 meta pairs: keep what fits, report the rest.
-  const syncMetaCount = 2 + portsOf(service).length;
+  const syncMetaCount = syncMetaPairs(service, options);
   const room = Math.max(0, MAX_META_PAIRS - syncMetaCount);
   // fromEntries defines own properties, so a meta key like `__proto__` stays plain data.
   intent.meta = Object.fromEntries(metaEntries.slice(0, room).map(([, metaKey, value]) => [metaKey, value]));

@@ -117,7 +117,7 @@ export const RULES = {
   metaOwnershipKey: rule(
     'service-meta/ownership-key',
     'error',
-    'KEY is `external-source` or `external-k8s-ns`, which mark who owns a registration',
+    'KEY is one the sync sets itself: `external-source` or any `external-k8s-*` key (`external-k8s-ns`, `external-k8s-cluster-id`, …), which mark who owns a registration',
   ),
   metaPortKey: rule(
     'service-meta/port-key',
@@ -127,7 +127,7 @@ export const RULES = {
   metaTooMany: rule(
     'service-meta/too-many',
     'error',
-    'more than 64 meta pairs in total, counting `external-source`, `external-k8s-ns` and one `port-<name>` per port',
+    'more than 64 meta pairs in total, counting the ones the sync adds: `external-source`, `external-k8s-ns`, `external-k8s-cluster-id`, one `port-<name>` per port, and four `external-k8s-*` endpoint keys on endpoint-based instances',
   ),
 
   weightInvalid: rule('service-weight/invalid', 'error', 'not a decimal integer from 1 to 2147483647'),
@@ -190,7 +190,7 @@ export const ANNOTATION_SPECS: AnnotationSpec[] = [
     key: `${SERVICE_META_PREFIX}<KEY>`,
     summary: 'Adds service meta `<KEY>=<value>` to every instance.',
     accepts:
-      "KEY: letters, digits, `_`, `-`, at most 128 characters, not starting with `consul-`; value: at most 512 characters; at most 64 pairs including the sync's own.",
+      "KEY: letters, digits, `_`, `-`, at most 128 characters, not starting with `consul-` or `external-k8s-`, not `external-source`; value: at most 512 characters; at most 64 pairs including the sync's own.",
     rules: [
       RULES.metaInvalidKey,
       RULES.metaKeyTooLong,

@@ -30,13 +30,21 @@ export function hasExternalIPs(service: ServiceLike): boolean {
 }
 
 /**
- * Weights apply to instances made from external IPs (any type) and from LoadBalancer ingress
- * addresses; endpoint-based instances (ClusterIP, NodePort, LB synced by endpoints) ignore them.
+ * Endpoint-based instances (ClusterIP, NodePort, LoadBalancer synced by endpoints) come from
+ * EndpointSlices; the others from external IPs (any type, they win) or LoadBalancer ingress.
  */
+export function isEndpointBased(
+  service: ServiceLike,
+  settings: Pick<SyncSettings, 'syncLoadBalancerEndpoints'>,
+): boolean {
+  if (hasExternalIPs(service)) return false;
+  return serviceType(service) !== 'LoadBalancer' || settings.syncLoadBalancerEndpoints;
+}
+
+/** Weights apply to instances made from external IPs and LoadBalancer ingress, not to endpoints. */
 export function weightApplies(
   service: ServiceLike,
   settings: Pick<SyncSettings, 'syncLoadBalancerEndpoints'>,
 ): boolean {
-  if (hasExternalIPs(service)) return true;
-  return serviceType(service) === 'LoadBalancer' && !settings.syncLoadBalancerEndpoints;
+  return !isEndpointBased(service, settings);
 }
