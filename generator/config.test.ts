@@ -1,0 +1,201 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { createGenerateCommand } from './command';
+import { parseGenerateConfig, projectFromUrl, type GenerateFlags } from './config';
+import { normaliseManagedPath } from './managed-dir';
+import { displayUrl, gitEnvironment, locateRepository } from './repo';
+import { git, tempDir } from './testing/git-fixture';
+
+async function flags(args: string[]): Promise<GenerateFlags> {
+  let captured: GenerateFlags | undefined;
+  await createGenerateCommand()
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined })
+    .action((parsed: GenerateFlags) => {
+      captured = parsed;
+    })
+    .parseAsync(args, { from: 'user' });
+  return captured!;
+}
+
+const base = ['--once', '--repo', 'out/repo', '--path', 'services'];
+
+describe('generate flags', () => {
+  it('documents every flag of the issue in --help', () => {
+    const help = createGenerateCommand().helpInformation();
+    for (const flag of [
+      '--once',
+      '--watch',
+      '--dry-run',
+      '--catalog-file',
+      '--consul-k8s-tag',
+      '--include',
+      '--exclude',
+      '--consul-domain',
+      '--consul-datacenter-dns',
+      '--k8s-write-namespace',
+      '--k8s-service-prefix',
+      '--check-cluster',
+      '--repo',
+      '--branch',
+      '--path',
+      '--author-name',
+      '--author-email',
+      '--pull-request',
+      '--forge-api-url',
+      '--pull-request-label',
+      '--max-delete-percent',
+      '--allow-mass-delete',
+      '--buffer-min',
+      '--buffer-max',
+      '--leader-elect',
+      '--http-port',
+    ]) {
+      expect(help).toContain(flag);
+    }
+  });
+
+  it('has the documented defaults', async () => {
+    const config = parseGenerateConfig(await flags(base), {});
+    expect(config).toMatchObject({
+      mode: 'once',
+      branch: 'main',
+      managedPath: 'services',
+      select: { syncTag: 'k8s', include: [], exclude: [], prefix: '' },
+      render: { namespace: 'default', domain: 'consul', annotateTags: false },
+      guard: { maxDeletePercent: 50, allowMassDelete: false },
+      maxPushAttempts: 6,
+      watch: { bufferMinMs: 5000, bufferMaxMs: 20_000, leaderElect: false, httpPort: 8080 },
+    });
+    expect(config.source).toEqual({ kind: 'consul' });
+  });
+
+  it('keeps globs with commas whole and reads --consul-datacenter-dns with or without a value', async () => {
+    const config = parseGenerateConfig(
+      await flags([...base, '--include', 'web-{a,b}', '--consul-datacenter-dns', 'dc2']),
+      {},
+    );
+    expect(config.select.include).toEqual(['web-{a,b}']);
+    expect(config.render.datacenter).toBe('dc2');
+    const fromDatacenter = parseGenerateConfig(
+      await flags([...base, '--datacenter', 'dc3', '--consul-datacenter-dns']),
+      {},
+    );
+    expect(fromDatacenter.render.datacenter).toBe('dc3');
+  });
+
+  it.each([
+    [['--once', '--watch', '--repo', 'r', '--path', 'p'], /--once and --watch: choose one/],
+    [['--repo', 'r', '--path', 'p'], /choose a mode/],
+    [['--once', '--path', 'p'], /--repo: required/],
+    [['--once', '--repo', 'r'], /--path: must not be empty/],
+    [[...base, '--k8s-write-namespace', 'Bad_NS'], /--k8s-write-namespace: "Bad_NS"/],
+    [[...base, '--k8s-service-prefix', 'UP-'], /--k8s-service-prefix: "UP-"/],
+    [[...base, '--consul-datacenter-dns'], /--consul-datacenter-dns: give the datacenter/],
+    [[...base, '--buffer-min', '30s'], /--buffer-min: must not be longer than --buffer-max/],
+    [
+      [...base, '--git-token-file', '/nonexistent/token'],
+      /--git-token-file: cannot read "\/nonexistent\/token" \(ENOENT\)/,
+    ],
+    [
+      [...base, '--pull-request', 'gitlab', '--forge-project', 'g/p'],
+      /needs a token \(GITLAB_TOKEN or --forge-token-file\)/,
+    ],
+    [[...base, '--cluster-id', 'East 1'], /--cluster-id: "East 1"/],
+  ])('%j is refused naming the flag', async (args, message) => {
+    expect(() => parseGenerateConfig(flagsSync(args), {})).toThrow(message);
+  });
+
+  let parsed: Map<string, GenerateFlags>;
+  function flagsSync(args: string[]): GenerateFlags {
+    return parsed.get(JSON.stringify(args))!;
+  }
+  beforeAll(async () => {
+    parsed = new Map();
+    const cases: string[][] = [
+      ['--once', '--watch', '--repo', 'r', '--path', 'p'],
+      ['--repo', 'r', '--path', 'p'],
+      ['--once', '--path', 'p'],
+      ['--once', '--repo', 'r'],
+      [...base, '--k8s-write-namespace', 'Bad_NS'],
+      [...base, '--k8s-service-prefix', 'UP-'],
+      [...base, '--consul-datacenter-dns'],
+      [...base, '--buffer-min', '30s'],
+      [...base, '--git-token-file', '/nonexistent/token'],
+      [...base, '--pull-request', 'gitlab', '--forge-project', 'g/p'],
+      [...base, '--cluster-id', 'East 1'],
+    ];
+    for (const args of cases) parsed.set(JSON.stringify(args), await flags(args));
+  });
+
+  it('rejects bad values at parse time', async () => {
+    await expect(flags([...base, '--max-delete-percent', '150'])).rejects.toThrow(
+      /expected a number from 0 to 100/,
+    );
+    await expect(flags([...base, '--pull-request', 'bitbucket'])).rejects.toThrow(
+      /Allowed choices are github, gitlab/,
+    );
+    await expect(flags([...base, '--buffer-min', 'soon'])).rejects.toThrow(/invalid duration/);
+  });
+});
+
+describe('helpers', () => {
+  it.each([
+    ['clusters/prod/consul', 'clusters/prod/consul'],
+    ['./a//b/', 'a/b'],
+  ])('normalises --path %j', (raw, expected) => {
+    expect(normaliseManagedPath(raw)).toBe(expected);
+  });
+
+  it.each(['../x', '..', '/etc', '.', 'a/../../b', '.git', 'a/.GIT/x', 'a b', 'x\ny'])(
+    'refuses --path %j',
+    (raw) => {
+      expect(() => normaliseManagedPath(raw)).toThrow(/--path/);
+    },
+  );
+
+  it('reads the forge project from remote URLs', () => {
+    expect(projectFromUrl('https://github.com/acme/config.git')).toBe('acme/config');
+    expect(projectFromUrl('git@gitlab.example.com:group/sub/project.git')).toBe('group/sub/project');
+    expect(projectFromUrl('/srv/git/repo.git')).toBeUndefined();
+  });
+
+  it('passes credentials to git through its environment only, and never shows them', () => {
+    const env = gitEnvironment(
+      { PATH: '/bin', EDITOR: 'vim', GIT_ASKPASS: 'x' },
+      { token: 's3cret', sshKeyFile: "/keys/it's" },
+    );
+    expect(env.GIT_CONFIG_KEY_0).toBe('http.extraHeader');
+    expect(env.GIT_CONFIG_VALUE_0).toBe(
+      `Authorization: Basic ${Buffer.from('x-access-token:s3cret').toString('base64')}`,
+    );
+    expect(env.GIT_CONFIG_COUNT).toBe('1');
+    expect(env.GIT_SSH_COMMAND).toBe("ssh -i '/keys/it'\\''s' -o IdentitiesOnly=yes -o BatchMode=yes");
+    expect(env.GIT_TERMINAL_PROMPT).toBe('0');
+    expect(env.EDITOR).toBeUndefined();
+    expect(env.GIT_ASKPASS).toBeUndefined();
+    expect(displayUrl('https://user:s3cret@git.example.com/r.git')).not.toContain('s3cret');
+  });
+
+  it('tells remotes from local work trees', async () => {
+    const root = tempDir();
+    try {
+      expect((await locateRepository('https://git.example.com/r.git', '/w')).kind).toBe('remote');
+      expect((await locateRepository('git@github.com:acme/r.git')).kind).toBe('remote');
+      const bare = path.join(root.dir, 'bare.git');
+      git(root.dir, 'init', '-q', '--bare', bare);
+      expect(await locateRepository(bare, '/w')).toEqual({ kind: 'remote', url: bare, workdir: '/w' });
+      const tree = path.join(root.dir, 'tree');
+      git(root.dir, 'init', '-q', tree);
+      expect(await locateRepository(tree)).toEqual({ kind: 'local', dir: tree, exists: true });
+      expect(await locateRepository(path.join(root.dir, 'new'))).toMatchObject({
+        kind: 'local',
+        exists: false,
+      });
+      mkdirSync(path.join(root.dir, 'plain'));
+      await expect(locateRepository(path.join(root.dir, 'plain'))).rejects.toThrow(/not a git repository/);
+    } finally {
+      root.cleanup();
+    }
+  });
+});
