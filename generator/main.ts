@@ -52,7 +52,11 @@ export interface GenerateIo {
 }
 
 const defaultIo: GenerateIo = {
-  stdout: (text) => process.stdout.write(text),
+  stdout: (text) => {
+    // A closed pipe (`generate ... | head`) must not crash the run with a stack trace.
+    if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', () => undefined);
+    process.stdout.write(text);
+  },
   stderr: (text) => process.stderr.write(text),
   env: process.env,
 };

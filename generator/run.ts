@@ -22,7 +22,7 @@ import { PushRejectedError, type GitRepository } from './repo';
 import { commitMessage, pullRequestBody, pullRequestTitle } from './report';
 import type { SelectOptions } from './select';
 import type { CatalogSource } from './source/source';
-import type { RenderOptions } from './types';
+import type { CatalogSnapshot, RenderOptions } from './types';
 
 export interface RunSettings {
   select: SelectOptions;
@@ -92,79 +92,34 @@ export async function runOnce(
 
   for (let attempt = 1; ; attempt += 1) {
     const phases = new PhaseTimer();
-    // Remote: the fetched branch head. Local: HEAD, with the managed path restored to it (a dry
-    // run never touches a local work tree; it plans against HEAD, as a run would).
-    let base: string | undefined;
-    let repositoryConflicts = new Map<string, string>();
-    if (repository?.isRemote) {
-      base = await repository.fetchBase(settings.branch);
-      phases.mark('fetch');
-      if (base !== undefined) {
-        await assertManagedPathInTree((entry) => repository.entryMode(base!, entry), settings.managedPath);
-        repositoryConflicts = await conflictsInTree(repository, base, settings);
-      }
-    } else if (repository) {
-      base = dryRun
-        ? await repository.resolve('HEAD')
-        : await repository.restoreManagedPath(settings.branch, settings.managedPath);
-      phases.mark('restore');
-      await assertInsideRepository(repository.dir, settings.managedPath);
-      repositoryConflicts = conflictsInManifests(
-        await manifestsOnDisk(repository.dir, settings.managedPath),
-        settings.render.namespace,
-      );
-    }
-    phases.mark('conflict-scan');
-    const desired = desiredState(
-      snapshot,
-      settings.select,
-      settings.render,
-      mergeConflicts(repositoryConflicts, clusterConflicts),
-    );
-    phases.mark('render');
-    const current = repository
-      ? await repository.listTree(base, settings.managedPath)
-      : new Map<string, CurrentEntry>();
-    const previous = await previousContents(repository, current, desired.files);
-    const plan = planChanges(current, desired.files, desired.info, previous);
-    const guard = checkMassDeletion(
-      plan.currentServiceCount,
-      plan.changes.filter((change) => change.kind === 'removed').length,
-      settings.guard,
-    );
-    deps.metrics?.servicesRendered.set(desired.selected.length);
-    deps.metrics?.servicesSkipped.set(desired.skipped.length);
-    const result: RunBase = { plan, previous, desired, guard };
+    const start = await startingPoint(repository, settings, dryRun, phases);
+    const { current, result } = await planRun(deps, settings, snapshot, repository, start, clusterConflicts);
     phases.mark('plan');
+    const { plan, desired, guard } = result;
 
-    deps.logger.debug({ phasesMs: phases.report() }, 'plan phases');
     if (dryRun) return { ...result, status: 'planned' };
     if (isEmptyPlan(plan)) {
-      if (settings.pullRequest && repository) {
-        return {
-          ...result,
-          status: 'up-to-date',
-          pullRequest: await retirePullRequest(repository, settings, deps.logger),
-        };
-      }
-      return { ...result, status: 'up-to-date' };
+      const pullRequest =
+        settings.pullRequest && repository
+          ? await retirePullRequest(repository, settings, deps.logger)
+          : undefined;
+      return { ...result, status: 'up-to-date', ...(pullRequest ? { pullRequest } : {}) };
     }
     if (!guard.allowed) {
       deps.metrics?.guardRefusals.inc();
       return { ...result, status: 'refused', reason: guard.reason };
     }
     if (!repository) throw new Error('internal: no repository to commit to');
-    const message = commitMessage(plan, settings.managedPath);
     // Both shapes build the commit from objects; a local work tree is then moved to it.
     const commit = await repository.commitFiles({
-      parent: base,
+      parent: start.base,
       current,
       managedPath: settings.managedPath,
       writes: plan.writes,
       deletes: plan.deletes,
-      message,
+      message: commitMessage(plan, settings.managedPath),
     });
-    if (!repository.isRemote) await repository.advanceWorkTree(settings.branch, base, commit);
+    if (!repository.isRemote) await repository.advanceWorkTree(settings.branch, start.base, commit);
     phases.mark('commit');
     deps.logger.debug({ phasesMs: phases.report() }, 'run phases');
     deps.metrics?.commits.inc();
@@ -174,7 +129,7 @@ export async function runOnce(
     try {
       await deps.beforePush?.(attempt);
       if (settings.pullRequest) {
-        const pullRequest = await publishPullRequest(repository, settings, plan, desired, base, commit);
+        const pullRequest = await publishPullRequest(repository, settings, plan, desired, start.base, commit);
         deps.metrics?.pushes.inc();
         return { ...result, status: 'pull-request', commit, pullRequest };
       }
@@ -192,6 +147,62 @@ export async function runOnce(
       if (!(await sleep(delayMs, deps.signal))) throw err;
     }
   }
+}
+
+interface StartingPoint {
+  /** The commit the run builds on (undefined: none yet). */
+  base: string | undefined;
+  /** Services defined in the repository outside the managed path. */
+  repositoryConflicts: Map<string, string>;
+}
+
+/**
+ * Remote: fetch, the branch head. Local: HEAD, with the managed path restored to it (a dry run
+ * never touches a local work tree; it plans against HEAD, as a run would). Checks that the
+ * managed path stays inside the repository and scans the rest for conflicting Services.
+ */
+async function startingPoint(
+  repository: GitRepository | undefined,
+  settings: RunSettings,
+  dryRun: boolean,
+  phases: PhaseTimer,
+): Promise<StartingPoint> {
+  if (!repository) return { base: undefined, repositoryConflicts: new Map() };
+  if (repository.isRemote) {
+    const base = await repository.fetchBase(settings.branch);
+    phases.mark('fetch');
+    if (base === undefined) return { base, repositoryConflicts: new Map() };
+    await assertManagedPathInTree((entry) => repository.entryMode(base, entry), settings.managedPath);
+    return { base, repositoryConflicts: await conflictsInTree(repository, base, settings) };
+  }
+  const base = dryRun
+    ? await repository.resolve('HEAD')
+    : await repository.restoreManagedPath(settings.branch, settings.managedPath);
+  phases.mark('restore');
+  await assertInsideRepository(repository.dir, settings.managedPath);
+  const manifests = await manifestsOnDisk(repository.dir, settings.managedPath);
+  return { base, repositoryConflicts: conflictsInManifests(manifests, settings.render.namespace) };
+}
+
+/** Render what should exist and compare it with what the starting commit holds. */
+async function planRun(
+  deps: RunDependencies,
+  settings: RunSettings,
+  snapshot: CatalogSnapshot,
+  repository: GitRepository | undefined,
+  start: StartingPoint,
+  clusterConflicts: ReadonlyMap<string, string>,
+): Promise<{ current: Map<string, CurrentEntry>; result: RunBase }> {
+  const conflicts = mergeConflicts(start.repositoryConflicts, clusterConflicts);
+  const desired = desiredState(snapshot, settings.select, settings.render, conflicts);
+  const current = repository ? await repository.listTree(start.base, settings.managedPath) : new Map();
+  const previous = await previousContents(repository, current, desired.files);
+  const plan = planChanges(current, desired.files, desired.info, previous);
+  const removed = plan.changes.filter((change) => change.kind === 'removed').length;
+  const guard = checkMassDeletion(plan.currentServiceCount, removed, settings.guard);
+  deps.metrics?.servicesRendered.set(desired.selected.length);
+  deps.metrics?.servicesSkipped.set(desired.skipped.length);
+  return { current, result: { plan, previous, desired, guard } };
 }
 
 /** Services declared in the commit's tree outside the managed path. */
