@@ -1,0 +1,22 @@
+/**
+ * The Kubernetes permissions the generator's code uses (checked against deploy/ by test/deploy).
+ * Keep in step with cluster.ts (`--check-cluster`: listNamespacedService in the write namespace,
+ * read-only) and watch-main.ts (`--leader-elect`: the Lease in the generator's own namespace).
+ * The generator never writes anything else to the cluster: its output goes to Git.
+ */
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+export const rbacRules: { cluster: PolicyRule[]; namespaced: PolicyRule[] } = {
+  cluster: [
+    // cluster.ts: listNamespacedService (the write namespace may differ from our own).
+    { apiGroups: [''], resources: ['services'], verbs: ['list'] },
+  ],
+  namespaced: [
+    // LeaderElector: readNamespacedLease, createNamespacedLease, replaceNamespacedLease.
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+  ],
+};
