@@ -8,6 +8,7 @@ import { createGenerateCommand } from './command';
 import { parseGenerateConfig, type GenerateFlags } from './config';
 import { buildRun } from './main';
 import { runOnce, type RunOutcome } from './run';
+import { instancesMatter } from './select';
 import { ConsulCatalogSource } from './source/consul';
 import {
   bareRemote,
@@ -76,7 +77,7 @@ describe('ConsulCatalogSource', () => {
     register('web', { tags: ['v1'] });
     register('web', { id: 'web-2', node: 'vm-2', meta: { 'k8s-sync': 'false' } });
     register('from-k8s', { tags: ['k8s'], meta: { 'external-source': 'kubernetes' } });
-    const source = new ConsulCatalogSource(consulConfigFromEnv(consul.env()), { syncTag: 'k8s' });
+    const source = new ConsulCatalogSource(consulConfigFromEnv(consul.env()));
     const snapshot = await source.read();
     const web = snapshot.services.find((service) => service.name === 'web')!;
     expect(web.tags).toEqual(['v1']);
@@ -86,6 +87,22 @@ describe('ConsulCatalogSource', () => {
         .sort((a, b) => Object.keys(a).length - Object.keys(b).length),
     ).toEqual([{}, { 'k8s-sync': 'false' }]);
     expect(snapshot.index).toMatch(/^\d+$/);
+  });
+
+  it('does not read the instances of services skipped whatever they hold', async () => {
+    register('web');
+    register('from-k8s', { tags: ['k8s'] });
+    register('bad_name');
+    register('excluded');
+    const source = new ConsulCatalogSource(consulConfigFromEnv(consul.env()), {
+      instancesMatter: instancesMatter({ syncTag: 'k8s', include: [], exclude: ['excluded'], prefix: '' }),
+    });
+    consul.requests.clear();
+    await source.read();
+    const healthReads = consul.requests.entries.filter((entry) =>
+      entry.path.startsWith('/v1/health/service/'),
+    );
+    expect(healthReads.map((entry) => entry.path)).toEqual(['/v1/health/service/web']);
   });
 });
 

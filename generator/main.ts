@@ -15,6 +15,7 @@ import type { GeneratorMetrics } from './metrics';
 import { GitRepository, locateRepository, displayUrl } from './repo';
 import { changeTable, summaryLine, unifiedDiff } from './report';
 import { runOnce, type RunDependencies, type RunOutcome, type RunSettings } from './run';
+import { instancesMatter } from './select';
 import { CatalogFileSource } from './source/catalog-file';
 import { ConsulCatalogSource } from './source/consul';
 import type { CatalogSource } from './source/source';
@@ -96,7 +97,7 @@ export async function buildRun(
             io.env,
             config.source.datacenter ? { datacenter: config.source.datacenter } : {},
           ),
-          config.select.clusterId === undefined ? { syncTag: config.select.syncTag } : {},
+          { instancesMatter: instancesMatter(config.select) },
         );
   const location = await locateRepository(config.repo, config.workdir);
   if (config.pullRequest && location.kind !== 'remote') {

@@ -51,6 +51,20 @@ function compileFilter(options: SelectOptions): NameFilter {
   return { include: options.include.map(compile), exclude: options.exclude.map(compile) };
 }
 
+/**
+ * False when a service is skipped whatever its instances say (sync tag without --cluster-id,
+ * name filters, a name Consul DNS cannot resolve): a source need not read its instances.
+ */
+export function instancesMatter(options: SelectOptions): (name: string, tags: readonly string[]) => boolean {
+  const filter = compileFilter(options);
+  return (name, tags) => {
+    if (options.clusterId === undefined && tags.includes(options.syncTag)) return false;
+    if (filter.include.length > 0 && !filter.include.some((matcher) => matcher.match(name))) return false;
+    if (filter.exclude.some((matcher) => matcher.match(name))) return false;
+    return isConsulDnsName(name);
+  };
+}
+
 /** The reason a service is not rendered before names are assigned, or undefined. */
 export function exclusionReason(
   service: CatalogService,

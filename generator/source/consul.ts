@@ -22,10 +22,10 @@ const DEFAULT_WAIT_MS = 5 * 60_000;
 
 export interface ConsulSourceOptions {
   /**
-   * Services with this tag are never rendered, so their instances are not read. Undefined (with
-   * --cluster-id: the tag alone does not decide) reads every service's instances.
+   * Whether a service's instances (their meta) can change the outcome; when false they are not
+   * read (one request saved per skipped service). Default: always read.
    */
-  syncTag?: string;
+  instancesMatter?: (name: string, tags: readonly string[]) => boolean;
   /** Blocking query wait (default 5 min). */
   waitMs?: number;
 }
@@ -36,7 +36,7 @@ export class ConsulCatalogSource implements CatalogSource {
 
   constructor(
     config: ConsulConfig,
-    private readonly options: ConsulSourceOptions,
+    private readonly options: ConsulSourceOptions = {},
   ) {
     this.description = `Consul ${config.describe()}`;
     this.consul = createConsulClient(config);
@@ -60,7 +60,7 @@ export class ConsulCatalogSource implements CatalogSource {
       const worker = async (): Promise<void> => {
         while (next < pending.length) {
           const { name, tags } = pending[next++]!;
-          if (this.options.syncTag !== undefined && tags.includes(this.options.syncTag)) {
+          if (this.options.instancesMatter && !this.options.instancesMatter(name, tags)) {
             services.push({ name, tags, instances: [] });
             continue;
           }
