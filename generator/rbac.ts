@@ -4,13 +4,9 @@
  * read-only) and watch-main.ts (`--leader-elect`: the Lease in the generator's own namespace).
  * The generator never writes anything else to the cluster: its output goes to Git.
  */
-export interface PolicyRule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-}
+import type { ComponentRbac } from '../core/kube/rbac';
 
-export const rbacRules: { cluster: PolicyRule[]; namespaced: PolicyRule[] } = {
+export const rbacRules: ComponentRbac = {
   cluster: [
     // cluster.ts: listNamespacedService (the write namespace may differ from our own).
     { apiGroups: [''], resources: ['services'], verbs: ['list'] },

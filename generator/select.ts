@@ -10,7 +10,7 @@ import {
   EXTERNAL_SOURCE_KUBERNETES,
   META_EXTERNAL_SOURCE as EXTERNAL_SOURCE_META,
   META_K8S_CLUSTER_ID as CLUSTER_ID_META,
-} from '../registrar/catalog'; // the registrar's meta keys: one definition
+} from '../core/consul/meta';
 import { assignKubernetesNames } from './names';
 import type { CatalogService, SelectedService, SkippedService } from './types';
 

@@ -3,19 +3,6 @@
  * node. Shared by `desired.ts` (what we want) and `diff.ts` (what we own), so both agree.
  */
 
-// Meta keys live in core/consul/meta.ts (shared with the annotation rules and the generator).
-// Re-exported until every importer moved there.
-export {
-  META_EXTERNAL_SOURCE,
-  EXTERNAL_SOURCE_KUBERNETES,
-  META_K8S_NAMESPACE,
-  META_K8S_REF_KIND,
-  META_K8S_REF_NAME,
-  META_K8S_NODE_NAME,
-  META_K8S_TOPOLOGY_ZONE,
-  META_PORT_PREFIX,
-  META_K8S_CLUSTER_ID,
-} from '../core/consul/meta';
 import { EXTERNAL_SOURCE_KUBERNETES, META_EXTERNAL_SOURCE, META_K8S_CLUSTER_ID } from '../core/consul/meta';
 
 /** consul-k8s's readiness check for endpoint-based instances. */

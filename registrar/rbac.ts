@@ -3,13 +3,9 @@
  * Keep in step with main.ts: informers (list + watch) on Services, EndpointSlices and Nodes; the
  * Event recorder; the leader-election Lease in the registrar's own namespace.
  */
-export interface PolicyRule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-}
+import type { ComponentRbac } from '../core/kube/rbac';
 
-export const rbacRules: { cluster: PolicyRule[]; namespaced: PolicyRule[] } = {
+export const rbacRules: ComponentRbac = {
   cluster: [
     // KubeInformer: listServiceForAllNamespaces / listNode + watch.
     { apiGroups: [''], resources: ['services', 'nodes'], verbs: ['list', 'watch'] },
