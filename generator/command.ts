@@ -1,6 +1,6 @@
 /** The `generate` subcommand: flags only; `main.ts` does the work. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { collectList } from '../core/cli/options';
+import { collectList } from '../core/runtime';
 import { DEFAULT_LOG_LEVEL, LOG_LEVELS, durationArg, portArg } from '../core/runtime';
 import { DEFAULT_AUTHOR_EMAIL, DEFAULT_AUTHOR_NAME, DEFAULT_LEASE_NAME, type GenerateFlags } from './config';
 import { runGenerate } from './main';

@@ -50,7 +50,11 @@ test.each([
     {},
     'error: --node-port-sync-type: "Foo" is not one of ExternalOnly, InternalOnly, ExternalFirst',
   ],
-  [['--k8s-default-sync=maybe'], {}, 'error: --k8s-default-sync: "maybe" is not a boolean'],
+  [
+    ['--k8s-default-sync=maybe'],
+    {},
+    "error: option '--k8s-default-sync [bool]' argument 'maybe' is invalid. \"maybe\" is not a boolean",
+  ],
   [
     [],
     { CONSUL_HTTP_TOKEN_FILE: path.join(tmp, 'missing-token') },

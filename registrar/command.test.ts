@@ -50,7 +50,10 @@ describe('registrar command', () => {
       ['--node-port-sync-type', 'Internal'],
       /--node-port-sync-type: "Internal" is not one of ExternalOnly, InternalOnly, ExternalFirst/,
     ],
-    [['--k8s-default-sync=yes'], /--k8s-default-sync: "yes" is not a boolean/],
+    [
+      ['--k8s-default-sync=yes'],
+      /option '--k8s-default-sync \[bool\]' argument 'yes' is invalid. "yes" is not a boolean/,
+    ],
     [['--resync-period', 'soon'], /--resync-period: invalid duration "soon"/],
     [['--cluster-id', 'Not Valid'], /--cluster-id/],
   ])('%j is a startup error naming the flag', async (args, message) => {
@@ -105,7 +108,7 @@ describe('registrar command', () => {
       { from: 'user' },
     );
     expect(command.opts()).toMatchObject({
-      k8sDefaultSync: 'false',
+      k8sDefaultSync: false,
       denyK8sNamespace: ['a', 'b'],
       leaderElect: true,
     });

@@ -1,7 +1,14 @@
 /** The `registrar` subcommand: flags (consul-k8s names and defaults) and process lifecycle. */
 import { Command, Option } from 'commander';
-import { DEFAULT_SYNC_SETTINGS, DEFAULT_SYNC_TAG } from '../core/annotations';
-import { boundPort, createLogger, GracefulShutdown, LOG_LEVELS, portArg } from '../core/runtime';
+import { DEFAULT_SYNC_TAG } from '../core/annotations';
+import {
+  addSyncSettingsOptions,
+  boundPort,
+  createLogger,
+  GracefulShutdown,
+  LOG_LEVELS,
+  portArg,
+} from '../core/runtime';
 import {
   DEFAULT_CLUSTER_ID,
   DEFAULT_HTTP_PORT,
@@ -13,23 +20,15 @@ import {
   type RawRegistrarOptions,
 } from './config';
 import { NODE_PORT_SYNC_TYPES } from './desired';
-import { consulFromEnv, purgeRegistrations, startRegistrar } from './main';
+import type * as RegistrarMain from './main';
 
 /** A boolean flag in Go style: `--flag` (true), `--flag=false`, `--flag=true`. */
 function boolOption(flags: string, description: string, defaultValue: boolean): Option {
   return new Option(`${flags} [bool]`, description).default(defaultValue);
 }
 
-/** A repeatable flag whose default is replaced (not extended) by the first explicit value. */
-function listOption(flags: string, description: string, defaultValue: readonly string[]): Option {
-  const initial = [...defaultValue];
-  return new Option(flags, description)
-    .argParser((value: string, previous: string[]) => (previous === initial ? [value] : [...previous, value]))
-    .default(initial, defaultValue.join(', '));
-}
-
 export function createRegistrarCommand(): Command {
-  return new Command('registrar')
+  const command = new Command('registrar')
     .description(
       'Sync Kubernetes Services to the Consul catalog (consul-k8s catalog sync semantics): event-driven, minimal writes in transactions, safe for several clusters on one Consul. Consul access from CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN(_FILE), CONSUL_HTTP_SSL, CONSUL_CACERT, CONSUL_CLIENT_CERT/KEY, CONSUL_TLS_SERVER_NAME, CONSUL_HTTP_SSL_VERIFY.',
     )
@@ -40,27 +39,6 @@ export function createRegistrarCommand(): Command {
       ),
     )
     .addOption(new Option('--datacenter <dc>', "Consul datacenter to register in (default: the agent's)"))
-    .addOption(
-      boolOption(
-        '--k8s-default-sync',
-        'sync Services without a service-sync annotation',
-        DEFAULT_SYNC_SETTINGS.defaultSync,
-      ),
-    )
-    .addOption(
-      listOption(
-        '--allow-k8s-namespace <ns>',
-        'namespace to sync from, repeatable; "*" for all',
-        DEFAULT_SYNC_SETTINGS.allowNamespaces,
-      ),
-    )
-    .addOption(
-      listOption(
-        '--deny-k8s-namespace <ns>',
-        'namespace never synced, repeatable; wins over the allow list',
-        DEFAULT_SYNC_SETTINGS.denyNamespaces,
-      ),
-    )
     .addOption(
       new Option(
         '--consul-service-prefix <prefix>',
@@ -79,20 +57,6 @@ export function createRegistrarCommand(): Command {
       new Option(
         '--consul-node-name <name>',
         `Consul node that holds every instance (default: ${DEFAULT_NODE_NAME_PREFIX}-<cluster-id>)`,
-      ),
-    )
-    .addOption(
-      boolOption(
-        '--sync-clusterip-services',
-        'sync ClusterIP Services (one instance per endpoint)',
-        DEFAULT_SYNC_SETTINGS.syncClusterIPServices,
-      ),
-    )
-    .addOption(
-      boolOption(
-        '--sync-lb-services-endpoints',
-        'sync LoadBalancer Services by their endpoints instead of their ingress addresses',
-        DEFAULT_SYNC_SETTINGS.syncLoadBalancerEndpoints,
       ),
     )
     .addOption(
@@ -153,11 +117,15 @@ export function createRegistrarCommand(): Command {
     .action(async (options: RawRegistrarOptions) => {
       await runRegistrarCommand(options);
     });
+  return addSyncSettingsOptions(command);
 }
 
 /** Validates everything first (bad flags, unreadable token files: exit 1 before any I/O). */
 async function runRegistrarCommand(options: RawRegistrarOptions): Promise<void> {
   const config = parseRegistrarConfig(options);
+  // Loaded here, not at import: the Kubernetes client costs every other subcommand ~0.3 s to load.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { consulFromEnv, purgeRegistrations, startRegistrar } = require('./main') as typeof RegistrarMain;
   const logger = createLogger({ level: config.logLevel, component: 'registrar' });
   const consul = consulFromEnv(config, process.env, logger);
   if (config.purge) {

@@ -9,7 +9,7 @@ import {
   portArg,
   positiveDurationArg,
 } from '../core/runtime';
-import { addSyncSettingsOptions, syncSettingsFromFlags, type SyncSettingsFlags } from '../core/cli/options';
+import { addSyncSettingsOptions, syncSettingsFromFlags, type SyncSettingsFlags } from '../core/runtime';
 import { MODES, type Mode } from './review';
 import { runWebhook } from './main';
 

@@ -1,6 +1,7 @@
 /** Flag value parsers shared by every command (one implementation each). */
 import { InvalidArgumentError } from 'commander';
 import { LOG_LEVELS, type LogLevel } from './logger';
+import { goParseBool } from '../annotations/go-parse';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -67,4 +68,21 @@ export function positiveDurationArg(value: string): number {
   const ms = durationArg(value);
   if (ms <= 0) throw new InvalidArgumentError(`invalid duration "${value}": must be longer than 0`);
   return ms;
+}
+
+/** Booleans are read like consul-k8s's Go flags (`true`, `false`, `1`, `0`, `t`, `f`, …). */
+export function parseBooleanFlag(value: string): boolean {
+  const parsed = goParseBool(value);
+  if (parsed === undefined)
+    throw new InvalidArgumentError(`${JSON.stringify(value)} is not a boolean; use true or false.`);
+  return parsed;
+}
+
+/** For repeatable flags: `--allow-k8s-namespace a --allow-k8s-namespace b` (commas also split). */
+export function collectList(value: string, previous: string[] | undefined): string[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return [...(previous ?? []), ...items];
 }

@@ -42,3 +42,4 @@ export * from './metrics';
 export * from './health';
 export * from './shutdown';
 export * from './config';
+export * from './sync-flags';

@@ -1,26 +1,9 @@
-/** Flag parsing shared by every subcommand, so each flag is read one way everywhere. */
-import { InvalidArgumentError, type Command } from 'commander';
+/** The registrar's sync-setting flags, shared by `registrar`, `webhook` and `lint` (--warn-unsynced). */
+import type { Command } from 'commander';
 import { DEFAULT_SYNC_SETTINGS, type SyncSettings } from '../annotations';
-import { goParseBool } from '../annotations/go-parse';
+import { collectList, parseBooleanFlag } from './config';
 
-/** Booleans are read like consul-k8s's Go flags (`true`, `false`, `1`, `0`, `t`, `f`, …). */
-export function parseBooleanFlag(value: string): boolean {
-  const parsed = goParseBool(value);
-  if (parsed === undefined)
-    throw new InvalidArgumentError(`${JSON.stringify(value)} is not a boolean; use true or false.`);
-  return parsed;
-}
-
-/** For repeatable flags: `--allow-k8s-namespace a --allow-k8s-namespace b` (commas also split). */
-export function collectList(value: string, previous: string[] | undefined): string[] {
-  const items = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  return [...(previous ?? []), ...items];
-}
-
-/** The registrar's sync-setting flags, with consul-k8s's names and defaults. */
+/** Adds the sync-setting flags with consul-k8s's names and defaults. */
 export function addSyncSettingsOptions(command: Command): Command {
   return command
     .option(
