@@ -141,6 +141,14 @@ function checkName(value: string, out: Findings): Pick<SyncIntent, 'name' | 'ski
   return { name: trimmed };
 }
 
+/** What consul-k8s does with a numeric-looking port: Go ParseInt base 0, else a (missing) port name. */
+function consulK8sReading(value: string): string {
+  const goValue = goParseIntBase0(value);
+  return goValue === undefined
+    ? 'consul-k8s would not read it as a number and would silently use the first port'
+    : `consul-k8s would register port ${goValue}`;
+}
+
 function checkPort(value: string, service: ServiceLike, out: Findings): PortChoice | undefined {
   const shown = showValue(value);
   if (value.trim() === '') {
@@ -154,7 +162,7 @@ function checkPort(value: string, service: ServiceLike, out: Findings): PortChoi
       out.add(
         RULES.portOutOfRange,
         SERVICE_PORT,
-        `${shown} is out of range; use a port number 1-65535 or a port name`,
+        `${shown} is out of range (${consulK8sReading(value)}); use a port number 1-65535 or a port name`,
         value,
       );
       return undefined;
@@ -176,7 +184,7 @@ function checkPort(value: string, service: ServiceLike, out: Findings): PortChoi
       out.add(
         RULES.portOutOfRange,
         SERVICE_PORT,
-        `${shown} is negative; use a port number 1-65535 or a port name`,
+        `${shown} is negative (${consulK8sReading(value)}); use a port number 1-65535 or a port name`,
         value,
       );
     } else {
