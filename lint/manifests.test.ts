@@ -64,6 +64,12 @@ describe('findServices', () => {
     }
   });
 
+  it('expands a top-level array of objects', () => {
+    const text =
+      '[{"apiVersion":"v1","kind":"Service","metadata":{"name":"a"}},{"kind":"Pod"},{"apiVersion":"v1","kind":"Service","metadata":{"name":"b"}}]';
+    expect(findServices(text).map((l) => l.service.metadata?.name)).toEqual(['a', 'b']);
+  });
+
   it('reports syntax errors with line and column', () => {
     expect(() => findServices('kind: Service\nmetadata:\n  name: [a\n')).toThrow(ManifestSyntaxError);
     let caught: unknown;

@@ -1,6 +1,6 @@
 /**
  * Pure: manifest text -> the Services in it, each with the source line of every annotation key.
- * YAML (multi-document) and JSON; `List` kinds are expanded; other kinds are skipped.
+ * YAML (multi-document) and JSON; `List` kinds and top-level arrays are expanded; other kinds are skipped.
  */
 import yaml from 'js-yaml';
 import { ANNOTATION_PREFIX, type ServiceLike } from '../core/annotations';
@@ -66,6 +66,7 @@ function isService(object: unknown): object is ServiceLike {
 }
 
 function itemsOf(document: unknown): unknown[] {
+  if (Array.isArray(document)) return document.flatMap(itemsOf);
   const { kind, items } = (document ?? {}) as { kind?: unknown; items?: unknown };
   if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items))
     return items.flatMap(itemsOf);
