@@ -19,9 +19,26 @@ function countArg(value: string): number {
   return Number(value);
 }
 
-/** Repeatable glob flags: not split on commas (`{a,b}` is a glob). */
-function collectPatterns(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
+/**
+ * Repeatable glob flags; a value may also hold several globs separated by commas. A comma inside
+ * braces belongs to the glob (`web-{a,b}`), so only top-level commas separate.
+ */
+export function collectPatterns(value: string, previous: string[] | undefined): string[] {
+  const patterns: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < value.length; i += 1) {
+    const char = value[i];
+    if (char === '\\') i += 1;
+    else if (char === '{') depth += 1;
+    else if (char === '}') depth = Math.max(0, depth - 1);
+    else if (char === ',' && depth === 0) {
+      patterns.push(value.slice(start, i));
+      start = i + 1;
+    }
+  }
+  patterns.push(value.slice(start));
+  return [...(previous ?? []), ...patterns.map((pattern) => pattern.trim())];
 }
 
 export function createGenerateCommand(): Command {
@@ -56,8 +73,8 @@ export function createGenerateCommand(): Command {
         '--cluster-id <id>',
         "this cluster's registrar --cluster-id: only its own Kubernetes services are loop-guarded; other clusters' are rendered",
       )
-      .option('--include <glob>', 'render only Consul names matching a glob (repeatable)', collectPatterns)
-      .option('--exclude <glob>', 'never render Consul names matching a glob (repeatable)', collectPatterns)
+      .option('--include <glob>', 'render only Consul names matching a glob (repeatable; commas outside braces separate globs)', collectPatterns)
+      .option('--exclude <glob>', 'never render Consul names matching a glob (repeatable; commas outside braces separate globs)', collectPatterns)
       .option('--consul-domain <domain>', 'Consul DNS domain used in externalName', 'consul')
       .option(
         '--consul-datacenter-dns [dc]',

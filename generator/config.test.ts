@@ -76,6 +76,11 @@ describe('generate flags', () => {
       {},
     );
     expect(config.select.include).toEqual(['web-{a,b}']);
+    const listed = parseGenerateConfig(
+      await flags([...base, '--exclude', 'legacy-*, test-{a,b}', '--exclude', 'tmp']),
+      {},
+    );
+    expect(listed.select.exclude).toEqual(['legacy-*', 'test-{a,b}', 'tmp']);
     expect(config.render.datacenter).toBe('dc2');
     const fromDatacenter = parseGenerateConfig(
       await flags([...base, '--datacenter', 'dc3', '--consul-datacenter-dns']),

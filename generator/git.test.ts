@@ -1,7 +1,7 @@
 /**
  * The generator against real git: a bare remote on disk, the real `generate` flags, in-process.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger } from '../core/runtime/logger';
@@ -295,6 +295,39 @@ describe('generate --once against a bare remote', () => {
     const broken = await generate(args('--dry-run'));
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('web: expected an array of tags or an object');
+  });
+});
+
+describe('commit identity and signing', () => {
+  it('commits as --author-name/--author-email and signs with git\'s own configuration', async () => {
+    const { dir, remote, args } = setup({ web: [] });
+    const key = path.join(dir, 'signing-key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bot', '-f', key]);
+    // Signing settings come from git's configuration (here: its environment form).
+    const signingConfig = {
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_0: 'gpg.format',
+      GIT_CONFIG_VALUE_0: 'ssh',
+      GIT_CONFIG_KEY_1: 'user.signingkey',
+      GIT_CONFIG_VALUE_1: key,
+    };
+    const result = await generate(
+      args('--sign-commits', '--author-name', 'Sync Bot', '--author-email', 'sync-bot@example.test'),
+      { ...process.env, ...signingConfig },
+    );
+    expect(result.code).toBe(0);
+    expect(git(remote, 'log', '-1', '--format=%an <%ae>|%cn <%ce>', 'main')).toBe(
+      'Sync Bot <sync-bot@example.test>|Sync Bot <sync-bot@example.test>',
+    );
+    const allowedSigners = path.join(dir, 'allowed_signers');
+    writeFileSync(allowedSigners, `sync-bot@example.test ${readFileSync(`${key}.pub`, 'utf8')}`);
+    const verified = execFileSync(
+      'git',
+      ['-c', `gpg.ssh.allowedSignersFile=${allowedSigners}`, 'verify-commit', 'main'],
+      { cwd: remote, env: { ...process.env, ...ISOLATED_GIT_ENV }, encoding: 'utf8', stdio: 'pipe' },
+    );
+    expect(verified).toBe('');
+    expect(git(remote, 'cat-file', 'commit', 'main')).toContain('-----BEGIN SSH SIGNATURE-----');
   });
 });
 
