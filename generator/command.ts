@@ -73,8 +73,16 @@ export function createGenerateCommand(): Command {
         '--cluster-id <id>',
         "this cluster's registrar --cluster-id: only its own Kubernetes services are loop-guarded; other clusters' are rendered",
       )
-      .option('--include <glob>', 'render only Consul names matching a glob (repeatable; commas outside braces separate globs)', collectPatterns)
-      .option('--exclude <glob>', 'never render Consul names matching a glob (repeatable; commas outside braces separate globs)', collectPatterns)
+      .option(
+        '--include <glob>',
+        'render only Consul names matching a glob (repeatable; commas outside braces separate globs)',
+        collectPatterns,
+      )
+      .option(
+        '--exclude <glob>',
+        'never render Consul names matching a glob (repeatable; commas outside braces separate globs)',
+        collectPatterns,
+      )
       .option('--consul-domain <domain>', 'Consul DNS domain used in externalName', 'consul')
       .option(
         '--consul-datacenter-dns [dc]',

@@ -299,7 +299,7 @@ describe('generate --once against a bare remote', () => {
 });
 
 describe('commit identity and signing', () => {
-  it('commits as --author-name/--author-email and signs with git\'s own configuration', async () => {
+  it("commits as --author-name/--author-email and signs with git's own configuration", async () => {
     const { dir, remote, args } = setup({ web: [] });
     const key = path.join(dir, 'signing-key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bot', '-f', key]);

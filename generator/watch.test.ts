@@ -3,7 +3,7 @@
  * election, --check-cluster), a bare remote, the health/metrics server, shutdown on SIGTERM.
  */
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startConsulDouble, type ConsulDouble } from '../test/support/consul';
@@ -152,4 +152,76 @@ it('watches Consul, respects cluster conflicts, holds the Lease, serves health a
   expect(await exited).toBe(0);
   expect(logs).toContain('became the leader');
   expect(logs).not.toMatch(/"level":"error"/);
+});
+
+it('reports not ready and counts a refusal when the mass-deletion guard refuses, until a run succeeds', async () => {
+  const dir = path.join(root.dir, 'watch-guard');
+  mkdirSync(dir);
+  const remote = bareRemote(dir);
+  const catalog = path.join(dir, 'catalog.json');
+  writeFileSync(catalog, JSON.stringify({ a: [], b: [], c: [], d: [] }));
+  let flags: GenerateFlags | undefined;
+  await createGenerateCommand()
+    .action((parsed: GenerateFlags) => {
+      flags = parsed;
+    })
+    .parseAsync(
+      [
+        '--watch',
+        '--catalog-file',
+        catalog,
+        '--repo',
+        remote,
+        '--workdir',
+        path.join(dir, 'work'),
+        '--path',
+        'consul',
+        '--buffer-min',
+        '100ms',
+        '--buffer-max',
+        '500ms',
+        '--http-port',
+        '0',
+      ],
+      { from: 'user' },
+    );
+  const signals = new EventEmitter();
+  let port = 0;
+  const exited = runGenerate(flags!, {
+    stdout: () => undefined,
+    stderr: () => undefined,
+    env: { ...process.env, ...ISOLATED_GIT_ENV },
+    logger: createLogger({ level: 'silent' }),
+    signals,
+    onListening: (bound) => {
+      port = bound;
+    },
+  });
+  const base = () => `http://127.0.0.1:${port}`;
+  const readyStatus = async () => (await fetch(`${base()}/readyz`)).status;
+  const metric = async (pattern: RegExp) =>
+    pattern.exec(await (await fetch(`${base()}/metrics`)).text())?.[1];
+  await eventually(() => (port > 0 ? true : undefined));
+  await eventually(async () => ((await readyStatus()) === 200 ? true : undefined));
+  expect(namesAt(remote, 'main', 'consul')).toHaveLength(6);
+  const head = git(remote, 'rev-parse', 'main');
+
+  writeFileSync(catalog, JSON.stringify({ a: [] }));
+  await eventually(async () =>
+    (await metric(/consul_k8s_gitops_generator_guard_refusals_total\{component="generator"\} (\d+)/)) === '1'
+      ? true
+      : undefined,
+  );
+  expect(await readyStatus()).toBe(503);
+  expect(
+    await metric(/consul_k8s_gitops_generator_runs_total\{result="refused",component="generator"\} (\d+)/),
+  ).toBe('1');
+  expect(git(remote, 'rev-parse', 'main')).toBe(head);
+
+  writeFileSync(catalog, JSON.stringify({ a: [], b: [], c: [] }));
+  await eventually(async () => ((await readyStatus()) === 200 ? true : undefined));
+  expect(namesAt(remote, 'main', 'consul')).toHaveLength(5);
+
+  signals.emit('SIGTERM', 'SIGTERM');
+  expect(await exited).toBe(0);
 });
