@@ -206,9 +206,10 @@ describe('reviewAdmission: verdicts', () => {
     const { status, warnings } = outcome.response;
     expect(outcome.response.allowed).toBe(false);
     expect(status).toMatchObject({
+      status: 'Failure',
       code: 422,
       reason: 'Invalid',
-      details: { name: 'web', group: '', kind: 'services' },
+      details: { name: 'web', group: '', kind: 'Service' },
     });
     expect(status?.message).toMatch(/^Service "web" is invalid: 2 annotation errors: /);
     expect(status?.message).toContain('consul.hashicorp.com/service-port: "0x1F90"');
@@ -257,9 +258,30 @@ describe('shortWarning and serializeReview', () => {
   test('shortWarning keeps short text, cuts long text with an ellipsis and never splits a character', () => {
     expect(shortWarning('short')).toBe('short');
     expect(shortWarning('a\nb')).toBe('a b');
-    const cut = shortWarning(`${'a'.repeat(117)}😀😀😀`);
-    expect(Array.from(cut)).toHaveLength(MAX_WARNING_LENGTH);
-    expect(cut.endsWith('😀…')).toBe(true);
+    const cut = shortWarning(`${'a'.repeat(116)}😀😀😀`);
+    expect(cut).toHaveLength(MAX_WARNING_LENGTH);
+    expect(cut.endsWith('a😀…')).toBe(true);
+    // A pair that does not fit whole is dropped, never split.
+    const odd = shortWarning(`${'a'.repeat(117)}😀😀😀`);
+    expect(odd).toBe(`${'a'.repeat(117)}…`);
+    const astral = shortWarning('😀'.repeat(200));
+    expect(astral.length).toBeLessThan(120);
+    expect(astral).toBe(`${'😀'.repeat(59)}…`);
+  });
+
+  test('warnings quoting non-BMP values stay under 120 UTF-16 code units', () => {
+    const outcome = reviewAdmission(
+      request({
+        object: service({
+          'consul.hashicorp.com/service-name': '😀'.repeat(60),
+          [PORT]: `0x${'😀'.repeat(80)}`,
+          [TAGS]: `${'😀'.repeat(30)} x,${'😀'.repeat(30)} x`,
+        }),
+      }),
+      warn,
+    );
+    expect(outcome.response.warnings?.length).toBeGreaterThanOrEqual(3);
+    for (const warning of outcome.response.warnings ?? []) expect(warning.length).toBeLessThan(120);
   });
 
   test.each([
@@ -269,10 +291,11 @@ describe('shortWarning and serializeReview', () => {
       uid: 'u',
       allowed: false,
       status: {
+        status: 'Failure' as const,
         code: 422,
         reason: 'Invalid',
         message: 'm',
-        details: { group: '', kind: 'services', causes: [] },
+        details: { group: '', kind: 'Service', causes: [] },
       },
     },
   ])('serializeReview(%j) equals JSON.stringify of the full review', (response) => {

@@ -41,6 +41,7 @@ export interface AdmissionResponse {
   uid: string;
   allowed: boolean;
   status?: {
+    status: 'Failure';
     code: number;
     reason: string;
     message: string;
@@ -120,12 +121,19 @@ export function annotationField(key: string): string {
   return `metadata.annotations[${key}]`;
 }
 
-/** Shortens a warning to what kubectl shows well, without splitting a character. */
+/**
+ * Shortens a warning to at most MAX_WARNING_LENGTH UTF-16 code units (JavaScript `length`, which is
+ * never less than the count of characters), without splitting a surrogate pair.
+ */
 export function shortWarning(text: string): string {
-  const chars = Array.from(text.replace(/[\r\n\t]+/g, ' '));
-  return chars.length <= MAX_WARNING_LENGTH
-    ? chars.join('')
-    : `${chars.slice(0, MAX_WARNING_LENGTH - 1).join('')}…`;
+  const flat = text.replace(/[\r\n\t]+/g, ' ');
+  if (flat.length <= MAX_WARNING_LENGTH) return flat;
+  let kept = '';
+  for (const char of flat) {
+    if (kept.length + char.length > MAX_WARNING_LENGTH - 1) break;
+    kept += char;
+  }
+  return `${kept}…`;
 }
 
 function allow(
@@ -206,14 +214,16 @@ export function reviewAdmission(request: AdmissionRequest, options: ReviewOption
   const response: AdmissionResponse = {
     uid: request.uid,
     allowed: false,
+    // Shaped like the API server's own errors.NewInvalid: kind is the Kind, not the resource.
     status: {
+      status: 'Failure',
       code: 422,
       reason: 'Invalid',
       message: denialMessage(name, blocking),
       details: {
         ...(name ? { name } : {}),
         group: '',
-        kind: 'services',
+        kind: 'Service',
         causes: blocking.map((finding) => ({
           reason: 'FieldValueInvalid',
           message: finding.message,
