@@ -56,7 +56,7 @@ export function createRegistrarCommand(): Command {
     .addOption(
       new Option(
         '--consul-node-name <name>',
-        `Consul node that holds every instance (default: ${DEFAULT_NODE_NAME_PREFIX}-<cluster-id>)`,
+        `Consul node that holds every instance (default: ${DEFAULT_NODE_NAME_PREFIX}, or ${DEFAULT_NODE_NAME_PREFIX}-<cluster-id> when --cluster-id is not ${DEFAULT_CLUSTER_ID})`,
       ),
     )
     .addOption(

@@ -1,11 +1,11 @@
 import { parseRegistrarConfig, RegistrarConfigError } from './config';
 
 describe('parseRegistrarConfig', () => {
-  test('defaults follow consul-k8s, node name carries the cluster id', () => {
+  test('defaults follow consul-k8s, including the node name k8s-sync', () => {
     const config = parseRegistrarConfig({}, {});
     expect(config).toMatchObject({
       clusterId: 'default',
-      nodeName: 'k8s-sync-default',
+      nodeName: 'k8s-sync',
       syncTag: 'k8s',
       servicePrefix: '',
       addK8sNamespaceSuffix: false,
@@ -54,6 +54,15 @@ describe('parseRegistrarConfig', () => {
       leaderElect: true,
       leaseNamespace: 'consul',
     });
+  });
+
+  test.each([
+    [{}, 'k8s-sync'],
+    [{ clusterId: 'default' }, 'k8s-sync'],
+    [{ clusterId: 'east-1' }, 'k8s-sync-east-1'],
+    [{ clusterId: 'east-1', consulNodeName: 'my-node' }, 'my-node'],
+  ])('default node name for %j: %s', (raw, nodeName) => {
+    expect(parseRegistrarConfig(raw, {}).nodeName).toBe(nodeName);
   });
 
   test.each([

@@ -10,6 +10,7 @@ import { parseDuration, LOG_LEVELS, type LogLevel } from '../core/runtime';
 import { type DesiredSettings, NODE_PORT_SYNC_TYPES } from './desired';
 
 export const DEFAULT_CLUSTER_ID = 'default';
+/** consul-k8s's `--consul-node-name` default; other cluster IDs get `k8s-sync-<cluster-id>`. */
 export const DEFAULT_NODE_NAME_PREFIX = 'k8s-sync';
 export const DEFAULT_RESYNC_PERIOD = '5m';
 export const DEFAULT_LEASE_NAME = 'consul-k8s-gitops-registrar';
@@ -146,6 +147,16 @@ const schema = z.object({
 });
 
 /**
+ * consul-k8s's default node (`k8s-sync`) for the default cluster ID, so a single-cluster setup
+ * lands where consul-k8s users expect it; any other cluster ID gets its own node.
+ */
+export function defaultNodeName(clusterId: string): string {
+  return clusterId === DEFAULT_CLUSTER_ID
+    ? DEFAULT_NODE_NAME_PREFIX
+    : `${DEFAULT_NODE_NAME_PREFIX}-${clusterId}`;
+}
+
+/**
  * Validates raw option values. `env` supplies the lease namespace default (`POD_NAMESPACE`, as
  * set through the downward API). Throws RegistrarConfigError listing every problem.
  */
@@ -161,7 +172,7 @@ export function parseRegistrarConfig(
   const o = result.data;
   const config: RegistrarConfig = {
     clusterId: o.clusterId,
-    nodeName: o.consulNodeName ?? `${DEFAULT_NODE_NAME_PREFIX}-${o.clusterId}`,
+    nodeName: o.consulNodeName ?? defaultNodeName(o.clusterId),
     syncTag: o.consulK8sTag,
     servicePrefix: o.consulServicePrefix,
     addK8sNamespaceSuffix: o.addK8sNamespaceSuffix,
