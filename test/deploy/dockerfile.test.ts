@@ -105,3 +105,20 @@ test('everything the program loads at run time is a production dependency', () =
   expect(packages.size).toBeGreaterThan(5);
   expect([...packages].filter((p) => !(p in pkg.dependencies))).toEqual([]);
 });
+
+test('the shipped program never loads test code (the doubles under test/ stay out of the image)', () => {
+  const { files } = runtimePackages(path.join(REPO_ROOT, 'cli.ts'));
+  const relative = [...files].map((f) => path.relative(REPO_ROOT, f));
+  for (const command of ['registrar', 'generator', 'webhook'])
+    expect(relative.some((f) => f.startsWith(`${command}${path.sep}`))).toBe(true); // lazy commands reached
+  const testCode = relative.filter(
+    (f) =>
+      f.startsWith(`test${path.sep}`) ||
+      f.startsWith(`bench${path.sep}`) ||
+      /\.test\.ts$|(^|[/\\])test-harness\.ts$|(^|[/\\])testing[/\\]/.test(f),
+  );
+  expect(testCode).toEqual([]);
+  // dist/test holds the compiled doubles (tsconfig.build.json compiles them for bench/): the
+  // build stage deletes them, so nothing under test/ reaches the runtime image.
+  expect(dockerfile).toMatch(/rm -rf[^\n]*\bdist\/test\b/);
+});

@@ -1,7 +1,8 @@
 /**
  * The packages the shipped program loads at run time: follows the import graph from cli.ts
  * through relative imports (type-only imports vanish at compile time and are skipped) and
- * collects the bare package names. The runtime image installs `dependencies` only.
+ * collects the bare package names and the local files reached. The runtime image installs
+ * `dependencies` only and ships no test code.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -24,7 +25,12 @@ const packageName = (spec: string) =>
     .slice(0, spec.startsWith('@') ? 2 : 1)
     .join('/');
 
-export function runtimePackages(entry: string): { packages: Set<string>; unresolved: string[] } {
+export function runtimePackages(entry: string): {
+  packages: Set<string>;
+  unresolved: string[];
+  /** Every local source file the program loads (absolute paths). */
+  files: Set<string>;
+} {
   const packages = new Set<string>();
   const unresolved: string[] = [];
   const seen = new Set<string>();
@@ -47,5 +53,5 @@ export function runtimePackages(entry: string): { packages: Set<string>; unresol
       } else if (!spec.startsWith('node:')) packages.add(packageName(spec));
     }
   }
-  return { packages, unresolved };
+  return { packages, unresolved, files: seen };
 }
