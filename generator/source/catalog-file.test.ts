@@ -20,6 +20,19 @@ describe('parseCatalogFile', () => {
     ]);
   });
 
+  it('accepts the fields in any case and as ServiceTags/ServiceMeta', () => {
+    const snapshot = parseCatalogFile(
+      JSON.stringify({
+        api: { tags: ['v1'], meta: { team: 'x' }, instances: [{ ServiceMeta: { zone: 'a' } }] },
+        web: { ServiceTags: ['k8s'], ServiceMeta: { 'external-source': 'kubernetes' } },
+      }),
+    );
+    expect(snapshot.services).toEqual([
+      { name: 'api', tags: ['v1'], instances: [{ meta: { team: 'x', zone: 'a' } }] },
+      { name: 'web', tags: ['k8s'], instances: [{ meta: { 'external-source': 'kubernetes' } }] },
+    ]);
+  });
+
   it('gives the same index for the same text and another one for other text', () => {
     expect(parseCatalogFile('{}').index).toBe(parseCatalogFile('{}').index);
     expect(parseCatalogFile('{}').index).not.toBe(parseCatalogFile('{"a":[]}').index);
@@ -32,6 +45,8 @@ describe('parseCatalogFile', () => {
     ['{"web":["a",1]}', /web/],
     ['{"web":{"Tags":["a"],"Metadata":{}}}', /web: unknown field\(s\) "Metadata"/],
     ['{"web":{"Meta":{"a":1}}}', /web\.Meta\.a/],
+    ['{"web":{"Tags":["a"],"tags":["b"]}}', /web: "Tags" and "tags" both give Tags; keep one/],
+    ['{"web":{"meta":{"a":1}}}', /web\.Meta\.a/],
   ])('rejects %s naming the field', (text, message) => {
     expect(() => parseCatalogFile(text)).toThrow(message);
   });

@@ -1,6 +1,7 @@
 /**
  * The catalog-file source: a JSON snapshot in the `/v1/catalog/services` shape (service name ->
- * tags), where a service may instead be an object with `Tags` and the instances' `Meta`.
+ * tags), where a service may instead be an object with `Tags` and the instances' `Meta` (field
+ * names in any case; `ServiceTags`/`ServiceMeta` accepted too).
  * See docs/generator.md ("Catalog file format").
  */
 import { createHash } from 'node:crypto';
@@ -18,6 +19,49 @@ const detailedSchema = z.strictObject({
   Meta: metaSchema.optional(),
   Instances: z.array(z.strictObject({ Meta: metaSchema.default({}) })).optional(),
 });
+
+/**
+ * Field spellings accepted for the canonical `Tags`/`Meta`/`Instances` (any case; `ServiceTags`
+ * and `ServiceMeta` as `/v1/catalog/service/:name` names them), so a snapshot assembled from
+ * other Consul answers or written by hand in lowercase reads the same.
+ */
+const FIELD_ALIASES: Readonly<Record<string, string>> = {
+  tags: 'Tags',
+  servicetags: 'Tags',
+  meta: 'Meta',
+  servicemeta: 'Meta',
+  instances: 'Instances',
+};
+
+/** `entry` with its known fields under their canonical names; unknown ones are kept for the schema to refuse. */
+function canonicalFields(entry: object, origin: string, where: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const source: Record<string, string> = {};
+  for (const [key, value] of Object.entries(entry)) {
+    const canonical = FIELD_ALIASES[key.toLowerCase()] ?? key;
+    if (source[canonical] !== undefined) {
+      throw new CatalogSourceError(
+        `${origin}: ${where}: "${source[canonical]}" and "${key}" both give ${canonical}; keep one`,
+        'invalid',
+      );
+    }
+    source[canonical] = key;
+    out[canonical] = value;
+  }
+  return out;
+}
+
+function canonicalService(entry: object, origin: string, name: string): Record<string, unknown> {
+  const service = canonicalFields(entry, origin, name);
+  if (Array.isArray(service.Instances)) {
+    service.Instances = service.Instances.map((instance: unknown, index) =>
+      instance !== null && typeof instance === 'object' && !Array.isArray(instance)
+        ? canonicalFields(instance, origin, `${name}.Instances[${index}]`)
+        : instance,
+    );
+  }
+  return service;
+}
 
 /** Shared by every service given as a plain tag list (read-only; saves two objects per service). */
 const ONE_PLAIN_INSTANCE: CatalogService['instances'] = Object.freeze([
@@ -43,7 +87,7 @@ export function parseCatalogFile(text: string, origin = 'catalog file'): Catalog
     if (Array.isArray(entry)) {
       services.push({ name, tags: check(tagsSchema, entry, origin, name), instances: ONE_PLAIN_INSTANCE });
     } else if (entry !== null && typeof entry === 'object') {
-      const detailed = check(detailedSchema, entry, origin, name);
+      const detailed = check(detailedSchema, canonicalService(entry, origin, name), origin, name);
       const instances = (detailed.Instances ?? [{ Meta: {} }]).map((instance) => ({
         meta: { ...(detailed.Meta ?? {}), ...instance.Meta },
       }));
