@@ -8,6 +8,7 @@ import { createLogger } from '../core/runtime/logger';
 import { createGenerateCommand } from './command';
 import { parseGenerateConfig } from './config';
 import { buildRun } from './main';
+import { PushRejectedError } from './repo';
 import { runOnce } from './run';
 import {
   bareRemote,
@@ -144,6 +145,35 @@ describe('generate --once against a bare remote', () => {
       'initial',
     ]);
     expect(git(remote, 'show', 'main:app.yaml')).toBe('kind: ConfigMap');
+  });
+
+  it('gives up after --push-retries rejected pushes, without forcing: the other commits stay', async () => {
+    const { dir, remote, args } = setup();
+    const other = path.join(dir, 'other-clone');
+    git(dir, 'clone', '-q', remote, other);
+    const flags = await flagsOf(args('--push-retries', '1'));
+    const config = parseGenerateConfig(flags, process.env);
+    expect(config.maxPushAttempts).toBe(2);
+    const { deps, settings } = await buildRun(config, silent, {
+      env: { ...process.env, ...ISOLATED_GIT_ENV },
+    });
+    let raced = 0;
+    deps.beforePush = async () => {
+      raced += 1;
+      writeFileSync(path.join(other, `app-${raced}.yaml`), 'kind: ConfigMap\n');
+      git(other, 'add', '.');
+      git(other, 'commit', '-q', '-m', `someone else ${raced}`);
+      git(other, 'push', '-q', 'origin', 'HEAD:main');
+    };
+    await expect(runOnce(deps, { ...settings, pushBackoff: { initialMs: 1, maxMs: 5 } })).rejects.toThrow(
+      PushRejectedError,
+    );
+    expect(raced).toBe(2);
+    expect(git(remote, 'log', '--format=%s', 'main').split('\n')).toEqual([
+      'someone else 2',
+      'someone else 1',
+      'initial',
+    ]);
   });
 
   it('a run killed at any moment never leaves a partial commit; the next run converges', async () => {
