@@ -20,6 +20,7 @@ import {
   tempDir,
   ISOLATED_GIT_ENV,
 } from './testing/git-fixture';
+import { startGitHttpServer, type GitHttpServer } from './testing/git-http-server';
 
 const silent = createLogger({ level: 'silent' });
 let root: { dir: string; cleanup(): void };
@@ -417,6 +418,65 @@ describe('credentials', () => {
       expect(text).not.toContain(Buffer.from('x-access-token:tok-3nv-secret').toString('base64'));
     }
     expect(result.stderr).toMatch(/^error: git fetch failed/);
+  });
+});
+
+describe('HTTPS token against a real smart-HTTP server', () => {
+  const TOKEN = 'ghp-http-t0ken-secret';
+  let server: GitHttpServer;
+  let serverRoot: string;
+  beforeAll(async () => {
+    serverRoot = path.join(root.dir, 'http-root');
+    mkdirSync(serverRoot);
+    bareRemote(serverRoot, 'config.git');
+    server = await startGitHttpServer({ root: serverRoot, username: 'x-access-token', token: TOKEN });
+  });
+  afterAll(() => server.close());
+
+  it('authenticates with the token from a file or GIT_TOKEN and never shows or stores it', async () => {
+    const { dir, catalogFile } = setup({ web: [] });
+    const tokenFile = path.join(dir, 'token');
+    writeFileSync(tokenFile, `${TOKEN}\n`);
+    const workdir = path.join(dir, 'https-work');
+    const argv = (...extra: string[]) => [
+      '--once',
+      '--catalog-file',
+      catalogFile,
+      '--repo',
+      server.url('config.git'),
+      '--workdir',
+      workdir,
+      '--path',
+      'consul',
+      ...extra,
+    ];
+    const { GIT_TOKEN: _unset, ...env } = process.env;
+    const denied = await generate(argv(), env);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/^error: git fetch failed/);
+
+    const first = await generate(argv('--git-token-file', tokenFile), env);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(
+      /^committed [0-9a-f]{12} to http:\/\/127\.0\.0\.1:\d+\/config\.git .* and pushed/,
+    );
+    const remote = path.join(serverRoot, 'config.git');
+    expect(namesAt(remote, 'main', 'consul')).toContain('consul/web.yaml');
+    const second = await generate(argv(), { ...env, GIT_TOKEN: TOKEN });
+    expect(second.stdout).toMatch(/^up to date/);
+    expect(server.authorizations).toContain(
+      `Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`,
+    );
+
+    const basic = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
+    const shown = [denied, first, second].map((run) => run.stdout + run.stderr + run.logs).join('\n');
+    const stored = readFileSync(path.join(workdir, 'config'), 'utf8');
+    const message = git(remote, 'log', '-1', '--format=%B', 'main');
+    for (const text of [shown, stored, message]) {
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain(basic);
+    }
   });
 });
 
