@@ -123,3 +123,40 @@ it('fails clearly without a forge token', async () => {
     '--pull-request github: needs a token (GITHUB_TOKEN or --forge-token-file)',
   );
 });
+
+it.each(['github', 'gitlab'] as const)(
+  '%s: a refused forge call fails the run naming the call and the HTTP status, never the token',
+  async (kind) => {
+    const dir = path.join(root.dir, `bad-token-${kind}`);
+    mkdirSync(dir);
+    const remote = bareRemote(dir);
+    const catalog = path.join(dir, 'catalog.json');
+    writeFileSync(catalog, JSON.stringify({ web: [] }));
+    const wrong = 'wr0ng-forge-t0ken';
+    const result = await generate(
+      [
+        '--once',
+        '--catalog-file',
+        catalog,
+        '--repo',
+        remote,
+        '--workdir',
+        path.join(dir, 'work'),
+        '--path',
+        'consul',
+        '--pull-request',
+        kind,
+        '--forge-api-url',
+        kind === 'github' ? forge.githubApiUrl : forge.gitlabUrl,
+        '--forge-project',
+        'acme/config',
+      ],
+      { ...process.env, [kind === 'github' ? 'GITHUB_TOKEN' : 'GITLAB_TOKEN']: wrong },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(`^error: ${kind === 'github' ? 'GitHub' : 'GitLab'} .+ failed \\(HTTP 401\\)`),
+    );
+    expect(result.stdout + result.stderr + result.logs).not.toContain(wrong);
+  },
+);
