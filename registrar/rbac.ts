@@ -11,8 +11,8 @@ export const rbacRules: ComponentRbac = {
     { apiGroups: [''], resources: ['services', 'nodes'], verbs: ['list', 'watch'] },
     // KubeInformer: listEndpointSliceForAllNamespaces + watch.
     { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
-    // EventRecorder: createNamespacedEvent (repeats are de-duplicated in memory, never patched).
-    { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    // EventRecorder: createNamespacedEvent; patchNamespacedEvent to aggregate a repeat (count).
+    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   ],
   namespaced: [
     // LeaderElector: readNamespacedLease, createNamespacedLease, replaceNamespacedLease.

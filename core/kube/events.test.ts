@@ -60,9 +60,41 @@ describe('EventRecorder', () => {
     expect(await events.warning(api, 'InvalidAnnotation', 'bad')).toBe(false);
     expect(await events.warning(api, 'InvalidAnnotation', 'worse')).toBe(true); // another message
     expect(await events.normal(api, 'InvalidAnnotation', 'bad')).toBe(true); // another type
-    clock.now += 2_000;
-    expect(await events.warning(api, 'InvalidAnnotation', 'bad')).toBe(true); // window passed
-    expect(eventsAbout('api')).toHaveLength(4);
+    expect(eventsAbout('api')).toHaveLength(3);
+  });
+
+  test('a repeat after the window patches the Event it wrote (count, lastTimestamp)', async () => {
+    const clock = { now: Date.parse('2026-03-01T10:00:00Z') };
+    const events = recorder(clock);
+    const cart: InvolvedObject = { ...web, name: 'cart', uid: 'u-4' };
+    expect(await events.warning(cart, 'InvalidAnnotation', 'bad')).toBe(true);
+    clock.now += 61_000;
+    expect(await events.warning(cart, 'InvalidAnnotation', 'bad')).toBe(true);
+    clock.now += 61_000;
+    expect(await events.warning(cart, 'InvalidAnnotation', 'bad')).toBe(true);
+    const [event, ...others] = eventsAbout('cart');
+    expect(others).toEqual([]);
+    expect(event?.count).toBe(3);
+    expect(new Date(event!.lastTimestamp!).toISOString()).toBe('2026-03-01T10:02:02.000Z');
+    expect(new Date(event!.firstTimestamp!).toISOString()).toBe('2026-03-01T10:00:00.000Z');
+    expect(double.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/events/'))).toHaveLength(
+      2,
+    );
+  });
+
+  test('a repeat whose Event expired meanwhile creates a new one', async () => {
+    const clock = { now: Date.parse('2026-03-01T10:00:00Z') };
+    const events = recorder(clock);
+    const pay: InvolvedObject = { ...web, name: 'pay', uid: 'u-5' };
+    expect(await events.warning(pay, 'InvalidAnnotation', 'bad')).toBe(true);
+    const [first] = eventsAbout('pay');
+    double.delete('events', 'shop', first!.metadata.name!);
+    clock.now += 61_000;
+    expect(await events.warning(pay, 'InvalidAnnotation', 'bad')).toBe(true);
+    const [second, ...others] = eventsAbout('pay');
+    expect(others).toEqual([]);
+    expect(second?.metadata.name).not.toBe(first!.metadata.name);
+    expect(second?.count).toBe(1);
   });
 
   test('cluster-scoped objects get their Events in default; long messages are cut', async () => {
@@ -93,11 +125,22 @@ describe('EventRecorder', () => {
 });
 
 describe('EventDeduplicator', () => {
+  test('suppresses within the window, then patches what was written', () => {
+    const dedup = new EventDeduplicator(1000);
+    expect(dedup.claim('k', 0)).toEqual({ action: 'create' });
+    dedup.wrote('k', { name: 'web.1', namespace: 'shop', count: 1 });
+    expect(dedup.claim('k', 999)).toEqual({ action: 'suppress' });
+    expect(dedup.claim('k', 1000)).toEqual({
+      action: 'patch',
+      written: { name: 'web.1', namespace: 'shop', count: 1 },
+    });
+  });
+
   test('forgets entries older than the window', () => {
     const dedup = new EventDeduplicator(1000);
     for (let i = 0; i < 100; i++) dedup.claim(`k${i}`, 0);
     dedup.claim('fresh', 5000);
     expect(dedup.size).toBe(1);
-    expect(dedup.claim('k1', 5000)).toBe(true);
+    expect(dedup.claim('k1', 5000)).toEqual({ action: 'create' });
   });
 });

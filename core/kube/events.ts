@@ -1,14 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
-import type { CoreV1Api, CoreV1Event, V1ObjectReference } from '@kubernetes/client-node';
-import { describeKubeError } from './errors';
+import {
+  type CoreV1Api,
+  type CoreV1Event,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1ObjectReference,
+} from '@kubernetes/client-node';
+import { describeKubeError, isNotFound } from './errors';
 
 /**
  * Records core/v1 Events about objects (what `kubectl describe` shows), at most once per
  * (object, type, reason, message) within a window, so a controller that re-reconciles the same
- * broken object every few seconds does not flood the namespace. Recording is best effort: a
- * failure is reported through `onError` and never thrown, and the same event is tried again on
- * the next call.
+ * broken object every few seconds does not flood the namespace. When the same event recurs after
+ * the window, the Event already written is patched (`count` + 1, `lastTimestamp`), as client-go's
+ * recorder aggregates, instead of adding another object. Recording is best effort: a failure is
+ * reported through `onError` and never thrown, and the same event is tried again on the next call.
  */
 export type EventType = 'Normal' | 'Warning';
 
@@ -39,20 +46,37 @@ export interface EventRecorderOptions {
 export const MAX_EVENT_MESSAGE = 1024;
 const MAX_REMEMBERED = 10_000;
 
-/** Pure de-duplication memory: which (key) was recorded when. */
+/** An Event this recorder wrote, to aggregate repeats into. */
+export interface WrittenEvent {
+  name: string;
+  namespace: string;
+  count: number;
+}
+
+/** What to do with an event: write it anew, patch the one already written, or nothing. */
+export type EventClaim =
+  { action: 'create' } | { action: 'patch'; written: WrittenEvent } | { action: 'suppress' };
+
+/** Pure de-duplication memory: which key was recorded when, and as which Event. */
 export class EventDeduplicator {
-  private readonly seen = new Map<string, number>();
+  private readonly seen = new Map<string, { at: number; written?: WrittenEvent }>();
 
   constructor(private readonly windowMs: number) {}
 
-  /** True when `key` was not recorded within the window; remembers it as recorded at `now`. */
-  claim(key: string, now: number): boolean {
+  /** Claims `key` at `now`: suppressed within the window, else patch what was written, else create. */
+  claim(key: string, now: number): EventClaim {
     const last = this.seen.get(key);
-    if (last !== undefined && now - last < this.windowMs) return false;
+    if (last !== undefined && now - last.at < this.windowMs) return { action: 'suppress' };
     this.seen.delete(key); // re-insert so the Map stays ordered by time
-    this.seen.set(key, now);
+    this.seen.set(key, { at: now, ...(last?.written ? { written: last.written } : {}) });
     this.prune(now);
-    return true;
+    return last?.written ? { action: 'patch', written: last.written } : { action: 'create' };
+  }
+
+  /** Remembers the Event written for a claim, so a later repeat patches it. */
+  wrote(key: string, written: WrittenEvent): void {
+    const entry = this.seen.get(key);
+    if (entry) entry.written = written;
   }
 
   /** Forgets a claim whose event could not be written, so the next attempt is not suppressed. */
@@ -65,8 +89,8 @@ export class EventDeduplicator {
   }
 
   private prune(now: number): void {
-    for (const [key, at] of this.seen) {
-      if (now - at < this.windowMs && this.seen.size <= MAX_REMEMBERED) break;
+    for (const [key, entry] of this.seen) {
+      if (now - entry.at < this.windowMs && this.seen.size <= MAX_REMEMBERED) break;
       this.seen.delete(key);
     }
   }
@@ -130,29 +154,51 @@ export class EventRecorder {
     this.instance = options.instance ?? os.hostname();
   }
 
-  /** Resolves true when an Event was created, false when suppressed as a duplicate or on failure. */
+  /** Resolves true when an Event was created or patched, false when suppressed or on failure. */
   async record(involved: InvolvedObject, type: EventType, reason: string, message: string): Promise<boolean> {
     const key = eventDedupKey(involved, type, reason, message);
     const now = this.now();
-    if (!this.dedup.claim(key, now)) return false;
-    const event = buildEvent(
-      involved,
-      type,
-      reason,
-      message,
-      { component: this.options.component, instance: this.instance },
-      new Date(now),
-    );
+    const claim = this.dedup.claim(key, now);
+    if (claim.action === 'suppress') return false;
     try {
-      await this.options.core.createNamespacedEvent({
-        namespace: event.metadata.namespace ?? 'default',
-        body: event,
-      });
+      if (claim.action === 'patch' && (await this.patchRepeat(claim.written, new Date(now)))) {
+        this.dedup.wrote(key, { ...claim.written, count: claim.written.count + 1 });
+        return true;
+      }
+      const event = buildEvent(
+        involved,
+        type,
+        reason,
+        message,
+        { component: this.options.component, instance: this.instance },
+        new Date(now),
+      );
+      const namespace = event.metadata.namespace ?? 'default';
+      await this.options.core.createNamespacedEvent({ namespace, body: event });
+      this.dedup.wrote(key, { name: event.metadata.name!, namespace, count: 1 });
       return true;
     } catch (error) {
       this.dedup.release(key);
       this.options.onError?.(error, describeKubeError(error));
       return false;
+    }
+  }
+
+  /** Bumps the count of an Event written earlier; false when it is gone (expired), to create anew. */
+  private async patchRepeat(written: WrittenEvent, now: Date): Promise<boolean> {
+    try {
+      await this.options.core.patchNamespacedEvent(
+        {
+          name: written.name,
+          namespace: written.namespace,
+          body: { count: written.count + 1, lastTimestamp: now },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
     }
   }
 
