@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { Writable } from 'node:stream';
 import { type RunningWebhook, type WebhookConfig, runWebhook } from './main';
 import { createTestCa, type IssuedCertificate, type TestCa } from '../test/support/pki';
@@ -258,6 +259,47 @@ describe('enforce mode', () => {
       expect(reply.text).not.toMatch(/\bat .*\.(ts|js):\d+|<html|stack/i);
       const { response } = await webhook.review({ uid: 'after-error' });
       expect(response).toEqual({ uid: 'after-error', allowed: true });
+    },
+  );
+
+  test.each<[string, string, number, RegExp]>([
+    ['a request line that is not HTTP', 'GARBAGE\r\n\r\n', 400, /malformed HTTP request/],
+    [
+      'a non-numeric Content-Length',
+      'POST /validate HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n',
+      400,
+      /malformed HTTP request/,
+    ],
+    [
+      'headers over the size limit',
+      `POST /validate HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      431,
+      /headers are too large/,
+    ],
+  ])(
+    '%s that Node cannot parse: a JSON error, then the connection closes',
+    async (_name, raw, status, message) => {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = tls.connect(
+          { host: '127.0.0.1', port: webhook.running.webhook.port, ca: ca.certPem, servername: 'localhost' },
+          () => socket.write(raw),
+        );
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+        socket.setTimeout(5000, () => socket.destroy(new Error('no answer')));
+      });
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+      expect(head).toMatch(/\r\nContent-Type: application\/json\r\n/i);
+      expect(JSON.parse(body)).toEqual({
+        code: status,
+        error: expect.any(String),
+        message: expect.stringMatching(message),
+      });
+      const { response } = await webhook.review({ uid: 'after-client-error' });
+      expect(response).toEqual({ uid: 'after-client-error', allowed: true });
     },
   );
 

@@ -5,6 +5,7 @@
  */
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -42,8 +43,10 @@ const HTTP_REASONS: Record<number, string> = {
   400: 'Bad Request',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
 };
 
@@ -60,6 +63,36 @@ function sendJson(res: ServerResponse, status: number, body: string, closeConnec
 
 function errorBody(status: number, message: string): string {
   return JSON.stringify({ code: status, error: HTTP_REASONS[status] ?? 'Error', message });
+}
+
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'request headers are too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'the request did not arrive in time'],
+};
+
+/**
+ * Node's own answer to a request it cannot parse has no body; ours is the same JSON error as every
+ * other. Like Node's default, it answers only when nothing of a response was sent yet, then closes.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (!socket.writable || (inFlight && inFlight.headersSent)) {
+    socket.destroy();
+    return;
+  }
+  const [status, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'malformed HTTP request'];
+  const body = errorBody(status, message);
+  // Destroying right after a write would lose it under TLS: end, then destroy once flushed (bounded).
+  const giveUp = setTimeout(() => socket.destroy(), 2000);
+  giveUp.unref();
+  socket.end(
+    `HTTP/1.1 ${status} ${HTTP_REASONS[status] ?? 'Error'}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    () => {
+      clearTimeout(giveUp);
+      socket.destroy();
+    },
+  );
 }
 
 /** The express app; TLS and listening are `startWebhookServer`'s job. */
@@ -194,6 +227,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     app,
   );
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
+  server.on('clientError', answerClientError);
   server.on('tlsClientError', (err) => {
     if (options.logger.isLevelEnabled('debug'))
       options.logger.debug({ err: err.message }, 'TLS handshake failed');
