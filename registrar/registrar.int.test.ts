@@ -156,6 +156,73 @@ describe('service types', () => {
     }
   });
 
+  test('CONSUL_TLS_SERVER_NAME verifies the certificate against that name; CONSUL_HTTP_SSL_VERIFY=false skips verification', async () => {
+    const ca = createTestCa();
+    // The server certificate names only the server name, not the address we dial.
+    const server = ca.issue({ commonName: 'server.dc1.consul', dnsNames: ['server.dc1.consul'] });
+    await h.close();
+    h = await Harness.start({ tls: { key: server.keyPem, cert: server.certPem } });
+    h.kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registrar-tls-name-'));
+    try {
+      const caFile = path.join(dir, 'ca.pem');
+      fs.writeFileSync(caFile, ca.certPem);
+      const wrongName = await h.registrar({}, { env: { CONSUL_CACERT: caFile } });
+      await eventually(() => expect(wrongName.logs.some((l) => l.class === 'transient')).toBe(true));
+      await wrongName.stop();
+      expect(h.instances()).toHaveLength(0);
+
+      const named = await h.registrar(
+        {},
+        { env: { CONSUL_CACERT: caFile, CONSUL_TLS_SERVER_NAME: 'server.dc1.consul' } },
+      );
+      await converged(named);
+      expect(h.addresses('web')).toEqual(['1.1.1.1:80']);
+      await named.stop();
+
+      h.consul.seed.clear();
+      const unverified = await h.registrar({}, { env: { CONSUL_HTTP_SSL_VERIFY: 'false' } });
+      await converged(unverified);
+      expect(h.addresses('web')).toEqual(['1.1.1.1:80']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('CONSUL_HTTP_TOKEN_FILE: its token is used (over CONSUL_HTTP_TOKEN) and never logged', async () => {
+    await h.close();
+    h = await Harness.start({
+      acl: {
+        enabled: true,
+        defaultPolicy: 'deny',
+        tokens: [
+          {
+            secretId: 'file-token-secret',
+            rules: { servicePrefix: { '': 'write' }, nodePrefix: { '': 'write' } },
+          },
+        ],
+      },
+    });
+    h.kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registrar-token-'));
+    try {
+      const tokenFile = path.join(dir, 'token');
+      fs.writeFileSync(tokenFile, 'file-token-secret\n');
+      const registrar = await h.registrar(
+        {},
+        { token: 'env-token-not-allowed', env: { CONSUL_HTTP_TOKEN_FILE: tokenFile } },
+      );
+      await converged(registrar);
+      expect(h.addresses('web')).toEqual(['1.1.1.1:80']);
+      const logs = JSON.stringify(registrar.logs);
+      expect(logs).toContain('token=from CONSUL_HTTP_TOKEN_FILE');
+      expect(logs).not.toContain('file-token-secret');
+      expect(logs).not.toContain('env-token-not-allowed');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('--datacenter: requests go to that datacenter', async () => {
     h.kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
     const wrong = await h.registrar({ datacenter: 'dc9' });
