@@ -32,11 +32,3 @@ export function checkMassDeletion(
   }
   return { allowed: true };
 }
-
-/** The guard refused a run: nothing was written. */
-export class MassDeletionRefused extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'MassDeletionRefused';
-  }
-}
