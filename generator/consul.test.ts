@@ -193,6 +193,6 @@ describe('watch mode', () => {
     await loop;
     expect(finished.map((outcome) => outcome.status)).toEqual(['committed', 'committed']);
     expect(commitCount(remote)).toBe(commitsBefore + 1);
-    expect(git(remote, 'log', '-1', '--format=%s', 'main')).toContain('(+20 ~0 -0)');
+    expect(git(remote, 'log', '-1', '--format=%s', 'main')).toContain('(20 added, 0 changed, 0 removed)');
   });
 });

@@ -70,7 +70,7 @@ describe('generate --once against a bare remote', () => {
     );
     expect(git(remote, 'show', 'main:README.md')).toBe('# cluster config');
     const message = git(remote, 'log', '-1', '--format=%B', 'main');
-    expect(message).toContain('(+3 ~0 -0)');
+    expect(message).toContain('(3 added, 0 changed, 0 removed)');
     expect(message).toMatch(/Added \(3\):\n {2}api\n {2}db\n {2}web/);
     expect(git(remote, 'log', '-1', '--format=%an <%ae>', 'main')).toBe(
       'consul-k8s-gitops <consul-k8s-gitops@users.noreply.localhost>',
@@ -104,10 +104,10 @@ describe('generate --once against a bare remote', () => {
     expect(changed.stdout).toMatch(/web\s+changed\s+web\.service\.consul/);
     const log = git(remote, 'log', '--format=%s', 'main').split('\n');
     expect(log.slice(0, 4)).toEqual([
-      'consul-k8s-gitops: sync clusters/prod/consul from Consul (+0 ~1 -0)',
-      'consul-k8s-gitops: sync clusters/prod/consul from Consul (+0 ~0 -1)',
-      'consul-k8s-gitops: sync clusters/prod/consul from Consul (+1 ~0 -0)',
-      'consul-k8s-gitops: sync clusters/prod/consul from Consul (+4 ~0 -0)',
+      'consul-k8s-gitops: sync clusters/prod/consul from Consul (0 added, 1 changed, 0 removed)',
+      'consul-k8s-gitops: sync clusters/prod/consul from Consul (0 added, 0 changed, 1 removed)',
+      'consul-k8s-gitops: sync clusters/prod/consul from Consul (1 added, 0 changed, 0 removed)',
+      'consul-k8s-gitops: sync clusters/prod/consul from Consul (4 added, 0 changed, 0 removed)',
     ]);
     expect(git(remote, 'log', '-1', '--skip=1', '--format=%b', 'main')).toContain('Removed (1):\n  db');
     const files = filesAt(remote, 'main', 'clusters/prod/consul');
@@ -141,7 +141,7 @@ describe('generate --once against a bare remote', () => {
     if (outcome.status === 'committed') expect(outcome.pushAttempts).toBe(2);
     const subjects = git(remote, 'log', '--format=%s', 'main').split('\n');
     expect(subjects).toEqual([
-      'consul-k8s-gitops: sync clusters/prod/consul from Consul (+3 ~0 -0)',
+      'consul-k8s-gitops: sync clusters/prod/consul from Consul (3 added, 0 changed, 0 removed)',
       'someone else',
       'initial',
     ]);

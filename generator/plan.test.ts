@@ -74,7 +74,7 @@ describe('planChanges', () => {
       ].join('\n'),
     );
     expect(commitMessage(plan, 'consul')).toBe(
-      'consul-k8s-gitops: sync consul from Consul (+1 ~1 -1)\n\nAdded (1):\n  api\n\nChanged (1):\n  web\n\nRemoved (1):\n  db\n',
+      'consul-k8s-gitops: sync consul from Consul (1 added, 1 changed, 1 removed)\n\nAdded (1):\n  api\n\nChanged (1):\n  web\n\nRemoved (1):\n  db\n',
     );
     const diff = unifiedDiff(plan, previous, 'consul');
     expect(diff).toContain('--- /dev/null\n+++ b/consul/api.yaml');

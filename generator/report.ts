@@ -76,8 +76,7 @@ function serviceLabel(change: ServiceChange): string {
 
 /** Subject with the counts, body listing added, changed and removed Services. */
 export function commitMessage(plan: Plan, managedPath: string): string {
-  const counts = countChanges(plan);
-  const subject = `consul-k8s-gitops: sync ${managedPath || '.'} from Consul (+${counts.added} ~${counts.changed} -${counts.removed})`;
+  const subject = pullRequestTitle(plan, managedPath);
   const sections: string[] = [];
   for (const kind of ['added', 'changed', 'removed'] as const) {
     const changes = plan.changes.filter((change) => change.kind === kind);
