@@ -86,7 +86,7 @@ export function createGenerateCommand(): Command {
       .option('--consul-domain <domain>', 'Consul DNS domain used in externalName', 'consul')
       .option(
         '--consul-datacenter-dns [dc]',
-        'put the datacenter into externalName (<name>.service.<dc>.<domain>); without a value, --datacenter is used',
+        'put the datacenter into externalName (<name>.service.<dc>.<domain>); without a value: --datacenter, else the datacenter Consul answers from',
       )
       .option('--k8s-write-namespace <namespace>', 'namespace of the rendered Services', 'default')
       .option('--k8s-service-prefix <prefix>', 'prefix for Kubernetes Service names', '')

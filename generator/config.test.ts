@@ -87,6 +87,9 @@ describe('generate flags', () => {
       {},
     );
     expect(fromDatacenter.render.datacenter).toBe('dc3');
+    const fromConsul = parseGenerateConfig(await flags([...base, '--consul-datacenter-dns']), {});
+    expect(fromConsul.render).toMatchObject({ datacenterFromCatalog: true });
+    expect(fromConsul.render.datacenter).toBeUndefined();
   });
 
   it.each([
@@ -96,7 +99,10 @@ describe('generate flags', () => {
     [['--once', '--repo', 'r'], /--path: must not be empty/],
     [[...base, '--k8s-write-namespace', 'Bad_NS'], /--k8s-write-namespace: "Bad_NS"/],
     [[...base, '--k8s-service-prefix', 'UP-'], /--k8s-service-prefix: "UP-"/],
-    [[...base, '--consul-datacenter-dns'], /--consul-datacenter-dns: give the datacenter/],
+    [
+      [...base, '--catalog-file', 'c.json', '--consul-datacenter-dns'],
+      /--consul-datacenter-dns: give the datacenter .*a catalog file does not say/,
+    ],
     [[...base, '--buffer-min', '30s'], /--buffer-min: must not be longer than --buffer-max/],
     [
       [...base, '--git-token-file', '/nonexistent/token'],
@@ -124,7 +130,7 @@ describe('generate flags', () => {
       ['--once', '--repo', 'r'],
       [...base, '--k8s-write-namespace', 'Bad_NS'],
       [...base, '--k8s-service-prefix', 'UP-'],
-      [...base, '--consul-datacenter-dns'],
+      [...base, '--catalog-file', 'c.json', '--consul-datacenter-dns'],
       [...base, '--buffer-min', '30s'],
       [...base, '--git-token-file', '/nonexistent/token'],
       [...base, '--pull-request', 'gitlab', '--forge-project', 'g/p'],

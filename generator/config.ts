@@ -172,11 +172,13 @@ export function parseGenerateConfig(
     check(DATACENTER.test(flags.datacenter), `--datacenter: "${flags.datacenter}" is not a datacenter name`);
 
   let datacenterDns: string | undefined;
+  // Without a value: --datacenter, else the datacenter Consul answers from (a file cannot say).
+  const datacenterFromCatalog = flags.consulDatacenterDns === true && flags.datacenter === undefined;
   if (flags.consulDatacenterDns === true) {
     datacenterDns = flags.datacenter;
     check(
-      datacenterDns !== undefined,
-      '--consul-datacenter-dns: give the datacenter (--consul-datacenter-dns dc1) or set --datacenter',
+      datacenterDns !== undefined || flags.catalogFile === undefined,
+      '--consul-datacenter-dns: give the datacenter (--consul-datacenter-dns dc1) or set --datacenter; a catalog file does not say which datacenter it is from',
     );
   } else if (typeof flags.consulDatacenterDns === 'string') {
     datacenterDns = flags.consulDatacenterDns;
@@ -283,6 +285,7 @@ export function parseGenerateConfig(
       domain: flags.consulDomain,
       annotateTags: Boolean(flags.annotateConsulTags),
       ...(datacenterDns !== undefined ? { datacenter: datacenterDns } : {}),
+      ...(datacenterFromCatalog ? { datacenterFromCatalog } : {}),
     },
     repo: flags.repo!,
     branch: flags.branch,

@@ -121,6 +121,20 @@ describe('generate --once from Consul', () => {
     expect(files).toEqual(['api.yaml', 'inventory.configmap.yaml', 'kustomization.yaml', 'web.yaml']);
   });
 
+  it('--consul-datacenter-dns without a value puts the datacenter Consul answered from', async () => {
+    const { remote, args } = setup();
+    register('web');
+    const result = await generate(args('--consul-datacenter-dns', '--consul-domain', 'example.internal'), {
+      ...process.env,
+      ...consul.env(),
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(git(remote, 'show', 'main:consul/web.yaml')).toContain(
+      'externalName: web.service.dc1.example.internal',
+    );
+  });
+
   it('Consul 500 or 403 or an ACL-emptied answer never deletes anything', async () => {
     const { remote, args } = setup();
     register('web');

@@ -194,7 +194,13 @@ async function planRun(
   clusterConflicts: ReadonlyMap<string, string>,
 ): Promise<{ current: Map<string, CurrentEntry>; result: RunBase }> {
   const conflicts = mergeConflicts(start.repositoryConflicts, clusterConflicts);
-  const desired = desiredState(snapshot, settings.select, settings.render, conflicts);
+  const render = renderOptionsFor(settings.render, snapshot);
+  const desired = desiredState(snapshot, settings.select, render, conflicts);
+  if (render.datacenterFromCatalog && render.datacenter === undefined && desired.selected.length > 0) {
+    throw new Error(
+      '--consul-datacenter-dns: Consul did not say which datacenter answered; give it (--consul-datacenter-dns <dc>)',
+    );
+  }
   const current = repository ? await repository.listTree(start.base, settings.managedPath) : new Map();
   const previous = await previousContents(repository, current, desired.files);
   const plan = planChanges(current, desired.files, desired.info, previous);
@@ -203,6 +209,12 @@ async function planRun(
   deps.metrics?.servicesRendered.set(desired.selected.length);
   deps.metrics?.servicesSkipped.set(desired.skipped.length);
   return { current, result: { plan, previous, desired, guard } };
+}
+
+/** The render options of this run: `--consul-datacenter-dns` without a value takes the catalog's datacenter. */
+function renderOptionsFor(render: RenderOptions, snapshot: CatalogSnapshot): RenderOptions {
+  if (!render.datacenterFromCatalog || snapshot.datacenter === undefined) return render;
+  return { ...render, datacenter: snapshot.datacenter.toLowerCase() };
 }
 
 /** Services declared in the commit's tree outside the managed path. */

@@ -16,6 +16,8 @@ export interface CatalogService {
 export interface CatalogSnapshot {
   services: CatalogService[];
   index?: string;
+  /** The datacenter that answered, when the source says (Consul: its nodes' datacenter). */
+  datacenter?: string;
 }
 
 /** A Consul service that will be rendered, with its Kubernetes name decided. */
@@ -39,6 +41,11 @@ export interface RenderOptions {
   domain: string;
   /** Datacenter put into `externalName` (`--consul-datacenter-dns`); undefined: none. */
   datacenter?: string;
+  /**
+   * `--consul-datacenter-dns` without a value or `--datacenter`: put the datacenter Consul
+   * answered from (the agent's) into `externalName`. Resolved per run, before rendering.
+   */
+  datacenterFromCatalog?: boolean;
   /** Add the Consul tags as an annotation (`--annotate-consul-tags`). */
   annotateTags: boolean;
 }

@@ -55,6 +55,7 @@ export class ConsulCatalogSource implements CatalogSource {
         );
       }
       const services: CatalogService[] = [];
+      let datacenter: string | undefined;
       const pending = names.map((name) => ({ name, tags: listing.value[name] ?? [] }));
       let next = 0;
       const worker = async (): Promise<void> => {
@@ -65,6 +66,7 @@ export class ConsulCatalogSource implements CatalogSource {
             continue;
           }
           const entries = await readHealthService(this.consul, name, signal ? { signal } : {});
+          datacenter ??= entries.value.find((entry) => entry.Node.Datacenter)?.Node.Datacenter;
           services.push({
             name,
             tags,
@@ -73,7 +75,7 @@ export class ConsulCatalogSource implements CatalogSource {
         }
       };
       await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, pending.length) }, worker));
-      return { services, index: listing.index };
+      return { services, index: listing.index, ...(datacenter ? { datacenter } : {}) };
     } catch (err) {
       throw asSourceError(err);
     }
