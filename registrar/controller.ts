@@ -15,7 +15,13 @@ import { applyOps, opSubject } from './apply';
 import { desiredNode, type Instance } from './catalog';
 import type { RegistrarConfig } from './config';
 import { CatalogMirror, readActualState } from './consul-state';
-import { desiredForService, type EndpointSliceLike, type NodeLike, type SyncedService } from './desired';
+import {
+  annotationFindingsMatter,
+  desiredForService,
+  type EndpointSliceLike,
+  type NodeLike,
+  type SyncedService,
+} from './desired';
 import { diff, type Op } from './diff';
 import type { RegistrarMetrics } from './metrics';
 import { NodeAddresses, SliceIndex, splitKey } from './watch-index';
@@ -305,8 +311,7 @@ export class RegistrarController {
         config,
       );
       if (result.sync) instances = result.instances;
-      // Report what was ignored whenever the Service is meant to sync (an invalid name skips it).
-      if (result.sync || result.reason === analysis.intent.skipReason)
+      if (annotationFindingsMatter(service, analysis.intent, analysis.findings, config))
         this.reportFindings(service, analysis.findings);
     }
     const previous = this.desiredByService.get(key);

@@ -5,6 +5,7 @@ import {
   type EndpointSliceLike,
   type NodeLike,
   type SyncedService,
+  annotationFindingsMatter,
   desiredForService,
   instanceId,
 } from './desired';
@@ -275,6 +276,46 @@ describe('desiredForService: filters', () => {
 
   test('an invalid service-name registers nothing', () => {
     expect(run(svc({ ports }, { 'consul.hashicorp.com/service-name': '   ' })).sync).toBe(false);
+  });
+});
+
+describe('annotationFindingsMatter: which Services get a Warning Event for ignored annotations', () => {
+  const badPort = { 'consul.hashicorp.com/service-port': 'nope' };
+  const badSync = { 'consul.hashicorp.com/service-sync': 'yes' };
+  test.each([
+    ['synced, invalid port', svc({ ports }, badPort), {}, true],
+    [
+      'invalid service-name keeps it out',
+      svc({ ports }, { 'consul.hashicorp.com/service-name': ' ' }),
+      {},
+      true,
+    ],
+    ['invalid service-sync with default sync off', svc({ ports }, badSync), { defaultSync: false }, true],
+    ['invalid service-sync, synced by default', svc({ ports }, badSync), {}, true],
+    [
+      'default sync off, no service-sync, invalid port',
+      svc({ ports }, badPort),
+      { defaultSync: false },
+      false,
+    ],
+    [
+      'valid service-sync false, invalid port',
+      svc({ ports }, { ...badPort, 'consul.hashicorp.com/service-sync': 'false' }),
+      {},
+      false,
+    ],
+    ['denied namespace, invalid service-sync', svc({ ports }, badSync), { denyNamespaces: ['shop'] }, false],
+    [
+      'ClusterIP sync off, invalid service-sync',
+      svc({ ports }, badSync),
+      { defaultSync: false, syncClusterIPServices: false },
+      false,
+    ],
+  ])('%s', (_name, service, overrides, expected) => {
+    const merged = { ...settings, ...overrides };
+    const { intent, findings } = analyzeService(service, { syncTag: merged.syncTag });
+    expect(findings.some((finding) => finding.severity === 'error')).toBe(true);
+    expect(annotationFindingsMatter(service, intent, findings, merged)).toBe(expected);
   });
 });
 

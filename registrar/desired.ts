@@ -7,7 +7,14 @@
  */
 import { createHash } from 'node:crypto';
 import { isNamespaceAllowed, serviceType, weightApplies } from '../core/annotations/sync-settings';
-import type { ServiceLike, ServicePortLike, SyncIntent, SyncSettings } from '../core/annotations/types';
+import { SERVICE_SYNC } from '../core/annotations/keys';
+import type {
+  Finding,
+  ServiceLike,
+  ServicePortLike,
+  SyncIntent,
+  SyncSettings,
+} from '../core/annotations/types';
 import {
   EXTERNAL_SOURCE_KUBERNETES,
   META_EXTERNAL_SOURCE,
@@ -93,6 +100,27 @@ export function syncDecision(
       : 'default sync is off and service-sync is not true';
   if (intent.skipReason) return intent.skipReason;
   return undefined;
+}
+
+/**
+ * Whether a Service's ignored annotations deserve a Warning Event: it is synced, or an invalid
+ * annotation is what keeps it out (a bad `service-name`, or a bad `service-sync` that left the
+ * default off in force). Services excluded by the namespace lists, their type, the ClusterIP
+ * switch or a valid `service-sync: false` are not reported: their annotations change nothing.
+ */
+export function annotationFindingsMatter(
+  service: ServiceLike,
+  intent: SyncIntent,
+  findings: readonly Finding[],
+  settings: DesiredSettings,
+): boolean {
+  const syncsUnlessSkipped = (reason: string | undefined) =>
+    reason === undefined || reason === intent.skipReason;
+  if (syncsUnlessSkipped(syncDecision(service, intent, settings))) return true;
+  const syncIgnored =
+    intent.sync === undefined &&
+    findings.some((finding) => finding.severity === 'error' && finding.annotation === SERVICE_SYNC);
+  return syncIgnored && syncsUnlessSkipped(syncDecision(service, { ...intent, sync: true }, settings));
 }
 
 /** Every instance this Service should have in Consul (empty when it is not synced). */

@@ -388,6 +388,33 @@ describe('changes reach Consul', () => {
     // The Service is still synced with the default (first) port.
     expect(h.addresses('web')).toEqual(['1.1.1.1:80']);
   });
+
+  test('an invalid service-sync that leaves a Service unsynced gets an Event; excluded Services do not', async () => {
+    const { kube } = h;
+    const yes = { 'consul.hashicorp.com/service-sync': 'yes' };
+    kube.create(service('opt-in', { externalIPs: ['1.1.1.1'] }, yes));
+    kube.create(service('denied', { externalIPs: ['2.2.2.2'] }, yes, 'kube-system'));
+    kube.create(
+      service(
+        'opted-out',
+        { externalIPs: ['3.3.3.3'] },
+        {
+          'consul.hashicorp.com/service-sync': 'false',
+          'consul.hashicorp.com/service-port': 'nope',
+        },
+      ),
+    );
+    const registrar = await h.registrar({ k8sDefaultSync: false });
+    await converged(registrar);
+    await eventually(() => expect(kube.list('events')).toHaveLength(1));
+    const [event] = kube.list<{ reason: string; message: string; involvedObject: { name: string } }>(
+      'events',
+    );
+    expect(event).toMatchObject({ reason: 'InvalidConsulAnnotations', involvedObject: { name: 'opt-in' } });
+    expect(event?.message).toContain('consul.hashicorp.com/service-sync: "yes"');
+    // consul-k8s semantics: the invalid value is ignored and the default (off) applies.
+    expect(h.instances()).toHaveLength(0);
+  });
 });
 
 describe('minimal writes and ownership', () => {
