@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { renderService, renderServiceWithDumper } from './render';
+import yaml from 'js-yaml';
+import { renderService, renderServiceWithDumper, serviceManifest } from './render';
 
 const label = fc.stringMatching(/^[A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?$/);
 const keywordish = fc.constantFrom(
@@ -17,13 +18,36 @@ const keywordish = fc.constantFrom(
   'NaN',
 );
 
+const awkwardText = fc.string({
+  unit: fc.constantFrom(
+    'a',
+    'B',
+    ' ',
+    '\n',
+    '\t',
+    '\r',
+    '#',
+    ':',
+    '-',
+    '"',
+    "'",
+    '\\',
+    ',',
+    '|',
+    'é',
+    '\u2028',
+  ),
+  maxLength: 12,
+});
+
 describe('renderService template', () => {
-  it('is byte-identical to js-yaml with sorted keys for any names, tags and options', () => {
+  it('is byte-identical to js-yaml with sorted keys, and reads back as the manifest, for any names, tags and options', () => {
     fc.assert(
       fc.property(
         fc.oneof(label, keywordish),
         fc.oneof(label, keywordish),
-        fc.array(fc.string({ maxLength: 12 }), { maxLength: 4 }),
+        // Consul tags can hold anything: line breaks, YAML indicators, quotes, spaces.
+        fc.array(fc.oneof(fc.string({ maxLength: 12 }), awkwardText), { maxLength: 4 }),
         fc.oneof(label, keywordish),
         fc.option(fc.oneof(label, keywordish), { nil: undefined }),
         fc.boolean(),
@@ -35,7 +59,9 @@ describe('renderService template', () => {
             annotateTags,
             ...(datacenter ? { datacenter } : {}),
           };
-          expect(renderService(service, options)).toBe(renderServiceWithDumper(service, options));
+          const rendered = renderService(service, options);
+          expect(rendered).toBe(renderServiceWithDumper(service, options));
+          expect(yaml.load(rendered)).toEqual(serviceManifest(service, options));
         },
       ),
       { numRuns: 500 },
