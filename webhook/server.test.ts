@@ -162,6 +162,15 @@ describe('enforce mode', () => {
     ]);
   });
 
+  test('the ?timeout= query the API server appends to the webhook URL is accepted', async () => {
+    const reply = await webhook.post({
+      path: '/validate?timeout=5s',
+      body: JSON.stringify(admissionReview({ uid: 'with-timeout' })),
+    });
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.text)).toMatchObject({ response: { uid: 'with-timeout', allowed: true } });
+  });
+
   test('CREATE with valid annotations is allowed without warnings', async () => {
     const { response } = await webhook.review({
       uid: 'ok',
