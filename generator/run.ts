@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { Backoff, sleep } from '../core/kube/backoff';
+import { isDnsSubdomain } from '../core/names/dns';
 import {
   conflictsInManifests,
   findClusterConflicts,
@@ -214,7 +215,13 @@ async function planRun(
 /** The render options of this run: `--consul-datacenter-dns` without a value takes the catalog's datacenter. */
 function renderOptionsFor(render: RenderOptions, snapshot: CatalogSnapshot): RenderOptions {
   if (!render.datacenterFromCatalog || snapshot.datacenter === undefined) return render;
-  return { ...render, datacenter: snapshot.datacenter.toLowerCase() };
+  const datacenter = snapshot.datacenter.toLowerCase();
+  if (!isDnsSubdomain(datacenter) || datacenter.includes('.')) {
+    throw new Error(
+      `--consul-datacenter-dns: Consul's datacenter "${snapshot.datacenter.slice(0, 64)}" is not a DNS label; give one (--consul-datacenter-dns <dc>)`,
+    );
+  }
+  return { ...render, datacenter };
 }
 
 /** Services declared in the commit's tree outside the managed path. */
