@@ -1,6 +1,7 @@
 /** `registrar` through the built CLI (`npm test` builds it first): real process, real SIGTERM. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { type ConsulDouble, startConsulDouble } from '../test/support/consul';
@@ -100,4 +101,53 @@ test('syncs, keeps registrations on SIGTERM (exit 0), and --purge removes them',
   expect(purge.status).toBe(0);
   expect(purge.stderr).toContain('purge complete');
   expect(consul.state.nodes.has('k8s-sync-e2e')).toBe(false);
+});
+
+/** Listens on `port` unless something already does; either way the port is taken afterwards. */
+async function occupy(port: number): Promise<net.Server | undefined> {
+  const server = net.createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(undefined));
+    server.listen(port, () => resolve(server));
+  });
+}
+
+test('a taken HTTP port: explicit --http-port fails at startup; the default port only loses the endpoints', async () => {
+  const blocker = await occupy(0);
+  const taken = (blocker!.address() as net.AddressInfo).port;
+  const defaultBlocker = await occupy(8080);
+  try {
+    const explicit = await run([cli, 'registrar', '--kubeconfig', kubeconfig, '--http-port', String(taken)]);
+    expect(explicit.status).toBe(1);
+    expect(explicit.stderr).toContain('EADDRINUSE');
+    expect(explicit.stderr).not.toMatch(/\n\s+at /);
+
+    kube.create(service('port-test', { externalIPs: ['9.9.9.9'] }));
+    const proc = spawn(
+      process.execPath,
+      [cli, 'registrar', '--kubeconfig', kubeconfig, '--cluster-id', 'port'],
+      {
+        env: env(),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    child = proc;
+    let stderr = '';
+    proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    const portTest = () =>
+      [...(consul.state.services.get('k8s-sync-port')?.values() ?? [])].filter(
+        (instance) => instance.Service === 'port-test',
+      );
+    await eventually(() => expect(portTest()).toHaveLength(1), 10_000);
+    expect(stderr).toContain('port 8080 is in use');
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  } finally {
+    await Promise.all(
+      [blocker, defaultBlocker].map(
+        (server) => new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined))),
+      ),
+    );
+  }
 });

@@ -114,14 +114,14 @@ export function createRegistrarCommand(): Command {
         .choices(LOG_LEVELS)
         .default('info'),
     )
-    .action(async (options: RawRegistrarOptions) => {
-      await runRegistrarCommand(options);
+    .action(async (options: RawRegistrarOptions, self: Command) => {
+      await runRegistrarCommand(options, self.getOptionValueSource('httpPort') === 'default');
     });
   return addSyncSettingsOptions(command);
 }
 
 /** Validates everything first (bad flags, unreadable token files: exit 1 before any I/O). */
-async function runRegistrarCommand(options: RawRegistrarOptions): Promise<void> {
+async function runRegistrarCommand(options: RawRegistrarOptions, defaultHttpPort: boolean): Promise<void> {
   const config = parseRegistrarConfig(options);
   // Loaded here, not at import: the Kubernetes client costs every other subcommand ~0.3 s to load.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -133,13 +133,17 @@ async function runRegistrarCommand(options: RawRegistrarOptions): Promise<void> 
     logger.info({ node: config.nodeName, clusterId: config.clusterId, ...result }, 'purge complete');
     return;
   }
-  const registrar = await startRegistrar(config, { logger, consul });
+  const registrar = await startRegistrar(config, {
+    logger,
+    consul,
+    httpPortInUse: defaultHttpPort ? 'continue' : 'fail',
+  });
   logger.info(
     {
       node: config.nodeName,
       clusterId: config.clusterId,
       leaderElect: config.leaderElect,
-      httpPort: registrar.server ? boundPort(registrar.server) : config.httpPort,
+      httpPort: registrar.server ? boundPort(registrar.server) : null,
     },
     'registrar started',
   );

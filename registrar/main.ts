@@ -51,6 +51,12 @@ export interface RegistrarDeps {
   controller?: Pick<ControllerOptions, 'debounceMs' | 'retry'>;
   /** Serve /healthz /readyz /metrics (default true). */
   serveHttp?: boolean;
+  /**
+   * When the HTTP port is taken: `fail` (default), or `continue` without the endpoints, logging
+   * an error, as consul-k8s does. The command uses `continue` only for the default port, so a
+   * second registrar on one host (tests, a laptop) still syncs; an explicit --http-port fails.
+   */
+  httpPortInUse?: 'fail' | 'continue';
 }
 
 export interface RunningRegistrar {
@@ -158,9 +164,7 @@ export async function startRegistrar(
   health.addReadinessCheck('registrar', () => controller.isReady());
 
   const server =
-    deps.serveHttp === false
-      ? undefined
-      : await startHealthServer({ port: config.httpPort, health, registry });
+    deps.serveHttp === false ? undefined : await serveHttp(config.httpPort, health, registry, deps);
 
   const started = controller.start();
   await Promise.all([services.start(), endpointSlices.start(), nodes.start()]);
@@ -183,6 +187,26 @@ export async function startRegistrar(
       if (server) await closeServer(server, 2000);
     },
   };
+}
+
+async function serveHttp(
+  port: number,
+  health: Health,
+  registry: Registry,
+  deps: RegistrarDeps,
+): Promise<Server | undefined> {
+  try {
+    return await startHealthServer({ port, health, registry });
+  } catch (err) {
+    if (deps.httpPortInUse !== 'continue' || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+      throw err;
+    }
+    deps.logger.error(
+      { port },
+      `port ${port} is in use: running without /healthz, /readyz and /metrics (choose another with --http-port)`,
+    );
+    return undefined;
+  }
 }
 
 export interface PurgeResult {

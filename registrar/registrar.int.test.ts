@@ -3,6 +3,7 @@
  * controller. Each test starts its own doubles so no state leaks between cases.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { consulConfigFromEnv, createConsulClient } from '../core/consul';
@@ -660,6 +661,23 @@ describe('high availability and uninstall', () => {
 });
 
 describe('health and metrics', () => {
+  test('a taken HTTP port: fails by default; with httpPortInUse=continue it syncs without the endpoints', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '0.0.0.0', resolve));
+    try {
+      const port = (blocker.address() as net.AddressInfo).port;
+      h.kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
+      await expect(h.registrar({ httpPort: port }, { serveHttp: true })).rejects.toThrow('EADDRINUSE');
+      const registrar = await h.registrar({ httpPort: port }, { serveHttp: true, httpPortInUse: 'continue' });
+      await converged(registrar);
+      expect(h.addresses('web')).toEqual(['1.1.1.1:80']);
+      expect(registrar.server).toBeUndefined();
+      expect(registrar.logs.find((l) => l.level === 'error')?.msg).toContain(`port ${port} is in use`);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
   test('/readyz turns ready after the first reconcile; /metrics has the registrar series', async () => {
     h.kube.create(service('web', {}));
     h.kube.create(endpointSlice('web', [{ ip: '10.1.0.1' }, { ip: '10.1.0.2', ready: false }]));

@@ -23,6 +23,7 @@ export interface StartOptions {
   serveHttp?: boolean;
   /** More CONSUL_* variables (e.g. CONSUL_CACERT). */
   env?: Record<string, string>;
+  httpPortInUse?: 'fail' | 'continue';
 }
 
 export class Harness {
@@ -57,6 +58,7 @@ export class Harness {
       kubeConfig: this.kube.kubeConfig({ skipTLSVerify: true }),
       serveHttp: options.serveHttp ?? false,
       ...(options.identity ? { identity: options.identity } : {}),
+      ...(options.httpPortInUse ? { httpPortInUse: options.httpPortInUse } : {}),
       controller: { debounceMs: 10, retry: { initialMs: 20, maxMs: 200 } },
     });
     const registrar: TestRegistrar = { ...started, config, logs };
