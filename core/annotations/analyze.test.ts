@@ -117,6 +117,9 @@ describe('service-port', () => {
     ['+80', RULES.portNotDecimal.id, 'consul-k8s would read it as 80'],
     ['0o17', RULES.portNotDecimal.id, 'read it as 15'],
     ['0b101', RULES.portNotDecimal.id, 'read it as 5'],
+    ['8_080', RULES.portNotDecimal.id, 'consul-k8s would read it as 8080'],
+    ['0x_1F90', RULES.portNotDecimal.id, 'consul-k8s would read it as 8080'],
+    ['8__080', RULES.portUnknownName.id, 'matches no port name'],
     ['0', RULES.portOutOfRange.id, 'out of range (consul-k8s would register port 0)'],
     ['65536', RULES.portOutOfRange.id, 'out of range (consul-k8s would register port 65536)'],
     ['99999999999999999999', RULES.portOutOfRange.id, 'would silently use the first port'],
@@ -213,25 +216,41 @@ describe('service-meta-<KEY>', () => {
     expect(findings.map((f) => [f.rule, f.severity])).toEqual([[RULES.metaPortKey.id, 'warning']]);
     expect(intent.meta).toEqual({ 'port-admin': '9000' });
   });
-  it('counts the sync meta towards the 64-pair limit and drops what does not fit', () => {
-    // LoadBalancer with 2 ports: external-source, external-k8s-ns, external-k8s-cluster-id + 2 port keys = 5.
-    const meta = (n: number) =>
-      Object.fromEntries(
-        Array.from({ length: n }, (_, i) => [`${P}service-meta-k${String(i).padStart(2, '0')}`, 'v']),
-      );
-    expect(analyzeService(service(meta(59))).findings).toEqual([]);
-    const { intent, findings } = analyzeService(service(meta(61)));
-    expect(findings.map((f) => [f.rule, f.annotation])).toEqual([
-      [RULES.metaTooMany.id, `${P}service-meta-k59`],
+  const meta = (n: number) =>
+    Object.fromEntries(
+      Array.from({ length: n }, (_, i) => [`${P}service-meta-k${String(i).padStart(2, '0')}`, 'v']),
+    );
+
+  it('counts the meta consul-k8s adds towards the 64-pair limit: an error past it', () => {
+    // One port: external-source, external-k8s-ns, port-http = 3, so 61 annotations make 64.
+    const onePort = { type: 'LoadBalancer', ports: [{ name: 'http', port: 80 }] };
+    expect(analyzeService(service(meta(61), onePort)).findings.filter((f) => f.severity === 'error')).toEqual(
+      [],
+    );
+    const { intent, findings } = analyzeService(service(meta(62), onePort));
+    expect(findings.map((f) => [f.rule, f.severity, f.annotation])).toEqual([
+      [RULES.metaNoRoom.id, 'warning', `${P}service-meta-k60`],
+      [RULES.metaTooMany.id, 'error', `${P}service-meta-k61`],
     ]);
-    expect(findings[0]!.message).toContain('66 meta pairs (61 from annotations + 5 the sync adds)');
-    expect(Object.keys(intent.meta)).toHaveLength(59);
-    // Endpoint-based instances (ClusterIP) also carry 4 endpoint keys: 55 fit.
+    expect(findings[1]!.message).toContain('65 meta pairs (62 from annotations + 3 the sync adds)');
+    expect(Object.keys(intent.meta)).toHaveLength(60);
+  });
+
+  it('warns when the keys this registrar adds (cluster id, endpoint keys) leave no room', () => {
+    // LoadBalancer, 2 ports: consul-k8s adds 4, this registrar 5 (+ external-k8s-cluster-id).
+    expect(analyzeService(service(meta(59))).findings).toEqual([]);
+    const lb = analyzeService(service(meta(60)));
+    expect(lb.findings.map((f) => [f.rule, f.severity, f.annotation])).toEqual([
+      [RULES.metaNoRoom.id, 'warning', `${P}service-meta-k59`],
+    ]);
+    expect(Object.keys(lb.intent.meta)).toHaveLength(59);
+    // ClusterIP instances come from endpoints and also carry 4 endpoint keys: 55 fit.
     const clusterIP = { type: 'ClusterIP' };
     expect(analyzeService(service(meta(55), clusterIP)).findings).toEqual([]);
-    expect(analyzeService(service(meta(56), clusterIP)).findings.map((f) => f.rule)).toEqual([
-      RULES.metaTooMany.id,
-    ]);
+    const cip = analyzeService(service(meta(56), clusterIP));
+    expect(cip.findings.map((f) => f.rule)).toEqual([RULES.metaNoRoom.id]);
+    expect(cip.findings[0]!.message).toContain('56 meta pairs + 9 the registrar adds per instance');
+    expect(Object.keys(cip.intent.meta)).toHaveLength(55);
   });
 });
 
@@ -313,6 +332,14 @@ describe('ExternalName Services', () => {
       [RULES.externalName.id, 'warning', P + 'service-tags'],
     ]);
   });
+  it('warns about service-sync other than false: it asks for a sync that never happens', () => {
+    for (const value of ['true', '1', 'yes']) {
+      const { findings } = analyzeService(service({ [P + 'service-sync']: value }, externalName));
+      expect(findings.map((f) => [f.rule, f.annotation])).toEqual([
+        [RULES.externalName.id, P + 'service-sync'],
+      ]);
+    }
+  });
   it("accepts the generator's own annotations", () => {
     const annotations = {
       [P + 'synced']: 'true',
@@ -391,6 +418,14 @@ describe('findings', () => {
     );
     expect(findings.length).toBeGreaterThan(6);
     for (const f of findings) expect(byId.get(f.rule)).toBe(f.severity);
+  });
+  it('reports a repeated tag once', () => {
+    expect(rulesFor('service-tags', 'a,a,a,b')).toEqual([RULES.tagsDuplicate.id]);
+  });
+  it('never cuts a character in half when truncating', () => {
+    const { findings } = analyzeService(service({ [P + 'service-sync']: '😀'.repeat(100) }));
+    expect(findings[0]!.message).toContain(`"${'😀'.repeat(39)}…"`);
+    expect(findings[0]!.value).toBe(`${'😀'.repeat(63)}…`);
   });
   it('truncates long values in messages', () => {
     const { findings } = analyzeService(service({ [P + 'service-sync']: 'y'.repeat(500) }));

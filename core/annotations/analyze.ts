@@ -19,6 +19,7 @@ import { scanTags } from './tags';
 import { isPodAnnotationKey, suggestKey } from './suggest';
 import { isEndpointBased, isNamespaceAllowed, serviceType, weightApplies } from './sync-settings';
 import {
+  CONSUL_K8S_OWNERSHIP_META_KEYS,
   ENDPOINT_META_KEYS,
   META_PORT_PREFIX,
   OWNERSHIP_META_KEYS,
@@ -40,8 +41,13 @@ const KNOWN_KEYS = [...new Set([...REGISTRAR_KEYS, ...GENERATOR_KEYS])];
 
 /** Shows a value in a message: quoted, escaped, and short. */
 export function showValue(value: string, max = 40): string {
-  const shown = value.length > max ? `${value.slice(0, max - 1)}…` : value;
-  return JSON.stringify(shown);
+  return JSON.stringify(truncate(value, max));
+}
+
+/** Cuts to at most `max` characters (code points, so no emoji is split in half), marking the cut. */
+function truncate(value: string, max: number): string {
+  const chars = Array.from(value);
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : value;
 }
 
 class Findings {
@@ -51,7 +57,7 @@ class Findings {
       rule: rule.id,
       severity: rule.severity,
       annotation,
-      ...(value === undefined ? {} : { value: value.length > 64 ? `${value.slice(0, 63)}…` : value }),
+      ...(value === undefined ? {} : { value: truncate(value, 64) }),
       message: `${annotation}: ${message}`,
     });
   }
@@ -214,6 +220,7 @@ function checkPort(value: string, service: ServiceLike, out: Findings): PortChoi
 
 function checkTags(value: string, syncTag: string, out: Findings): string[] {
   const tags: string[] = [];
+  const reportedDuplicates = new Set<string>();
   const { tags: pieces, skippedEmpty } = scanTags(value);
   if (skippedEmpty > 0 || pieces.includes('')) {
     out.add(
@@ -237,7 +244,10 @@ function checkTags(value: string, syncTag: string, out: Findings): string[] {
       continue;
     }
     if (tags.includes(tag)) {
-      out.add(RULES.tagsDuplicate, SERVICE_TAGS, `tag ${showValue(tag)} is listed more than once`, value);
+      if (!reportedDuplicates.has(tag)) {
+        out.add(RULES.tagsDuplicate, SERVICE_TAGS, `tag ${showValue(tag)} is listed more than once`, value);
+        reportedDuplicates.add(tag);
+      }
       continue;
     }
     tags.push(tag);
@@ -293,8 +303,15 @@ function checkMetaEntry(key: string, metaKey: string, value: string, out: Findin
   return ok;
 }
 
-/** How many meta pairs the registrar adds to each instance of this Service. */
-function syncMetaPairs(service: ServiceLike, options: AnalyzeOptions): number {
+/**
+ * Meta pairs the sync adds to each instance: `consulK8s` as consul-k8s counts them (external-source,
+ * external-k8s-ns, one port-<name> per port); `registrar` adds this registrar's own keys on top
+ * (external-k8s-cluster-id, and the endpoint keys on endpoint-based instances).
+ */
+function syncMetaPairs(
+  service: ServiceLike,
+  options: AnalyzeOptions,
+): { consulK8s: number; registrar: number } {
   const portKeys = new Set(
     portsOf(service).map((p) => `${META_PORT_PREFIX}${typeof p.name === 'string' ? p.name : ''}`),
   );
@@ -302,7 +319,36 @@ function syncMetaPairs(service: ServiceLike, options: AnalyzeOptions): number {
   const endpointKeys = isEndpointBased(service, { syncLoadBalancerEndpoints })
     ? ENDPOINT_META_KEYS.length
     : 0;
-  return OWNERSHIP_META_KEYS.length + portKeys.size + endpointKeys;
+  const consulK8s = CONSUL_K8S_OWNERSHIP_META_KEYS.length + portKeys.size;
+  return { consulK8s, registrar: OWNERSHIP_META_KEYS.length + portKeys.size + endpointKeys };
+}
+
+/** Keeps the meta that fits Consul's 64-pair limit; reports what does not. */
+function limitMeta(
+  entries: Array<[string, string, string]>,
+  service: ServiceLike,
+  options: AnalyzeOptions,
+  out: Findings,
+): Record<string, string> {
+  const added = syncMetaPairs(service, options);
+  const room = Math.max(0, MAX_META_PAIRS - added.registrar);
+  const consulK8sRoom = Math.max(0, MAX_META_PAIRS - added.consulK8s);
+  if (entries.length > room && room < consulK8sRoom) {
+    out.add(
+      RULES.metaNoRoom,
+      entries[room]![0],
+      `${entries.length} meta pairs + ${added.registrar} the registrar adds per instance exceed Consul's limit of ${MAX_META_PAIRS}; this and later keys are dropped`,
+    );
+  }
+  if (entries.length > consulK8sRoom) {
+    out.add(
+      RULES.metaTooMany,
+      entries[consulK8sRoom]![0],
+      `${entries.length + added.consulK8s} meta pairs (${entries.length} from annotations + ${added.consulK8s} the sync adds) exceed Consul's limit of ${MAX_META_PAIRS}; this and later keys are dropped`,
+    );
+  }
+  // fromEntries defines own properties, so a meta key like `__proto__` stays plain data.
+  return Object.fromEntries(entries.slice(0, room).map(([, metaKey, value]) => [metaKey, value]));
 }
 
 function checkWeight(
@@ -421,7 +467,10 @@ export function analyzeService(service: ServiceLike, options: AnalyzeOptions = {
     }
     if (!isRegistrarKey) continue; // the generator's own bookkeeping keys
     if (isExternalName) {
-      if (!GENERATOR_KEYS.includes(key)) {
+      // The generator writes service-sync "false" on its ExternalName Services; anything else asks for a sync.
+      const generatorsOwn =
+        GENERATOR_KEYS.includes(key) && (key !== SERVICE_SYNC || goParseBool(raw) === false);
+      if (!generatorsOwn) {
         out.add(
           RULES.externalName,
           key,
@@ -462,20 +511,7 @@ export function analyzeService(service: ServiceLike, options: AnalyzeOptions = {
   }
 
   // Consul rejects a registration with more than 64 meta pairs: keep what fits, report the rest.
-  const syncMetaCount = syncMetaPairs(service, options);
-  const room = Math.max(0, MAX_META_PAIRS - syncMetaCount);
-  // fromEntries defines own properties, so a meta key like `__proto__` stays plain data.
-  intent.meta = Object.fromEntries(metaEntries.slice(0, room).map(([, metaKey, value]) => [metaKey, value]));
-  metaEntries.forEach(([key], index) => {
-    if (index === room) {
-      const total = metaEntries.length + syncMetaCount;
-      out.add(
-        RULES.metaTooMany,
-        key,
-        `${total} meta pairs (${metaEntries.length} from annotations + ${syncMetaCount} the sync adds) exceed Consul's limit of ${MAX_META_PAIRS}; this and later keys are dropped`,
-      );
-    }
-  });
+  intent.meta = limitMeta(metaEntries, service, options, out);
 
   checkSyncSettings(service, intent, asksToSync, options, out);
   return { intent, findings: out.list };

@@ -30,7 +30,7 @@ export const GO_BOOL_VALUES = Object.keys(GO_BOOLS);
  * optional sign, underscores only between digits after a prefix. Undefined when Go would fail.
  */
 export function goParseIntBase0(value: string): number | undefined {
-  const match = /^([+-]?)(0[xX]_?[0-9a-fA-F_]+|0[oO]_?[0-7_]+|0[bB]_?[01_]+|0[0-7_]*|[1-9][0-9]*)$/.exec(
+  const match = /^([+-]?)(0[xX]_?[0-9a-fA-F_]+|0[oO]_?[0-7_]+|0[bB]_?[01_]+|0[0-7_]*|[1-9][0-9_]*)$/.exec(
     value,
   );
   if (!match) return undefined;

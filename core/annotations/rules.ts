@@ -127,7 +127,12 @@ export const RULES = {
   metaTooMany: rule(
     'service-meta/too-many',
     'error',
-    'more than 64 meta pairs in total, counting the ones the sync adds: `external-source`, `external-k8s-ns`, `external-k8s-cluster-id`, one `port-<name>` per port, and four `external-k8s-*` endpoint keys on endpoint-based instances',
+    'more than 64 meta pairs in total, counting the ones the sync adds: `external-source`, `external-k8s-ns` and one `port-<name>` per port',
+  ),
+  metaNoRoom: rule(
+    'service-meta/no-room',
+    'warning',
+    'within 64 pairs as counted above, but not with the keys this registrar also adds to each instance (`external-k8s-cluster-id`, and four `external-k8s-*` endpoint keys on endpoint-based instances): the keys that do not fit are dropped',
   ),
 
   weightInvalid: rule('service-weight/invalid', 'error', 'not a decimal integer from 1 to 2147483647'),
@@ -199,6 +204,7 @@ export const ANNOTATION_SPECS: AnnotationSpec[] = [
       RULES.metaOwnershipKey,
       RULES.metaPortKey,
       RULES.metaTooMany,
+      RULES.metaNoRoom,
     ],
   },
   {

@@ -16,10 +16,11 @@ export const META_K8S_TOPOLOGY_ZONE = 'external-k8s-topology-zone';
 /** One `port-<port name>` per Service port. */
 export const META_PORT_PREFIX = 'port-';
 
-/** Every instance: who owns it. */
+/** Every instance, as consul-k8s writes it: who owns it. */
+export const CONSUL_K8S_OWNERSHIP_META_KEYS: readonly string[] = [META_EXTERNAL_SOURCE, META_K8S_NAMESPACE];
+/** Every instance, as this registrar writes it: consul-k8s's keys plus the cluster marker. */
 export const OWNERSHIP_META_KEYS: readonly string[] = [
-  META_EXTERNAL_SOURCE,
-  META_K8S_NAMESPACE,
+  ...CONSUL_K8S_OWNERSHIP_META_KEYS,
   META_K8S_CLUSTER_ID,
 ];
 /** Added to instances made from endpoints (ClusterIP, NodePort, LoadBalancer synced by endpoints). */
