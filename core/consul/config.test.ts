@@ -59,6 +59,17 @@ describe('consulConfigFromEnv: address', () => {
     expect(error.variable).toBe('CONSUL_HTTP_ADDR');
     expect(error.message).toMatch(/^CONSUL_HTTP_ADDR: /);
   });
+
+  it.each([
+    'user:s3cret@host:1',
+    'https://user:s3cret@host:8501',
+    'http://s3cret@host:8500/v1',
+    'https://user:s3cret@ho st',
+  ])('never shows credentials written into the address (%s)', (addr) => {
+    const error = errorOf(() => load({ CONSUL_HTTP_ADDR: addr }));
+    expect(error.message).not.toContain('s3cret');
+    expect(error.message).toContain('[REDACTED]@');
+  });
 });
 
 describe('consulConfigFromEnv: booleans', () => {

@@ -91,6 +91,11 @@ function envBool(env: Env, name: string): boolean | undefined {
 }
 
 /** `host:port`, `[v6]:port`, `host`, or `http(s)://host[:port]`, as Consul's clients accept. */
+/** The address as it may appear in a message: any `user:password@` part masked. */
+function showAddress(raw: string): string {
+  return JSON.stringify(raw.replace(/^((?:[a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?)[^/@\s]*@/, '$1[REDACTED]@'));
+}
+
 export function parseConsulAddress(raw: string, sslFromEnv: boolean | undefined): z.infer<typeof hostPort> {
   const variable = 'CONSUL_HTTP_ADDR';
   const text = raw.trim();
@@ -113,11 +118,14 @@ export function parseConsulAddress(raw: string, sslFromEnv: boolean | undefined)
   } catch {
     throw new ConsulConfigError(
       variable,
-      `"${raw}" is not an address (expected host:port or http(s)://host:port)`,
+      `${showAddress(raw)} is not an address (expected host:port or http(s)://host:port)`,
     );
   }
   if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
-    throw new ConsulConfigError(variable, `"${raw}" must be host:port without a path, query or credentials`);
+    throw new ConsulConfigError(
+      variable,
+      `${showAddress(raw)} must be host:port without a path, query or credentials`,
+    );
   }
   const port = url.port ? Number(url.port) : scheme === 'https' ? DEFAULT_HTTPS_PORT : DEFAULT_HTTP_PORT;
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -125,7 +133,7 @@ export function parseConsulAddress(raw: string, sslFromEnv: boolean | undefined)
   if (!result.success) {
     throw new ConsulConfigError(
       variable,
-      `"${raw}" is not an address (expected host:port or http(s)://host:port)`,
+      `${showAddress(raw)} is not an address (expected host:port or http(s)://host:port)`,
     );
   }
   return result.data;
