@@ -62,6 +62,28 @@ describe('createConsulClient over HTTPS', () => {
     await expect(servicesWith({ ...env, CONSUL_TLS_SERVER_NAME: 'server.dc1.consul' })).resolves.toEqual({});
   });
 
+  it('presents CONSUL_CLIENT_CERT/CONSUL_CLIENT_KEY to a Consul that requires client certificates', async () => {
+    const serverCert = ca.issue({ commonName: '127.0.0.1', ipAddresses: ['127.0.0.1'] });
+    const clientCert = ca.issue({ commonName: 'registrar', clientAuth: true });
+    files.clientCert = join(dir, 'client.pem');
+    files.clientKey = join(dir, 'client-key.pem');
+    writeFileSync(files.clientCert, clientCert.certPem);
+    writeFileSync(files.clientKey, clientCert.keyPem);
+    const mutual = await startConsulDouble({
+      tls: { key: serverCert.keyPem, cert: serverCert.certPem, ca: ca.certPem, requestCert: true },
+    });
+    try {
+      const env = { ...mutual.env(), CONSUL_CACERT: files.ca! };
+      const refused = await servicesWith(env).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ConsulError);
+      await expect(
+        servicesWith({ ...env, CONSUL_CLIENT_CERT: files.clientCert, CONSUL_CLIENT_KEY: files.clientKey }),
+      ).resolves.toEqual({});
+    } finally {
+      await mutual.stop();
+    }
+  });
+
   it('CONSUL_HTTP_SSL=true with a bare host:port speaks HTTPS', async () => {
     await expect(
       servicesWith({ CONSUL_HTTP_ADDR: byIp.address, CONSUL_HTTP_SSL: 'true', CONSUL_CACERT: files.ca! }),

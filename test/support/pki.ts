@@ -17,6 +17,8 @@ export interface IssueOptions {
   dnsNames?: string[];
   ipAddresses?: string[];
   validDays?: number;
+  /** Also valid as a TLS client certificate (mutual TLS). */
+  clientAuth?: boolean;
 }
 
 export interface TestCa {
@@ -78,7 +80,7 @@ export function createTestCa(commonName = 'consul-k8s-gitops test CA'): TestCa {
       cert.setExtensions([
         { name: 'basicConstraints', cA: false },
         { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-        { name: 'extKeyUsage', serverAuth: true },
+        { name: 'extKeyUsage', serverAuth: true, clientAuth: options.clientAuth ?? false },
         { name: 'subjectAltName', altNames },
       ]);
       cert.sign(caKeys.forgePrivate, forge.md.sha256.create());
