@@ -14,16 +14,8 @@ import {
   type Weights,
 } from './catalog';
 
-/** An instance as read back from Consul (`/v1/catalog/node-services/:node`). */
-export interface ActualInstance {
-  id: string;
-  service: string;
-  address: string;
-  port: number;
-  tags: readonly string[];
-  meta: Record<string, string>;
-  weights?: Weights;
-}
+/** An instance as read back from Consul (`/v1/catalog/node-services/:node`); checks come separately. */
+export type ActualInstance = Omit<Instance, 'check'>;
 
 /** A check as read back from Consul. */
 export interface ActualCheck {
