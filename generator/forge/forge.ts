@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 /** One interface over GitHub pull requests and GitLab merge requests. */
 export interface PullRequest {
   /** GitHub number / GitLab iid. */
@@ -31,4 +32,21 @@ export class ForgeError extends Error {
     super(message);
     this.name = 'ForgeError';
   }
+}
+
+/** Checks a forge answer against its schema; names the call and the field when it does not fit. */
+export function parse<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ForgeError(
+      `unexpected answer to ${what}: ${issue.path.join('.') || '(body)'}: ${issue.message}`,
+    );
+  }
+  return result.data;
+}
+
+/** The first line of an error message, bounded: SDK errors can carry whole response bodies. */
+export function firstLine(text: string): string {
+  return (text.split('\n')[0] ?? '').slice(0, 300);
 }

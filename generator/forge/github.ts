@@ -1,7 +1,7 @@
 /** GitHub pull requests through @octokit/rest (any API base URL: github.com or Enterprise). */
 import { Octokit } from '@octokit/rest';
 import { z } from 'zod';
-import { ForgeError, type Forge, type PullRequest, type PullRequestDraft } from './forge';
+import { ForgeError, firstLine, parse, type Forge, type PullRequest, type PullRequestDraft } from './forge';
 
 const pullSchema = z.object({
   number: z.number().int(),
@@ -158,19 +158,4 @@ function toPullRequest(pull: Pull): PullRequest {
       .map((label) => (typeof label === 'string' ? label : (label.name ?? '')))
       .filter(Boolean),
   };
-}
-
-export function parse<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
-  const result = schema.safeParse(data);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new ForgeError(
-      `unexpected answer to ${what}: ${issue.path.join('.') || '(body)'}: ${issue.message}`,
-    );
-  }
-  return result.data;
-}
-
-export function firstLine(text: string): string {
-  return (text.split('\n')[0] ?? '').slice(0, 300);
 }

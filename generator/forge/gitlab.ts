@@ -1,8 +1,7 @@
 /** GitLab merge requests through @gitbeaker/rest (gitlab.com or self-hosted). */
 import { Gitlab } from '@gitbeaker/rest';
 import { z } from 'zod';
-import { ForgeError, type Forge, type PullRequest, type PullRequestDraft } from './forge';
-import { firstLine, parse } from './github';
+import { ForgeError, firstLine, parse, type Forge, type PullRequest, type PullRequestDraft } from './forge';
 
 const mergeRequestSchema = z.object({
   iid: z.number().int(),
