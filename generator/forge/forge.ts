@@ -1,5 +1,6 @@
-import type { z } from 'zod';
 /** One interface over GitHub pull requests and GitLab merge requests. */
+import type { z } from 'zod';
+
 export interface PullRequest {
   /** GitHub number / GitLab iid. */
   id: number;
