@@ -24,8 +24,11 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
   const health = new Health();
   const { deps, settings } = await buildRun(config, logger, io, metrics);
   let lastRunOk = false;
+  let guardRefused = false;
   // A standby replica is ready (it has nothing to do); the leader is ready once a run succeeded.
   health.addReadinessCheck('last-run', () => lastRunOk || (elector !== undefined && !elector.isLeader()));
+  // A refusal needs a person (or --allow-mass-delete), not a restart: /healthz fails, /livez does not.
+  health.addHealthCheck('mass-deletion-guard', () => !guardRefused);
 
   let elector: LeaderElector | undefined;
   if (config.watch.leaderElect) {
@@ -54,8 +57,10 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
       run: (signal) => runOnce({ ...deps, signal }, settings),
       logger,
       metrics,
-      onRunFinished: (ok) => {
+      onRunFinished: (ok, outcome) => {
         lastRunOk = ok;
+        // A run that failed (no outcome) says nothing about the guard: keep what the last run said.
+        if (outcome) guardRefused = outcome.status === 'refused';
       },
     },
     {

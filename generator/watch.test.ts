@@ -154,7 +154,7 @@ it('watches Consul, respects cluster conflicts, holds the Lease, serves health a
   expect(logs).not.toMatch(/"level":"error"/);
 });
 
-it('reports not ready and counts a refusal when the mass-deletion guard refuses, until a run succeeds', async () => {
+it('reports unhealthy and not ready, and counts a refusal, when the mass-deletion guard refuses, until a run succeeds', async () => {
   const dir = path.join(root.dir, 'watch-guard');
   mkdirSync(dir);
   const remote = bareRemote(dir);
@@ -199,6 +199,7 @@ it('reports not ready and counts a refusal when the mass-deletion guard refuses,
   });
   const base = () => `http://127.0.0.1:${port}`;
   const readyStatus = async () => (await fetch(`${base()}/readyz`)).status;
+  const status = async (endpoint: string) => (await fetch(`${base()}${endpoint}`)).status;
   const metric = async (pattern: RegExp) =>
     pattern.exec(await (await fetch(`${base()}/metrics`)).text())?.[1];
   await eventually(() => (port > 0 ? true : undefined));
@@ -213,6 +214,12 @@ it('reports not ready and counts a refusal when the mass-deletion guard refuses,
       : undefined,
   );
   expect(await readyStatus()).toBe(503);
+  expect(await status('/healthz')).toBe(503);
+  expect(await (await fetch(`${base()}/healthz`)).json()).toEqual({
+    status: 'unhealthy',
+    failing: ['mass-deletion-guard'],
+  });
+  expect(await status('/livez')).toBe(200); // a restart would not help: liveness stays green
   expect(
     await metric(/consul_k8s_gitops_generator_runs_total\{result="refused",component="generator"\} (\d+)/),
   ).toBe('1');
@@ -220,6 +227,7 @@ it('reports not ready and counts a refusal when the mass-deletion guard refuses,
 
   writeFileSync(catalog, JSON.stringify({ a: [], b: [], c: [] }));
   await eventually(async () => ((await readyStatus()) === 200 ? true : undefined));
+  expect(await status('/healthz')).toBe(200);
   expect(namesAt(remote, 'main', 'consul')).toHaveLength(5);
 
   signals.emit('SIGTERM', 'SIGTERM');

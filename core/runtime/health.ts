@@ -20,11 +20,26 @@ export interface ReadinessReport {
 
 export class Health {
   private readonly checks = new Map<string, ReadinessCheck>();
+  private readonly healthChecks = new Map<string, ReadinessCheck>();
   private shuttingDown = false;
 
   /** Registers (or replaces) a named readiness check. */
   addReadinessCheck(name: string, check: ReadinessCheck): void {
     this.checks.set(name, check);
+  }
+
+  /**
+   * Registers (or replaces) a named health check: a condition that needs an operator (`/healthz`
+   * 503) but that a restart would not fix, so liveness (`/livez`) is unaffected.
+   */
+  addHealthCheck(name: string, check: ReadinessCheck): void {
+    this.healthChecks.set(name, check);
+  }
+
+  /** The health checks that are failing; healthy when none. */
+  health(): ReadinessReport {
+    const failing = failingChecks(this.healthChecks);
+    return { ready: failing.length === 0, failing };
   }
 
   /** From now on the component reports not ready (called by the shutdown sequence). */
@@ -37,26 +52,40 @@ export class Health {
   }
 
   readiness(): ReadinessReport {
-    const failing: string[] = [];
-    if (this.shuttingDown) failing.push('shutting-down');
-    for (const [name, check] of this.checks) {
-      let ok = false;
-      try {
-        ok = check();
-      } catch {
-        ok = false;
-      }
-      if (!ok) failing.push(name);
-    }
+    const failing = [...(this.shuttingDown ? ['shutting-down'] : []), ...failingChecks(this.checks)];
     return { ready: failing.length === 0, failing };
   }
 }
 
-/** `GET /healthz` (200 while the process serves), `GET /readyz` (200 or 503), `GET /metrics`. */
+/** Names of the checks that return false or throw. */
+function failingChecks(checks: ReadonlyMap<string, ReadinessCheck>): string[] {
+  const failing: string[] = [];
+  for (const [name, check] of checks) {
+    let ok = false;
+    try {
+      ok = check();
+    } catch {
+      ok = false;
+    }
+    if (!ok) failing.push(name);
+  }
+  return failing;
+}
+
+/**
+ * `GET /livez` (200 while the process serves: the liveness probe), `GET /healthz` (200, or 503 while
+ * a health check fails), `GET /readyz` (200 or 503), `GET /metrics`.
+ */
 export function createHealthRouter(health: Health, registry: Registry): Router {
   const router = express.Router();
-  router.get('/healthz', (_req, res) => {
+  router.get('/livez', (_req, res) => {
     res.status(200).json({ status: 'ok' });
+  });
+  router.get('/healthz', (_req, res) => {
+    const report = health.health();
+    res
+      .status(report.ready ? 200 : 503)
+      .json(report.ready ? { status: 'ok' } : { status: 'unhealthy', failing: report.failing });
   });
   router.get('/readyz', (_req, res) => {
     const report = health.readiness();

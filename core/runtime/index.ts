@@ -17,7 +17,9 @@
  * Health (`health.ts`)
  *   new Health(); health.addReadinessCheck(name, () => boolean); health.markShuttingDown();
  *     health.readiness(): { ready, failing[] }  (not ready while shutting down).
- *   createHealthRouter(health, registry): express Router  GET /healthz (200 {status:'ok'}),
+ *     health.addHealthCheck(name, () => boolean): conditions that need a person, not a restart.
+ *   createHealthRouter(health, registry): express Router  GET /livez (200 while serving: liveness),
+ *     GET /healthz (200 {status:'ok'} | 503 {status:'unhealthy', failing}),
  *     GET /readyz (200 {status:'ready'} | 503 {status:'not ready', failing}), GET /metrics.
  *   startHealthServer({ port, host? = all interfaces, health, registry }): Promise<http.Server>
  *   closeServer(server, graceMs? = 10s): stop accepting, finish in-flight requests, close idle sockets;

@@ -100,7 +100,20 @@ describe('health server', () => {
 
   const get = (path: string) => fetch(`http://127.0.0.1:${boundPort(server)}${path}`);
 
-  test('healthz is always ok; readyz follows the checks and shutdown', async () => {
+  test('livez is always ok; healthz follows the health checks, not readiness', async () => {
+    let attention = false;
+    health.addHealthCheck('needs-attention', () => !attention);
+    expect((await get('/livez')).status).toBe(200);
+    expect((await get('/healthz')).status).toBe(200);
+    attention = true;
+    const res = await get('/healthz');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'unhealthy', failing: ['needs-attention'] });
+    expect((await get('/livez')).status).toBe(200);
+    attention = false;
+  });
+
+  test('healthz is ok without failing health checks; readyz follows the checks and shutdown', async () => {
     expect((await get('/healthz')).status).toBe(200);
     let res = await get('/readyz');
     expect(res.status).toBe(503);

@@ -297,7 +297,7 @@ describe('admission webhook', () => {
     );
     expect(String(containerPort?.containerPort)).toBe(flagValue(c, '--port'));
     expect(c.readinessProbe?.httpGet).toMatchObject({ path: '/readyz', scheme: 'HTTPS' });
-    expect(c.livenessProbe?.httpGet).toMatchObject({ path: '/healthz', scheme: 'HTTPS' });
+    expect(c.livenessProbe?.httpGet).toMatchObject({ path: '/livez', scheme: 'HTTPS' });
   });
 
   test('mounts the cert-manager serving certificate whose CA is injected', () => {
