@@ -124,6 +124,17 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** A write that changes nothing but the indexes leaves the record (and its ModifyIndex) alone, as Consul does. */
+function unchangedApartFromIndexes<T extends { CreateIndex: number; ModifyIndex: number }>(
+  existing: T,
+  next: T,
+): boolean {
+  return sameJson(
+    { ...existing, CreateIndex: 0, ModifyIndex: 0 },
+    { ...next, CreateIndex: 0, ModifyIndex: 0 },
+  );
+}
+
 function normalizeStatus(status: string | undefined): CheckStatus {
   if (status === undefined || status === '') return 'critical';
   if (status === 'passing' || status === 'warning' || status === 'critical') return status;
@@ -249,12 +260,7 @@ export class StateTxn {
       CreateIndex: existing?.CreateIndex ?? this.index,
       ModifyIndex: existing?.ModifyIndex ?? this.index,
     };
-    if (
-      existing &&
-      sameJson({ ...existing, CreateIndex: 0, ModifyIndex: 0 }, { ...next, CreateIndex: 0, ModifyIndex: 0 })
-    ) {
-      return existing;
-    }
+    if (existing && unchangedApartFromIndexes(existing, next)) return existing;
     next.ModifyIndex = this.index;
     this.setIn(this.state.nodes, name, next);
     this.touch('nodes', this.namesOnNode(name));
@@ -310,12 +316,7 @@ export class StateTxn {
       ModifyIndex: existing?.ModifyIndex ?? this.index,
     };
     if (input.TaggedAddresses) next.TaggedAddresses = input.TaggedAddresses;
-    if (
-      existing &&
-      sameJson({ ...existing, CreateIndex: 0, ModifyIndex: 0 }, { ...next, CreateIndex: 0, ModifyIndex: 0 })
-    ) {
-      return existing;
-    }
+    if (existing && unchangedApartFromIndexes(existing, next)) return existing;
     next.ModifyIndex = this.index;
     this.setIn(services, id, next);
     const names =
@@ -380,12 +381,7 @@ export class StateTxn {
       CreateIndex: existing?.CreateIndex ?? this.index,
       ModifyIndex: existing?.ModifyIndex ?? this.index,
     };
-    if (
-      existing &&
-      sameJson({ ...existing, CreateIndex: 0, ModifyIndex: 0 }, { ...next, CreateIndex: 0, ModifyIndex: 0 })
-    ) {
-      return existing;
-    }
+    if (existing && unchangedApartFromIndexes(existing, next)) return existing;
     next.ModifyIndex = this.index;
     this.putCheck(node, checkId, next);
     // A node check affects the health of every service on the node.
