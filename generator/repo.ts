@@ -322,7 +322,10 @@ export class GitRepository {
     ]);
   }
 
-  /** Force-pushes `commit` to a branch the generator owns (never the target), only if it is still at `expected`. */
+  /**
+   * Force-pushes `commit` to a branch the generator owns (never the target), with a lease: only if
+   * the branch is still at `expected`, or, when `expected` is undefined, only if it does not exist.
+   */
   async pushOwnBranch(commit: string, branch: string, expected: string | undefined): Promise<void> {
     const lease = `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`;
     try {

@@ -430,3 +430,18 @@ describe('instance IDs', () => {
     });
   });
 });
+
+describe('readiness of endpoints', () => {
+  test('a missing ready condition counts as ready (discovery/v1: unknown state is ready)', () => {
+    const handWritten = slice('web-manual', [
+      { addresses: ['10.1.0.7'] },
+      { addresses: ['10.1.0.8'], conditions: {} },
+      { addresses: ['10.1.0.9'], conditions: { ready: false } },
+    ]);
+    expect(summary(instances(run(svc({ type: 'ClusterIP', ports }), [handWritten])))).toEqual([
+      '10.1.0.7:8080:passing',
+      '10.1.0.8:8080:passing',
+      '10.1.0.9:8080:critical',
+    ]);
+  });
+});

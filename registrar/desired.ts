@@ -244,7 +244,8 @@ class InstanceBuilder {
             port,
             endpointMeta(this.baseMeta, endpoint),
           );
-          const ready = endpoint.conditions?.ready === true;
+          // discovery/v1: a missing `ready` condition means ready ("unknown state … interpreted as ready").
+          const ready = endpoint.conditions?.ready !== false;
           instance.check = {
             id: `${this.namespace}/${instance.id}`,
             status: ready ? 'passing' : 'critical',

@@ -23,8 +23,6 @@ export function goParseBool(value: string): boolean | undefined {
   return Object.prototype.hasOwnProperty.call(GO_BOOLS, value) ? GO_BOOLS[value] : undefined;
 }
 
-export const GO_BOOL_VALUES = Object.keys(GO_BOOLS);
-
 /**
  * Go `strconv.ParseInt(value, 0, 0)`: base from the prefix (0x, 0o, 0b, leading 0 = octal),
  * optional sign, underscores only between digits after a prefix. Undefined when Go would fail.

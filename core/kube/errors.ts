@@ -35,7 +35,6 @@ export const isAlreadyExists = (error: unknown): boolean => {
   const status = kubeErrorStatus(error);
   return status?.code === 409 && status.reason === 'AlreadyExists';
 };
-export const isGone = (error: unknown): boolean => kubeErrorStatus(error)?.code === 410;
 
 /** One safe line for logs: "HTTP 409 Conflict: <server message>" or the error's own message. */
 export function describeKubeError(error: unknown): string {

@@ -36,7 +36,7 @@ describe('decideLease', () => {
     });
   });
 
-  test('expired (by its renewTime and by our observation): take it, counting a transition', () => {
+  test('unchanged for its duration by our observation: take it, counting a transition', () => {
     const nowMs = T0 + 16_000;
     const decision = decideLease({ ...base, nowMs, current: held('other', T0) });
     expect(decision).toMatchObject({ action: 'take', spec: { holderIdentity: 'me', leaseTransitions: 5 } });
@@ -52,14 +52,16 @@ describe('decideLease', () => {
     expect(decision.action).toBe('wait');
   });
 
-  test('renewTime recent (the holder is alive) though our observation is old: wait', () => {
+  test("unchanged for a duration by our clock: take it, even when the holder's clock ran ahead", () => {
+    // The elector refreshes observedAtMs on every resourceVersion change, so a live holder never
+    // looks unchanged; a dead holder whose clock was 2 minutes fast must not delay the takeover.
     const decision = decideLease({
       ...base,
       nowMs: T0 + 60_000,
       observedAtMs: T0,
-      current: held('other', T0 + 59_000),
+      current: held('other', T0 + 120_000),
     });
-    expect(decision.action).toBe('wait');
+    expect(decision.action).toBe('take');
   });
 
   test('released (empty holder): take at once', () => {

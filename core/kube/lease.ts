@@ -3,9 +3,10 @@ import { V1MicroTime, type V1LeaseSpec } from '@kubernetes/client-node';
 /**
  * Leader election rules over a coordination.k8s.io/v1 Lease (pure: no I/O, the clock is a
  * parameter). Same model as client-go's leaderelection: the holder renews `renewTime`; anyone may
- * take the Lease once it is expired or released (empty holder). Expiry needs both the Lease's own
- * renewTime and our local observation of the record to be older than the lease duration, so a
- * contender whose clock runs ahead cannot steal a Lease that is still being renewed.
+ * take the Lease once it is expired or released (empty holder). Expiry is judged by our clock
+ * only: the record has not changed (no renewal) for the lease duration since we last saw it change.
+ * No wall clock is compared across machines, so clock skew neither steals a live Lease nor delays
+ * taking over a dead one.
  */
 export type LeaseDecision =
   | { action: 'create'; spec: V1LeaseSpec }
@@ -65,11 +66,14 @@ export function releasedSpec(current: V1LeaseSpec, nowMs: number): V1LeaseSpec {
   return { ...current, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now };
 }
 
+/**
+ * Expired when we have not seen the Lease change for its duration. Only our own clock counts (as in
+ * client-go): the holder's renewTime comes from its clock, and a holder whose clock runs ahead must
+ * not delay the takeover.
+ */
 function isExpired({ current, leaseDurationSeconds, nowMs, observedAtMs }: LeaseSituation): boolean {
   const durationMs = (current?.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
-  const renewMs = toMillis(current?.renewTime);
-  const renewedLongAgo = renewMs === undefined || renewMs + durationMs <= nowMs;
-  return renewedLongAgo && observedAtMs + durationMs <= nowMs;
+  return observedAtMs + durationMs <= nowMs;
 }
 
 /** client-node hands MicroTime fields back as strings (its serializer does not know the type). */
