@@ -148,6 +148,28 @@ describe('generate flags', () => {
     );
     await expect(flags([...base, '--buffer-min', 'soon'])).rejects.toThrow(/invalid duration/);
   });
+
+  it('refuses a password written into --repo, without showing it', async () => {
+    const withPassword = [
+      '--once',
+      '--repo',
+      'https://bot:s3cret@git.example.com/org/repo.git',
+      '--path',
+      'x',
+    ];
+    let message = '';
+    try {
+      parseGenerateConfig(await flags(withPassword), {});
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('--repo: the URL contains a password');
+    expect(message).not.toContain('s3cret');
+    const userOnly = ['--once', '--repo', 'https://bot@git.example.com/org/repo.git', '--path', 'x'];
+    expect(parseGenerateConfig(await flags(userOnly), {}).repo).toBe(
+      'https://bot@git.example.com/org/repo.git',
+    );
+  });
 });
 
 describe('helpers', () => {

@@ -138,6 +138,11 @@ export function parseGenerateConfig(
   check(Boolean(flags.once || flags.watch || flags.dryRun), 'choose a mode: --once, --watch or --dry-run');
 
   check(Boolean(flags.repo && flags.repo.trim()), '--repo: required (a Git URL or a local path)');
+  // A password in the URL would end up in git's argv (visible in `ps`) and in the mirror's config.
+  check(
+    !/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(flags.repo ?? ''),
+    '--repo: the URL contains a password; give the token with --git-token-file or GIT_TOKEN instead',
+  );
   let managedPath = '';
   try {
     managedPath = normaliseManagedPath(flags.path ?? '');
