@@ -209,4 +209,52 @@ describe('watch mode', () => {
     expect(commitCount(remote)).toBe(commitsBefore + 1);
     expect(git(remote, 'log', '-1', '--format=%s', 'main')).toContain('(20 added, 0 changed, 0 removed)');
   });
+
+  it('a replica that loses leadership while buffering a change does not write; it catches up when leading again', async () => {
+    const { remote, args } = setup();
+    register('seed-leader');
+    let captured: GenerateFlags | undefined;
+    await createGenerateCommand()
+      .action((flags: GenerateFlags) => {
+        captured = flags;
+      })
+      .parseAsync(args(), { from: 'user' });
+    const env = { ...process.env, ...ISOLATED_GIT_ENV, ...consul.env() };
+    const logger = createLogger({ level: 'silent' });
+    const { deps, settings } = await buildRun(parseGenerateConfig(captured!, env), logger, { env });
+    let leader = true;
+    let runs = 0;
+    let notify: (() => void) | undefined;
+    const nextRun = () => new Promise<void>((resolve) => (notify = resolve));
+    const controller = new AbortController();
+    const watcher = new CatalogWatcher(
+      {
+        source: deps.source,
+        run: (signal) => runOnce({ ...deps, signal }, settings),
+        logger,
+        onRunFinished: () => {
+          runs += 1;
+          notify?.();
+        },
+      },
+      { bufferMinMs: 300, bufferMaxMs: 2000, isLeader: () => leader, standbyPollMs: 50 },
+    );
+    let run = nextRun();
+    const loop = watcher.run(controller.signal);
+    await run;
+    const head = git(remote, 'rev-parse', 'main');
+
+    register('while-demoted');
+    leader = false; // the Lease moves while this replica waits out the buffer
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(runs).toBe(1);
+    expect(git(remote, 'rev-parse', 'main')).toBe(head);
+
+    run = nextRun();
+    leader = true;
+    await run;
+    controller.abort();
+    await loop;
+    expect(git(remote, 'log', '-1', '--format=%s', 'main')).toContain('(1 added, 0 changed, 0 removed)');
+  });
 });

@@ -61,6 +61,11 @@ export class CatalogWatcher {
         } else if (index === undefined) {
           index = await this.deps.source.waitForChange(undefined, signal);
         }
+        // Leadership may have moved while we waited for Consul: a former leader must not write.
+        if (this.options.isLeader && !this.options.isLeader()) {
+          pending = true;
+          continue;
+        }
         await this.runOnce(signal);
         pending = false;
         this.backoff.reset();

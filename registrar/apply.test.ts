@@ -88,4 +88,25 @@ describe('applyOps', () => {
     expect(outcome.applied).toHaveLength(64);
     expect(consul.state.services.get(NODE)?.size).toBe(63);
   });
+
+  test('stops before the next write once mayWrite says no (leadership lost mid-pass)', async () => {
+    const ops: Op[] = [nodeOp, ...Array.from({ length: 199 }, (_, i) => serviceOp(instance(`web-${i}`)))];
+    let asked = 0;
+    const outcome = await applyOps(ops, { consul: client, nodeName: NODE, mayWrite: () => ++asked <= 2 });
+    expect(outcome).toMatchObject({ stopped: true, transactions: 2 });
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.applied).toHaveLength(128);
+    expect(consul.requests.writes()).toHaveLength(2);
+
+    consul.seed.clear();
+    consul.requests.clear();
+    const refusedWhole = await applyOps(ops.slice(0, 70), {
+      consul: client,
+      nodeName: NODE,
+      maxOpsPerTxn: 70,
+      mayWrite: () => consul.requests.writes().length < 4,
+    });
+    // The 70-op txn is refused as a whole (over the limit); the single calls stop after the third.
+    expect(refusedWhole).toMatchObject({ stopped: true, transactions: 0, singleCalls: 3 });
+  });
 });

@@ -29,6 +29,8 @@ export interface ApplyOptions {
   consul: ConsulClient;
   nodeName: string;
   maxOpsPerTxn?: number;
+  /** Asked before every write; false stops the pass (e.g. leadership was lost mid-pass). */
+  mayWrite?: () => boolean;
 }
 
 export interface RejectedOp {
@@ -45,6 +47,8 @@ export interface ApplyOutcome {
   singleCalls: number;
   /** Set when the pass stopped on a transient or ACL error; the ops after `applied` were not written. */
   error?: ConsulError;
+  /** Set when `mayWrite` stopped the pass; the ops after `applied` were not written. */
+  stopped?: boolean;
 }
 
 /** The instance an operation is about (deletes: the service ID), to drop its sibling ops together. */
@@ -69,6 +73,10 @@ export async function applyOps(ops: readonly Op[], options: ApplyOptions): Promi
   let remaining: readonly Op[] = ops;
   let next = 0; // index of the first op of `remaining` not yet written
   while (next < remaining.length) {
+    if (options.mayWrite && !options.mayWrite()) {
+      outcome.stopped = true;
+      return outcome;
+    }
     const batch = remaining.slice(next, next + size);
     try {
       await applyCatalogTxn(
@@ -127,6 +135,10 @@ async function applySingly(
   outcome: ApplyOutcome,
 ): Promise<ConsulError | undefined> {
   for (const op of batch) {
+    if (options.mayWrite && !options.mayWrite()) {
+      outcome.stopped = true;
+      return undefined;
+    }
     try {
       await singleCall(op, options);
       outcome.singleCalls += 1;

@@ -328,7 +328,12 @@ export class RegistrarController {
       metrics.registeredInstances.set(this.mirror.ownedCount(config.clusterId));
       return true;
     }
-    const outcome = await applyOps(ops, { consul, nodeName: config.nodeName });
+    // Leadership can move during a long pass: every transaction asks again, so a former leader stops.
+    const outcome = await applyOps(ops, {
+      consul,
+      nodeName: config.nodeName,
+      mayWrite: () => this.leading(),
+    });
     this.mirror.record(outcome.applied);
     for (const op of outcome.applied) metrics.operations.inc({ kind: op.kind });
     metrics.transactions.inc(outcome.transactions);
@@ -350,7 +355,8 @@ export class RegistrarController {
       this.onConsulError(outcome.error, keys === undefined, keys);
       return false;
     }
-    return true;
+    // Stopped because leadership was lost: the next pass sees it and writes nothing.
+    return !outcome.stopped;
   }
 
   private onConsulError(err: unknown, full: boolean, keys: readonly string[] | undefined): void {
