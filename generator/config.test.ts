@@ -149,6 +149,21 @@ describe('generate flags', () => {
     await expect(flags([...base, '--buffer-min', 'soon'])).rejects.toThrow(/invalid duration/);
   });
 
+  it('refuses a lease shorter than 2s in watch mode, naming the flag', async () => {
+    const watch = [
+      '--watch',
+      '--repo',
+      'out/repo',
+      '--path',
+      'x',
+      '--leader-elect',
+      '--leader-elect-lease-duration',
+      '120ms',
+    ];
+    const parsed = await flags(watch);
+    expect(() => parseGenerateConfig(parsed, {})).toThrow('--leader-elect-lease-duration: at least 2s');
+  });
+
   it('refuses a password written into --repo, without showing it', async () => {
     const withPassword = [
       '--once',

@@ -4,7 +4,9 @@
  * Secrets are read from files/env here and kept out of every printable form.
  */
 import { readFileSync } from 'node:fs';
-import { isDns1035Label } from '../core/names/dns';
+import { isValidSyncTag } from '../core/annotations';
+import { MIN_LEASE_DURATION_MS } from '../core/kube/lease-settings';
+import { isDns1123Label, isDnsSubdomain } from '../core/names/dns';
 import type { LogLevel } from '../core/runtime/logger';
 import type { GuardOptions } from './guard';
 import { normaliseManagedPath } from './managed-dir';
@@ -115,7 +117,6 @@ export class GeneratorConfigError extends Error {
 export type ReadSecret = (path: string) => string;
 const readSecretFile: ReadSecret = (path) => readFileSync(path, 'utf8').trim();
 
-const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DOMAIN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 const DATACENTER = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/i;
 const BRANCH = /^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$|.*\/$|-)[A-Za-z0-9._/-]+$/;
@@ -151,7 +152,7 @@ export function parseGenerateConfig(
   }
   check(BRANCH.test(flags.branch), `--branch: "${flags.branch}" is not a valid branch name`);
   check(
-    NAMESPACE.test(flags.k8sWriteNamespace),
+    isDns1123Label(flags.k8sWriteNamespace),
     `--k8s-write-namespace: "${flags.k8sWriteNamespace}" is not a namespace name (DNS label)`,
   );
   check(
@@ -164,12 +165,12 @@ export function parseGenerateConfig(
     `--consul-domain: "${flags.consulDomain}" is not a lowercase DNS domain`,
   );
   check(
-    flags.consulK8sTag.trim() !== '' && flags.consulK8sTag.trim() === flags.consulK8sTag,
+    isValidSyncTag(flags.consulK8sTag),
     '--consul-k8s-tag: must be non-empty, without surrounding whitespace',
   );
   if (flags.clusterId !== undefined) {
     check(
-      /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(flags.clusterId),
+      isDns1123Label(flags.clusterId),
       `--cluster-id: "${flags.clusterId}" is not a cluster ID (lowercase letters, digits and "-", as given to the registrar)`,
     );
   }
@@ -261,11 +262,15 @@ export function parseGenerateConfig(
   const leaseNamespace =
     flags.leaderElectLeaseNamespace ?? nonEmpty(env.POD_NAMESPACE) ?? flags.k8sWriteNamespace;
   check(
-    isDns1035Label(flags.leaderElectLeaseName) || NAMESPACE.test(flags.leaderElectLeaseName),
-    `--leader-elect-lease-name: "${flags.leaderElectLeaseName}" is not a valid name`,
+    isDnsSubdomain(flags.leaderElectLeaseName),
+    `--leader-elect-lease-name: "${flags.leaderElectLeaseName}" is not a valid name (a DNS subdomain)`,
   );
   check(
-    NAMESPACE.test(leaseNamespace),
+    !flags.watch || flags.leaderElectLeaseDuration >= MIN_LEASE_DURATION_MS,
+    `--leader-elect-lease-duration: at least ${MIN_LEASE_DURATION_MS / 1000}s`,
+  );
+  check(
+    isDns1123Label(leaseNamespace),
     `--leader-elect-lease-namespace: "${leaseNamespace}" is not a namespace name`,
   );
 

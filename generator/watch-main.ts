@@ -1,9 +1,9 @@
 /** `generate --watch`: health/metrics server, optional leader election, the watch loop, graceful shutdown. */
-import os from 'node:os';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { loadKubeConfig } from '../core/kube/config';
 import { LeaderElector } from '../core/kube/leader';
+import { electionIdentity, leaseTiming } from '../core/kube/lease-settings';
 import {
   closeServer,
   createMetricsRegistry,
@@ -33,15 +33,13 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
   let elector: LeaderElector | undefined;
   if (config.watch.leaderElect) {
     const kc = loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {});
-    const identity = io.env.POD_NAME ?? `${os.hostname()}-${process.pid}`;
+    const identity = electionIdentity(io.env);
     elector = new LeaderElector({
       coordination: kc.makeApiClient(CoordinationV1Api),
       namespace: config.watch.leaseNamespace,
       name: config.watch.leaseName,
       identity,
-      leaseDurationSeconds: Math.max(1, Math.round(config.watch.leaseDurationMs / 1000)),
-      renewDeadlineMs: Math.round(config.watch.leaseDurationMs * (2 / 3)),
-      retryPeriodMs: Math.max(100, Math.round(config.watch.leaseDurationMs / 7.5)),
+      ...leaseTiming(config.watch.leaseDurationMs),
       onStartedLeading: () => logger.info({ identity }, 'became the leader'),
       onStoppedLeading: () => logger.warn({ identity }, 'stopped leading'),
       onError: (_error, description) => logger.warn({ err: description }, 'leader election error'),

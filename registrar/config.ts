@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 import { goParseBool } from '../core/annotations/go-parse';
-import { DEFAULT_SYNC_SETTINGS, DEFAULT_SYNC_TAG } from '../core/annotations';
+import { DEFAULT_SYNC_SETTINGS, DEFAULT_SYNC_TAG, isValidSyncTag } from '../core/annotations';
+import { MIN_LEASE_DURATION_MS } from '../core/kube/lease-settings';
+import { isDns1123Label, isDnsSubdomain } from '../core/names/dns';
 import { parseDuration, LOG_LEVELS, type LogLevel } from '../core/runtime';
 import { type DesiredSettings, NODE_PORT_SYNC_TYPES } from './desired';
 
@@ -72,8 +74,6 @@ const list = (flag: string) =>
     .transform((value) => (Array.isArray(value) ? value : [value]).map((item) => item.trim()))
     .refine((items) => items.every((item) => item !== ''), { message: `${flag}: empty namespace name` });
 
-/** Lowercase letters, digits and `-`; it goes into node names, IDs and meta values. */
-const CLUSTER_ID = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** Consul node names: no whitespace or `/`, short enough for DNS-ish use. */
 const NODE_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,127})$/;
 
@@ -85,12 +85,9 @@ const schema = z.object({
   denyK8sNamespace: list('--deny-k8s-namespace').default([...DEFAULT_SYNC_SETTINGS.denyNamespaces]),
   consulServicePrefix: z.string().default(''),
   addK8sNamespaceSuffix: goBool('--add-k8s-namespace-suffix').default(false),
-  consulK8sTag: z
-    .string()
-    .default(DEFAULT_SYNC_TAG)
-    .refine((tag) => tag.trim() !== '' && tag.trim() === tag, {
-      message: '--consul-k8s-tag: must be non-empty, without surrounding whitespace',
-    }),
+  consulK8sTag: z.string().default(DEFAULT_SYNC_TAG).refine(isValidSyncTag, {
+    message: '--consul-k8s-tag: must be non-empty, without surrounding whitespace',
+  }),
   consulNodeName: z
     .string()
     .regex(
@@ -113,30 +110,21 @@ const schema = z.object({
           `--node-port-sync-type: "${String(issue.input)}" is not one of ${NODE_PORT_SYNC_TYPES.join(', ')}`,
       }),
     ),
-  clusterId: z
-    .string()
-    .default(DEFAULT_CLUSTER_ID)
-    .refine((id) => CLUSTER_ID.test(id), {
-      message:
-        '--cluster-id: expected lowercase letters, digits and "-" (at most 63, starting and ending alphanumeric)',
-    }),
+  clusterId: z.string().default(DEFAULT_CLUSTER_ID).refine(isDns1123Label, {
+    message:
+      '--cluster-id: expected lowercase letters, digits and "-" (at most 63, starting and ending alphanumeric)',
+  }),
   resyncPeriod: duration('--resync-period', 1000).default(parseDuration(DEFAULT_RESYNC_PERIOD)),
   leaderElect: goBool('--leader-elect').default(false),
   leaderElectLeaseName: z
     .string()
-    .regex(
-      /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/,
-      '--leader-elect-lease-name: expected a DNS subdomain name',
-    )
+    .refine(isDnsSubdomain, '--leader-elect-lease-name: expected a DNS subdomain name')
     .default(DEFAULT_LEASE_NAME),
   leaderElectLeaseNamespace: z
     .string()
-    .regex(
-      /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
-      '--leader-elect-lease-namespace: expected a namespace name',
-    )
+    .refine(isDns1123Label, '--leader-elect-lease-namespace: expected a namespace name')
     .optional(),
-  leaderElectLeaseDuration: duration('--leader-elect-lease-duration', 2000).default(
+  leaderElectLeaseDuration: duration('--leader-elect-lease-duration', MIN_LEASE_DURATION_MS).default(
     parseDuration(DEFAULT_LEASE_DURATION),
   ),
   purge: goBool('--purge').default(false),

@@ -3,9 +3,7 @@
  * controller. `startRegistrar` runs it in-process (tests, benchmark); `purgeRegistrations` is
  * `--purge`. Signal handling lives in command.ts.
  */
-import * as os from 'node:os';
 import type { Server } from 'node:http';
-import { randomBytes } from 'node:crypto';
 import {
   CoordinationV1Api,
   CoreV1Api,
@@ -22,6 +20,7 @@ import { describeKubeError } from '../core/kube/errors';
 import { EventRecorder } from '../core/kube/events';
 import { KubeInformer } from '../core/kube/informer';
 import { LeaderElector } from '../core/kube/leader';
+import { electionIdentity, leaseTiming } from '../core/kube/lease-settings';
 import { loadKubeConfig } from '../core/kube/config';
 import {
   closeServer,
@@ -123,16 +122,13 @@ export async function startRegistrar(
   const ref: { controller?: RegistrarController } = {};
   let elector: LeaderElector | undefined;
   if (config.leaderElect) {
-    const leaseDurationSeconds = Math.max(2, Math.ceil(config.leaseDurationMs / 1000));
-    const identity = deps.identity ?? env.POD_NAME ?? `${os.hostname()}-${randomBytes(3).toString('hex')}`;
+    const identity = deps.identity ?? electionIdentity(env);
     elector = new LeaderElector({
       coordination: kc.makeApiClient(CoordinationV1Api),
       namespace: config.leaseNamespace,
       name: config.leaseName,
       identity,
-      leaseDurationSeconds,
-      renewDeadlineMs: Math.round((leaseDurationSeconds * 1000 * 2) / 3),
-      retryPeriodMs: Math.max(100, Math.round((leaseDurationSeconds * 1000) / 7.5)),
+      ...leaseTiming(config.leaseDurationMs),
       onStartedLeading: () => {
         logger.info({ identity }, 'became leader; writing to Consul');
         metrics.leader.set(1);

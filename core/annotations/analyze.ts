@@ -29,6 +29,11 @@ import { isConsulDnsName } from '../names/dns';
 import type { Analysis, AnalyzeOptions, Finding, PortChoice, ServiceLike, SyncIntent } from './types';
 
 export const DEFAULT_SYNC_TAG = 'k8s';
+
+/** A sync tag (`--consul-k8s-tag`) must be non-empty without surrounding whitespace. */
+export function isValidSyncTag(tag: string): boolean {
+  return tag.trim() !== '' && tag.trim() === tag;
+}
 const MAX_NAME_LENGTH = 255;
 const MAX_META_KEY_LENGTH = 128;
 const MAX_META_VALUE_LENGTH = 512;

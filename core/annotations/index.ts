@@ -5,7 +5,7 @@
  * - `isNamespaceAllowed`, `weightApplies`, `DEFAULT_SYNC_SETTINGS`: sync-setting rules the
  *   registrar applies and the checks warn about.
  */
-export { analyzeService, DEFAULT_SYNC_TAG, showValue } from './analyze';
+export { analyzeService, DEFAULT_SYNC_TAG, isValidSyncTag, showValue } from './analyze';
 export { RULES, ANNOTATION_SPECS, GENERAL_RULES, ALL_RULES, type Rule, type AnnotationSpec } from './rules';
 export {
   DEFAULT_SYNC_SETTINGS,

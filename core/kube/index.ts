@@ -5,3 +5,4 @@ export * from './events';
 export * from './informer';
 export * from './lease';
 export * from './leader';
+export * from './lease-settings';

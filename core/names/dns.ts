@@ -25,3 +25,8 @@ export function isDnsSubdomain(name: string): boolean {
     name.length <= 253 && name.split('.').every((label) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(label))
   );
 }
+
+/** Lowercase RFC 1123 label (<= 63): Kubernetes namespace names, and our cluster IDs. */
+export function isDns1123Label(name: string): boolean {
+  return /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name);
+}
