@@ -397,27 +397,33 @@ describe('generate --once into a local work tree', () => {
 describe('credentials', () => {
   it('never shows a token from the URL or the environment', async () => {
     const { dir, catalogFile } = setup();
-    const result = await generate(
-      [
-        '--once',
-        '--catalog-file',
-        catalogFile,
-        '--repo',
-        'http://user:s3cr3t-url@127.0.0.1:9/repo.git',
-        '--workdir',
-        path.join(dir, 'cw'),
-        '--path',
-        'x',
-      ],
-      { ...process.env, GIT_TOKEN: 'tok-3nv-secret' },
-    );
-    expect(result.code).toBe(1);
-    for (const text of [result.stdout, result.stderr, result.logs]) {
-      expect(text).not.toContain('s3cr3t-url');
-      expect(text).not.toContain('tok-3nv-secret');
-      expect(text).not.toContain(Buffer.from('x-access-token:tok-3nv-secret').toString('base64'));
+    const run = (repo: string) =>
+      generate(
+        [
+          '--once',
+          '--catalog-file',
+          catalogFile,
+          '--repo',
+          repo,
+          '--workdir',
+          path.join(dir, 'cw'),
+          '--path',
+          'x',
+        ],
+        { ...process.env, GIT_TOKEN: 'tok-3nv-secret' },
+      );
+    const inUrl = await run('http://user:s3cr3t-url@127.0.0.1:9/repo.git');
+    const fromEnv = await run('http://user@127.0.0.1:9/repo.git');
+    for (const result of [inUrl, fromEnv]) {
+      expect(result.code).toBe(1);
+      for (const text of [result.stdout, result.stderr, result.logs]) {
+        expect(text).not.toContain('s3cr3t-url');
+        expect(text).not.toContain('tok-3nv-secret');
+        expect(text).not.toContain(Buffer.from('x-access-token:tok-3nv-secret').toString('base64'));
+      }
     }
-    expect(result.stderr).toMatch(/^error: git fetch failed/);
+    expect(inUrl.stderr).toMatch(/^error: --repo: the URL contains a password/);
+    expect(fromEnv.stderr).toMatch(/^error: git fetch failed/);
   });
 });
 
