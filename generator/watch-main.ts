@@ -16,6 +16,7 @@ import type { GeneratorConfig } from './config';
 import { buildRun, type GenerateIo } from './main';
 import { GeneratorMetrics } from './metrics';
 import { runOnce } from './run';
+import { CatalogSourceError } from './source/source';
 import { CatalogWatcher } from './watch';
 
 export async function watch(config: GeneratorConfig, logger: Logger, io: GenerateIo): Promise<number> {
@@ -27,8 +28,10 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
   let guardRefused = false;
   // A standby replica is ready (it has nothing to do); the leader is ready once a run succeeded.
   health.addReadinessCheck('last-run', () => lastRunOk || (elector !== undefined && !elector.isLeader()));
-  // A refusal needs a person (or --allow-mass-delete), not a restart: /healthz fails, /livez does not.
+  let sourceProblem = false;
+  // These need a person (or --allow-mass-delete), not a restart: /healthz fails, /livez does not.
   health.addHealthCheck('mass-deletion-guard', () => !guardRefused);
+  health.addHealthCheck('catalog-source', () => !sourceProblem);
 
   let elector: LeaderElector | undefined;
   if (config.watch.leaderElect) {
@@ -55,10 +58,12 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
       run: (signal) => runOnce({ ...deps, signal }, settings),
       logger,
       metrics,
-      onRunFinished: (ok, outcome) => {
+      onRunFinished: (ok, outcome, error) => {
         lastRunOk = ok;
         // A run that failed (no outcome) says nothing about the guard: keep what the last run said.
         if (outcome) guardRefused = outcome.status === 'refused';
+        // Unreadable, invalid or refused catalog: retried, but reported until a run completes.
+        sourceProblem = error instanceof CatalogSourceError && error.kind !== 'transient';
       },
     },
     {

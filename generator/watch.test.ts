@@ -230,6 +230,18 @@ it('reports unhealthy and not ready, and counts a refusal, when the mass-deletio
   expect(await status('/healthz')).toBe(200);
   expect(namesAt(remote, 'main', 'consul')).toHaveLength(5);
 
+  // A broken catalog file is retried (it can be fixed) and reported as unhealthy meanwhile.
+  writeFileSync(catalog, '{ not json');
+  await eventually(async () => ((await status('/healthz')) === 503 ? true : undefined));
+  expect(await (await fetch(`${base()}/healthz`)).json()).toEqual({
+    status: 'unhealthy',
+    failing: ['catalog-source'],
+  });
+  expect(await status('/livez')).toBe(200);
+  writeFileSync(catalog, JSON.stringify({ a: [], b: [], c: [] }));
+  await eventually(async () => ((await status('/healthz')) === 200 ? true : undefined));
+  expect(namesAt(remote, 'main', 'consul')).toHaveLength(5);
+
   signals.emit('SIGTERM', 'SIGTERM');
   expect(await exited).toBe(0);
 });

@@ -26,7 +26,8 @@ export interface WatchDependencies {
   logger: Logger;
   metrics?: GeneratorMetrics;
   /** Called after every run with whether it succeeded (a guard refusal is not a success). */
-  onRunFinished?: (ok: boolean, outcome?: RunOutcome) => void;
+  /** After every run: its outcome, or the error that stopped it. */
+  onRunFinished?: (ok: boolean, outcome?: RunOutcome, error?: unknown) => void;
 }
 
 export class CatalogWatcher {
@@ -75,7 +76,7 @@ export class CatalogWatcher {
         const delayMs = this.backoff.next();
         this.deps.logger.error({ err: (err as Error).message, delayMs }, 'generator run failed; retrying');
         this.deps.metrics?.runs.inc({ result: 'error' });
-        this.deps.onRunFinished?.(false);
+        this.deps.onRunFinished?.(false, undefined, err);
         await sleep(delayMs, signal);
       }
     }

@@ -20,7 +20,10 @@ export interface CatalogSource {
 export class CatalogSourceError extends Error {
   constructor(
     message: string,
-    /** `transient` errors are retried with backoff in watch mode; `config` ones are not. */
+    /**
+     * Watch mode retries every kind with backoff (a file can be fixed, a token granted); all but
+     * `transient` also fail `/healthz` until a run succeeds, since they need a person.
+     */
     readonly kind: 'transient' | 'denied' | 'invalid' | 'config' = 'transient',
   ) {
     super(message);
