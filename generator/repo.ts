@@ -32,6 +32,9 @@ export interface GitCredentials {
   knownHostsFile?: string;
 }
 
+/** Default for `RepoOptions.timeoutMs`. */
+export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
+
 export interface RepoOptions {
   /** `--repo`: URL or local path. */
   repo: string;
@@ -197,7 +200,7 @@ export class GitRepository {
     this.git = simpleGit({
       baseDir: dir,
       config: [`user.name=${options.identity.name}`, `user.email=${options.identity.email}`],
-      timeout: { block: options.timeoutMs ?? 120_000 },
+      timeout: { block: options.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS },
       allowEnvironment: Object.keys(env).filter((key) => key.toUpperCase().startsWith('GIT_')),
       unsafe: unsafeAllowances(env),
     }).env(env);
@@ -492,15 +495,37 @@ export class GitRepository {
       const child = spawn('git', args, { cwd: this.dir, env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
       const chunks: Buffer[] = [];
       let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (code) =>
-        code === 0
-          ? resolve(Buffer.concat(chunks))
-          : reject(new GitCommandError(this.scrub(`git ${args[0]} failed: ${stderr.trim().slice(0, 2000)}`))),
-      );
+      // Same rule as simple-git's block timeout: a command that shows no progress for this long is killed.
+      const limitMs = this.options.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
+      let timer: NodeJS.Timeout | undefined;
+      const progress = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new GitCommandError(`git ${args[0]} made no progress for ${limitMs} ms and was stopped`));
+        }, limitMs);
+      };
+      progress();
+      child.stdout.on('data', (chunk: Buffer) => {
+        progress();
+        chunks.push(chunk);
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        progress();
+        stderr += chunk.toString();
+      });
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        if (code === 0) resolve(Buffer.concat(chunks));
+        else
+          reject(new GitCommandError(this.scrub(`git ${args[0]} failed: ${stderr.trim().slice(0, 2000)}`)));
+      });
       child.stdin.on('error', () => undefined);
+      child.stdin.on('drain', progress);
       const iterator = input[Symbol.iterator]();
       const pump = (): void => {
         for (;;) {

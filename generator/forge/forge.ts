@@ -27,6 +27,9 @@ export interface Forge {
   close(pullRequest: PullRequest, comment: string): Promise<void>;
 }
 
+/** A forge call that has not answered by then fails, so a stalled API never blocks a run. */
+export const FORGE_TIMEOUT_MS = 30_000;
+
 /** A forge API call failed or answered something unexpected; message has no credentials. */
 export class ForgeError extends Error {
   constructor(message: string) {

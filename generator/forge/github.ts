@@ -1,7 +1,15 @@
 /** GitHub pull requests through @octokit/rest (any API base URL: github.com or Enterprise). */
 import { Octokit } from '@octokit/rest';
 import { z } from 'zod';
-import { ForgeError, firstLine, parse, type Forge, type PullRequest, type PullRequestDraft } from './forge';
+import {
+  FORGE_TIMEOUT_MS,
+  ForgeError,
+  firstLine,
+  parse,
+  type Forge,
+  type PullRequest,
+  type PullRequestDraft,
+} from './forge';
 
 const pullSchema = z.object({
   number: z.number().int(),
@@ -54,7 +62,16 @@ export class GitHubForge implements Forge {
       baseUrl: options.apiUrl ?? 'https://api.github.com',
       userAgent: 'consul-k8s-gitops',
       log: options.log ?? quiet,
-      request: { retries: 0 },
+      // No retry plugin is loaded, so a call is made once; each request gets a deadline.
+      request: {
+        fetch: (url: string | URL, init: RequestInit = {}) =>
+          fetch(url, {
+            ...init,
+            signal: init.signal
+              ? AbortSignal.any([init.signal, AbortSignal.timeout(FORGE_TIMEOUT_MS)])
+              : AbortSignal.timeout(FORGE_TIMEOUT_MS),
+          }),
+      },
     });
   }
 

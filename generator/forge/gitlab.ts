@@ -1,7 +1,15 @@
 /** GitLab merge requests through @gitbeaker/rest (gitlab.com or self-hosted). */
 import { Gitlab } from '@gitbeaker/rest';
 import { z } from 'zod';
-import { ForgeError, firstLine, parse, type Forge, type PullRequest, type PullRequestDraft } from './forge';
+import {
+  FORGE_TIMEOUT_MS,
+  ForgeError,
+  firstLine,
+  parse,
+  type Forge,
+  type PullRequest,
+  type PullRequestDraft,
+} from './forge';
 
 const mergeRequestSchema = z.object({
   iid: z.number().int(),
@@ -27,7 +35,11 @@ export class GitLabForge implements Forge {
 
   constructor(private readonly options: GitLabForgeOptions) {
     if (options.project.trim() === '') throw new ForgeError('--forge-project: empty GitLab project');
-    this.api = new Gitlab({ host: options.apiUrl ?? 'https://gitlab.com', token: options.token });
+    this.api = new Gitlab({
+      host: options.apiUrl ?? 'https://gitlab.com',
+      token: options.token,
+      queryTimeout: FORGE_TIMEOUT_MS,
+    });
   }
 
   async findOpen(head: string, base: string): Promise<PullRequest | undefined> {
