@@ -29,6 +29,8 @@ export interface GitHubForgeOptions {
   token: string;
   /** Default https://api.github.com. */
   apiUrl?: string;
+  /** Deadline of each API call (default FORGE_TIMEOUT_MS). */
+  timeoutMs?: number;
   /** Where octokit's own warnings go (never the console). */
   log?: {
     debug(message: string): void;
@@ -57,6 +59,7 @@ export class GitHubForge implements Forge {
       warn: () => undefined,
       error: () => undefined,
     };
+    const timeoutMs = options.timeoutMs ?? FORGE_TIMEOUT_MS;
     this.octokit = new Octokit({
       auth: options.token,
       baseUrl: options.apiUrl ?? 'https://api.github.com',
@@ -68,8 +71,8 @@ export class GitHubForge implements Forge {
           fetch(url, {
             ...init,
             signal: init.signal
-              ? AbortSignal.any([init.signal, AbortSignal.timeout(FORGE_TIMEOUT_MS)])
-              : AbortSignal.timeout(FORGE_TIMEOUT_MS),
+              ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
+              : AbortSignal.timeout(timeoutMs),
           }),
       },
     });

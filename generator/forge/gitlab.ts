@@ -27,6 +27,8 @@ export interface GitLabForgeOptions {
   token: string;
   /** Default https://gitlab.com. */
   apiUrl?: string;
+  /** Deadline of each API call (default FORGE_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 export class GitLabForge implements Forge {
@@ -38,7 +40,7 @@ export class GitLabForge implements Forge {
     this.api = new Gitlab({
       host: options.apiUrl ?? 'https://gitlab.com',
       token: options.token,
-      queryTimeout: FORGE_TIMEOUT_MS,
+      queryTimeout: options.timeoutMs ?? FORGE_TIMEOUT_MS,
     });
   }
 

@@ -45,6 +45,8 @@ export interface FakeForge {
   readonly github: FakePullRequest[];
   readonly gitlab: FakePullRequest[];
   readonly requests: ForgeRequest[];
+  /** While stalled, requests are read but never answered (a hung API); `stop()` cuts them. */
+  stall(stalled: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -244,10 +246,12 @@ export async function startFakeForge(options: { token: string }): Promise<FakeFo
     throw new HttpError(404, '404 Not Found');
   }
 
+  let stalled = false;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      if (stalled) return;
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = req.method ?? 'GET';
       const base = `http://${req.headers.host ?? 'localhost'}`;
@@ -300,6 +304,9 @@ export async function startFakeForge(options: { token: string }): Promise<FakeFo
     github,
     gitlab,
     requests,
+    stall: (value) => {
+      stalled = value;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
