@@ -1,5 +1,5 @@
 /** One interface over GitHub pull requests and GitLab merge requests. */
-import type { z } from 'zod';
+import { z } from 'zod';
 
 export interface PullRequest {
   /** GitHub number / GitLab iid. */
@@ -54,3 +54,11 @@ export function parse<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
 export function firstLine(text: string): string {
   return (text.split('\n')[0] ?? '').slice(0, 300);
 }
+
+/** Labels as both forges answer them (names, or objects with a name), flattened to names. */
+export const labelsSchema = z
+  .array(z.union([z.string(), z.object({ name: z.string().optional() })]))
+  .transform((labels) =>
+    labels.map((label) => (typeof label === 'string' ? label : (label.name ?? ''))).filter(Boolean),
+  )
+  .default([]);

@@ -5,6 +5,7 @@ import {
   FORGE_TIMEOUT_MS,
   ForgeError,
   firstLine,
+  labelsSchema,
   parse,
   type Forge,
   type PullRequest,
@@ -17,7 +18,7 @@ const pullSchema = z.object({
   title: z.string(),
   body: z.string().nullable().optional(),
   state: z.string(),
-  labels: z.array(z.union([z.string(), z.object({ name: z.string().optional() })])).default([]),
+  labels: labelsSchema,
 });
 const pullListSchema = z.array(pullSchema);
 
@@ -174,8 +175,6 @@ function toPullRequest(pull: Pull): PullRequest {
     url: pull.html_url,
     title: pull.title,
     body: pull.body ?? '',
-    labels: pull.labels
-      .map((label) => (typeof label === 'string' ? label : (label.name ?? '')))
-      .filter(Boolean),
+    labels: pull.labels,
   };
 }

@@ -5,6 +5,7 @@ import {
   FORGE_TIMEOUT_MS,
   ForgeError,
   firstLine,
+  labelsSchema,
   parse,
   type Forge,
   type PullRequest,
@@ -17,7 +18,7 @@ const mergeRequestSchema = z.object({
   title: z.string(),
   description: z.string().nullable().optional(),
   state: z.string(),
-  labels: z.array(z.union([z.string(), z.object({ name: z.string().optional() })])).default([]),
+  labels: labelsSchema,
 });
 const mergeRequestListSchema = z.array(mergeRequestSchema);
 
@@ -109,8 +110,6 @@ function toPullRequest(mergeRequest: z.infer<typeof mergeRequestSchema>): PullRe
     url: mergeRequest.web_url,
     title: mergeRequest.title,
     body: mergeRequest.description ?? '',
-    labels: mergeRequest.labels
-      .map((label) => (typeof label === 'string' ? label : (label.name ?? '')))
-      .filter(Boolean),
+    labels: mergeRequest.labels,
   };
 }
