@@ -19,7 +19,7 @@ import {
   ISOLATED_GIT_ENV,
   tempDir,
 } from './testing/git-fixture';
-import { CatalogWatcher } from './watch';
+import { CatalogWatcher, type WatchOptions } from './watch';
 
 let consul: ConsulDouble;
 let root: { dir: string; cleanup(): void };
@@ -163,9 +163,12 @@ describe('generate --once from Consul', () => {
 });
 
 describe('watch mode', () => {
-  it('batches a burst of 20 changes into one commit', async () => {
+  /**
+   * A CatalogWatcher over the Consul double, committing to a fresh bare remote. `nextRun()` resolves
+   * after the next run (call it before what triggers the run); `finished` lists every outcome.
+   */
+  async function watcherOverConsul(options: WatchOptions) {
     const { remote, args } = setup();
-    register('seed');
     let captured: GenerateFlags | undefined;
     await createGenerateCommand()
       .action((flags: GenerateFlags) => {
@@ -175,9 +178,8 @@ describe('watch mode', () => {
     const env = { ...process.env, ...ISOLATED_GIT_ENV, ...consul.env() };
     const logger = createLogger({ level: 'silent' });
     const { deps, settings } = await buildRun(parseGenerateConfig(captured!, env), logger, { env });
-    const finished: RunOutcome[] = [];
+    const finished: (RunOutcome | undefined)[] = [];
     let notify: (() => void) | undefined;
-    const nextRun = () => new Promise<void>((resolve) => (notify = resolve));
     const controller = new AbortController();
     const watcher = new CatalogWatcher(
       {
@@ -185,76 +187,76 @@ describe('watch mode', () => {
         run: (signal) => runOnce({ ...deps, signal }, settings),
         logger,
         onRunFinished: (_ok, outcome) => {
-          if (outcome) finished.push(outcome);
+          finished.push(outcome);
           notify?.();
         },
       },
-      { bufferMinMs: 600, bufferMaxMs: 5000 },
+      options,
     );
-    let first = nextRun();
-    const loop = watcher.run(controller.signal);
-    await first;
-    expect(finished.map((outcome) => outcome.status)).toEqual(['committed']);
-    const commitsBefore = commitCount(remote);
+    let loop: Promise<void> | undefined;
+    return {
+      remote,
+      finished,
+      nextRun: () => new Promise<void>((resolve) => (notify = resolve)),
+      start: () => {
+        loop = watcher.run(controller.signal);
+      },
+      stop: async () => {
+        controller.abort();
+        await loop;
+      },
+    };
+  }
 
-    first = nextRun();
+  it('batches a burst of 20 changes into one commit', async () => {
+    register('seed');
+    const watch = await watcherOverConsul({ bufferMinMs: 600, bufferMaxMs: 5000 });
+    let run = watch.nextRun();
+    watch.start();
+    await run;
+    expect(watch.finished.map((outcome) => outcome?.status)).toEqual(['committed']);
+    const commitsBefore = commitCount(watch.remote);
+
+    run = watch.nextRun();
     for (let i = 0; i < 20; i += 1) {
       register(`burst-${String(i).padStart(2, '0')}`);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    await first;
-    controller.abort();
-    await loop;
-    expect(finished.map((outcome) => outcome.status)).toEqual(['committed', 'committed']);
-    expect(commitCount(remote)).toBe(commitsBefore + 1);
-    expect(git(remote, 'log', '-1', '--format=%s', 'main')).toContain('(20 added, 0 changed, 0 removed)');
+    await run;
+    await watch.stop();
+    expect(watch.finished.map((outcome) => outcome?.status)).toEqual(['committed', 'committed']);
+    expect(commitCount(watch.remote)).toBe(commitsBefore + 1);
+    expect(git(watch.remote, 'log', '-1', '--format=%s', 'main')).toContain(
+      '(20 added, 0 changed, 0 removed)',
+    );
   });
 
   it('a replica that loses leadership while buffering a change does not write; it catches up when leading again', async () => {
-    const { remote, args } = setup();
     register('seed-leader');
-    let captured: GenerateFlags | undefined;
-    await createGenerateCommand()
-      .action((flags: GenerateFlags) => {
-        captured = flags;
-      })
-      .parseAsync(args(), { from: 'user' });
-    const env = { ...process.env, ...ISOLATED_GIT_ENV, ...consul.env() };
-    const logger = createLogger({ level: 'silent' });
-    const { deps, settings } = await buildRun(parseGenerateConfig(captured!, env), logger, { env });
     let leader = true;
-    let runs = 0;
-    let notify: (() => void) | undefined;
-    const nextRun = () => new Promise<void>((resolve) => (notify = resolve));
-    const controller = new AbortController();
-    const watcher = new CatalogWatcher(
-      {
-        source: deps.source,
-        run: (signal) => runOnce({ ...deps, signal }, settings),
-        logger,
-        onRunFinished: () => {
-          runs += 1;
-          notify?.();
-        },
-      },
-      { bufferMinMs: 300, bufferMaxMs: 2000, isLeader: () => leader, standbyPollMs: 50 },
-    );
-    let run = nextRun();
-    const loop = watcher.run(controller.signal);
+    const watch = await watcherOverConsul({
+      bufferMinMs: 300,
+      bufferMaxMs: 2000,
+      isLeader: () => leader,
+      standbyPollMs: 50,
+    });
+    let run = watch.nextRun();
+    watch.start();
     await run;
-    const head = git(remote, 'rev-parse', 'main');
+    const head = git(watch.remote, 'rev-parse', 'main');
 
     register('while-demoted');
     leader = false; // the Lease moves while this replica waits out the buffer
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(runs).toBe(1);
-    expect(git(remote, 'rev-parse', 'main')).toBe(head);
+    expect(watch.finished).toHaveLength(1);
+    expect(git(watch.remote, 'rev-parse', 'main')).toBe(head);
 
-    run = nextRun();
+    run = watch.nextRun();
     leader = true;
     await run;
-    controller.abort();
-    await loop;
-    expect(git(remote, 'log', '-1', '--format=%s', 'main')).toContain('(1 added, 0 changed, 0 removed)');
+    await watch.stop();
+    expect(git(watch.remote, 'log', '-1', '--format=%s', 'main')).toContain(
+      '(1 added, 0 changed, 0 removed)',
+    );
   });
 });
