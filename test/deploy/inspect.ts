@@ -198,3 +198,34 @@ export function grantsOf(
   }
   return { cluster, namespaced, otherNamespaces };
 }
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: {
+    key: string;
+    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    values?: string[];
+  }[];
+}
+
+/** Kubernetes label-selector semantics (an empty selector selects everything). */
+export function selects(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
+  const exprs = selector?.matchExpressions ?? [];
+  return (
+    Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+    exprs.every((e) => {
+      const has = Object.hasOwn(labels, e.key);
+      const value = labels[e.key] ?? '';
+      switch (e.operator) {
+        case 'In':
+          return has && (e.values ?? []).includes(value);
+        case 'NotIn':
+          return !has || !(e.values ?? []).includes(value);
+        case 'Exists':
+          return has;
+        case 'DoesNotExist':
+          return !has;
+      }
+    })
+  );
+}

@@ -15,7 +15,9 @@ import {
   grantsOf,
   ofKind,
   permissions,
+  selects,
   workloads,
+  type LabelSelector,
   type Container,
   type PodSpec,
   type Workload,
@@ -143,8 +145,10 @@ describe('every pod', () => {
       for (const w of workloads(objects)) {
         const labels = w.template.metadata?.labels ?? {};
         const own = policies.filter((p) => {
-          const match = field<Record<string, string>>(p, 'spec', 'podSelector', 'matchLabels') ?? {};
-          return Object.keys(match).length > 0 && Object.entries(match).every(([k, v]) => labels[k] === v);
+          const selector = field<LabelSelector>(p, 'spec', 'podSelector') ?? {};
+          const empty =
+            Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions ?? []).length === 0;
+          return !empty && selects(selector, labels);
         });
         expect({ label, workload: w.object.metadata.name, policies: own.length > 0 }).toEqual({
           label,
