@@ -185,7 +185,7 @@ test('a Lease handover between two registrar processes keeps every instance in C
   process.kill(-leader!.pid, 'SIGKILL');
   await eventually(
     () => {
-      const res = kube.kubectl(['get', 'lease', 'consul-k8s-gitops-registrar', '-n', NS, '-o', 'json']);
+      const res = kube.kubectl(['get', 'lease', leaseName(), '-n', NS, '-o', 'json']);
       const lease = JSON.parse(res.stdout || '{}') as { spec?: { holderIdentity?: string } };
       return lease.spec?.holderIdentity === 'registrar-b';
     },
@@ -222,6 +222,13 @@ test('no excess RBAC: every permission deploy/ grants the registrar was used, no
   const unused = grantedPermissions().filter((p) => !used.has(p) && p !== '/events:patch');
   expect(unused).toEqual([]);
 });
+
+/** The Lease the rendered Deployment names. */
+function leaseName(): string {
+  const flag = registrarArgs.find((a) => a.startsWith('--leader-elect-lease-name='));
+  if (!flag) throw new Error('the registrar Deployment names no --leader-elect-lease-name');
+  return flag.slice(flag.indexOf('=') + 1);
+}
 
 function registrarCalls() {
   const user = `system:serviceaccount:${NS}:${SA}`;
