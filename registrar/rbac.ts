@@ -10,7 +10,7 @@ import type { ComponentRbac, PolicyRule } from '../core/kube/rbac';
  * a settings ConfigMap's name, and kustomize rewrites matching Role resourceNames to the
  * ConfigMap's hashed name.
  */
-export const MANIFEST_LEASE_NAME = 'consul-k8s-gitops-registrar-leader-election';
+const MANIFEST_LEASE_NAME = 'consul-k8s-gitops-registrar-leader-election';
 
 /** core's PolicyRule has no `resourceNames` yet; the Lease rule needs it. */
 type NamedRule = PolicyRule & { resourceNames?: string[] };
