@@ -7,11 +7,11 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { REAL_BIN } from '../real/servers/process';
 import { DEPLOY_DIR, parseObjects, type K8sObject } from './render';
 
 const execFileAsync = promisify(execFile);
 
-export const REAL_BIN = process.env.CKG_REAL_BIN ?? '/root/.cache/consul-k8s-gitops/real/bin';
 export const HELM = path.join(REAL_BIN, 'helm');
 export const CHART_DIR = path.join(DEPLOY_DIR, 'chart');
 
