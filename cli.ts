@@ -5,6 +5,7 @@ import { createWebhookCommand } from './webhook/command';
 import { createLintCommand } from './lint/command';
 import { createRegistrarCommand } from './registrar/command';
 import { createGenerateCommand } from './generator/command';
+import { createAuditCommand } from './audit/command';
 import { version } from './package.json';
 
 export function buildProgram(): Command {
@@ -15,7 +16,8 @@ export function buildProgram(): Command {
     .addCommand(createWebhookCommand())
     .addCommand(createLintCommand())
     .addCommand(createRegistrarCommand())
-    .addCommand(createGenerateCommand());
+    .addCommand(createGenerateCommand())
+    .addCommand(createAuditCommand());
 }
 
 if (require.main === module) {
