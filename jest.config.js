@@ -7,7 +7,8 @@ module.exports = {
   transformIgnorePatterns: [],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testMatch: ['<rootDir>/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/out/'],
+  // The real-server tier (*.real.test.ts) runs with jest.real.config.js (`npm run test:real`).
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/out/', '\\.real\\.test\\.ts$'],
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/out/'],
   testTimeout: 30000,
 };

@@ -1,19 +1,23 @@
 /**
- * Renders deploy/ with the installed `kubectl kustomize` (offline) and parses the output.
+ * Renders deploy/ offline with the pinned kustomize that `npm run real:setup` builds (CI builds it
+ * before the tests), or with the machine's `kubectl kustomize` where it has not been built.
  * Combinations of components are rendered through throw-away overlays in a temp directory,
  * the way a user's own overlay would reference this repository.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import yaml from 'js-yaml';
+import { REAL_BIN } from '../real/servers/process';
 
 const execFileAsync = promisify(execFile);
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const DEPLOY_DIR = path.join(REPO_ROOT, 'deploy');
+/** Where `npm run real:setup` links the pinned kustomize (see test/real/setup.sh). */
+export const PINNED_KUSTOMIZE = path.join(REAL_BIN, 'kustomize');
 
 /** Named overlays shipped in deploy/overlays (relative to deploy/). */
 export const OVERLAYS = [
@@ -41,8 +45,11 @@ export interface K8sObject {
 
 /** Renders one kustomization directory; throws with kubectl's message when it fails. */
 export async function kustomize(dir: string): Promise<K8sObject[]> {
+  const [command, args] = existsSync(PINNED_KUSTOMIZE)
+    ? [PINNED_KUSTOMIZE, ['build', dir]]
+    : ['kubectl', ['kustomize', dir]];
   try {
-    const { stdout } = await execFileAsync('kubectl', ['kustomize', dir], {
+    const { stdout } = await execFileAsync(command, args, {
       maxBuffer: 16 * 1024 * 1024,
       timeout: 60_000,
     });
@@ -50,7 +57,7 @@ export async function kustomize(dir: string): Promise<K8sObject[]> {
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
     throw new Error(
-      `kubectl kustomize ${path.relative(REPO_ROOT, dir) || dir} failed: ${stderr.trim() || String(err)}`,
+      `${path.basename(command)} ${args[0]} ${path.relative(REPO_ROOT, dir) || dir} failed: ${stderr.trim() || String(err)}`,
     );
   }
 }

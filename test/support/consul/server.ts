@@ -238,7 +238,7 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     res.end(payload);
   }
 
-  function queryHeaders(result: ReadResult): Record<string, string> {
+  function queryHeaders(result: ReadResult, anonymous: boolean): Record<string, string> {
     const headers: Record<string, string> = {
       'X-Consul-Index': String(Math.max(1, result.index)),
       'X-Consul-KnownLeader': 'true',
@@ -246,7 +246,9 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
       'X-Consul-Effective-Consistency': 'leader',
     };
     if (acl.enabled) headers['X-Consul-Default-Acl-Policy'] = acl.defaultPolicy;
-    if (result.filtered) headers['X-Consul-Results-Filtered-By-ACLs'] = 'true';
+    // Consul masks the flag for requests without a token (agent/consul/rpc.go,
+    // maskResultsFilteredByACLs), so that unauthenticated clients learn nothing from it.
+    if (result.filtered && !anonymous) headers['X-Consul-Results-Filtered-By-ACLs'] = 'true';
     return headers;
   }
 
@@ -275,8 +277,9 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     try {
       return compileFilter(expression);
     } catch (err) {
+      // A 500, not a 400: the RPC layer reports the bexpr error (seen on a real Consul 1.16).
       throw new HttpError(
-        400,
+        500,
         `Failed to create boolean expression evaluator: ${(err as FilterError).message}`,
       );
     }
@@ -436,10 +439,11 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     entry: RequestLogEntry,
   ): void {
     const { minIndex, waitMs } = blockingParams(query);
+    const anonymous = tokenOf(req, query) === undefined;
     if (minIndex === 0 || indexOf() > minIndex) {
       const first = compute();
       entry.status = 200;
-      send(res, 200, first.body, queryHeaders(first));
+      send(res, 200, first.body, queryHeaders(first, anonymous));
       return;
     }
     entry.blocking = true;
@@ -458,7 +462,7 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
       try {
         const result = compute();
         entry.status = 200;
-        send(res, 200, result.body, queryHeaders(result));
+        send(res, 200, result.body, queryHeaders(result, anonymous));
       } catch (err) {
         entry.status = err instanceof HttpError ? err.status : 500;
         send(res, entry.status, (err as Error).message);
