@@ -6,6 +6,7 @@ import { createLintCommand } from './lint/command';
 import { createRegistrarCommand } from './registrar/command';
 import { createGenerateCommand } from './generator/command';
 import { createAuditCommand } from './audit/command';
+import { createPolicyCommand } from './policy/command';
 import { version } from './package.json';
 
 export function buildProgram(): Command {
@@ -17,7 +18,8 @@ export function buildProgram(): Command {
     .addCommand(createLintCommand())
     .addCommand(createRegistrarCommand())
     .addCommand(createGenerateCommand())
-    .addCommand(createAuditCommand());
+    .addCommand(createAuditCommand())
+    .addCommand(createPolicyCommand());
 }
 
 if (require.main === module) {
