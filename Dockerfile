@@ -3,7 +3,9 @@
 # Runs as a numeric non-root user with a read-only root filesystem; /tmp (HOME, Git clones)
 # must be a writable volume (the manifests in deploy/ mount an emptyDir there).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 24 is the active LTS line (20 reached end of life on 2026-04-30). The test suite runs on
+# it in CI too (scripts/node24.sh); package.json `engines` names the lines that are tested.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- build: full dependency tree, compile TypeScript to dist/ --------------------------------
 FROM ${NODE_IMAGE} AS build

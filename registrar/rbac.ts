@@ -3,9 +3,19 @@
  * Keep in step with main.ts: informers (list + watch) on Services, EndpointSlices and Nodes; the
  * Event recorder; the leader-election Lease in the registrar's own namespace.
  */
-import type { ComponentRbac } from '../core/kube/rbac';
+import type { ComponentRbac, PolicyRule } from '../core/kube/rbac';
 
-export const rbacRules: ComponentRbac = {
+/**
+ * The Lease the manifests pass as --leader-elect-lease-name. Not DEFAULT_LEASE_NAME: that equals
+ * a settings ConfigMap's name, and kustomize rewrites matching Role resourceNames to the
+ * ConfigMap's hashed name.
+ */
+const MANIFEST_LEASE_NAME = 'consul-k8s-gitops-registrar-leader-election';
+
+/** core's PolicyRule has no `resourceNames` yet; the Lease rule needs it. */
+type NamedRule = PolicyRule & { resourceNames?: string[] };
+
+export const rbacRules: ComponentRbac & { namespaced: NamedRule[] } = {
   cluster: [
     // KubeInformer: listServiceForAllNamespaces / listNode + watch.
     { apiGroups: [''], resources: ['services', 'nodes'], verbs: ['list', 'watch'] },
@@ -15,7 +25,14 @@ export const rbacRules: ComponentRbac = {
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   ],
   namespaced: [
-    // LeaderElector: readNamespacedLease, createNamespacedLease, replaceNamespacedLease.
-    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+    // LeaderElector: readNamespacedLease + replaceNamespacedLease on its own Lease;
+    // createNamespacedLease when it is missing (RBAC cannot restrict create by name).
+    {
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+      resourceNames: [MANIFEST_LEASE_NAME],
+      verbs: ['get', 'update'],
+    },
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
   ],
 };

@@ -428,27 +428,32 @@ describe('watch', () => {
     expect(done.error ?? null).toBeNull();
   });
 
-  test('a resourceVersion older than the retained history: ERROR 410 Expired, then the stream ends', async () => {
-    double?.expireHistory(); // a real cluster has compacted resourceVersion 1 long ago
-    const events: Array<{ type: string; object: Record<string, unknown> }> = [];
-    const done: { error?: unknown; ended: boolean } = { ended: false };
-    await new Watch(kc).watch(
-      `/api/v1/namespaces/${namespace}/services`,
-      { resourceVersion: '1' },
-      (type, object: Record<string, unknown>) => events.push({ type, object }),
-      (err) => Object.assign(done, { ended: true, error: err }),
-    );
-    await waitFor('the stream to end', () => done.ended);
-    expect(events).toHaveLength(1);
-    expect(events[0]?.type).toBe('ERROR');
-    expect(events[0]?.object).toMatchObject({
-      kind: 'Status',
-      apiVersion: 'v1',
-      status: 'Failure',
-      reason: 'Expired',
-      code: 410,
-    });
-  });
+  // Needs the double's expireHistory: a fresh real API server still retains resourceVersion 1 and
+  // replays from it (seen on kube-apiserver 1.36); only a long-running cluster has compacted it.
+  testNeedingDoubleControls(
+    'a resourceVersion older than the retained history: ERROR 410 Expired, then the stream ends',
+    async () => {
+      double?.expireHistory();
+      const events: Array<{ type: string; object: Record<string, unknown> }> = [];
+      const done: { error?: unknown; ended: boolean } = { ended: false };
+      await new Watch(kc).watch(
+        `/api/v1/namespaces/${namespace}/services`,
+        { resourceVersion: '1' },
+        (type, object: Record<string, unknown>) => events.push({ type, object }),
+        (err) => Object.assign(done, { ended: true, error: err }),
+      );
+      await waitFor('the stream to end', () => done.ended);
+      expect(events).toHaveLength(1);
+      expect(events[0]?.type).toBe('ERROR');
+      expect(events[0]?.object).toMatchObject({
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        reason: 'Expired',
+        code: 410,
+      });
+    },
+  );
 
   testNeedingDoubleControls(
     'BOOKMARK events only with allowWatchBookmarks, carrying just the resourceVersion',

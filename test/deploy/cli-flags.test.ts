@@ -3,8 +3,9 @@
  * the real program definition (`buildProgram()` from cli.ts, commander), after expanding
  * `$(VAR)` references the way the kubelet does from the container's env and ConfigMaps.
  */
-import { CommanderError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { buildProgram } from '../../cli';
+import { rejectedBy } from './cli-args';
 import { field, find, workloads, type Container } from './inspect';
 import { renderOverlay, renderOverlayWith, type K8sObject } from './render';
 
@@ -46,18 +47,6 @@ function expand(arg: string, env: Map<string, string>, problems: string[]): stri
     if (value === undefined) problems.push(`${arg}: ${ref} is not defined in the container's environment`);
     return value ?? ref;
   });
-}
-
-/** Parses `args` (after the subcommand) with the real command; returns what it rejected. */
-function rejectedBy(command: Command, args: string[]): string[] {
-  command.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  try {
-    const { operands, unknown } = command.parseOptions(args);
-    return [...operands.map((o) => `unexpected operand ${o}`), ...unknown.map((u) => `unknown option ${u}`)];
-  } catch (err) {
-    if (err instanceof CommanderError) return [err.message];
-    throw err;
-  }
 }
 
 test('every container runs a subcommand of the CLI with flags it accepts', () => {

@@ -122,3 +122,32 @@ test('the shipped program never loads test code (the doubles under test/ stay ou
   // build stage deletes them, so nothing under test/ reaches the runtime image.
   expect(dockerfile).toMatch(/rm -rf[^\n]*\bdist\/test\b/);
 });
+
+/** Majors an `engines` range of `^X.Y.Z` alternatives admits (the form package.json uses). */
+function engineMajors(range: string): number[] {
+  return range.split('||').map((alternative) => {
+    const match = /^\^(\d+)\.\d+\.\d+$/.exec(alternative.trim());
+    if (!match) throw new Error(`engines.node: "${alternative.trim()}" is not a ^X.Y.Z range`);
+    return Number(match[1]);
+  });
+}
+
+test('every stage runs Node.js 24 LTS (20 is end of life), a line that engines states', () => {
+  const arg = /^ARG\s+NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? '';
+  const bases = all.map((s) => s.base.replace('${NODE_IMAGE}', arg));
+  for (const base of bases) expect(base).toMatch(/^node:24-[a-z]+-slim$/);
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    engines: { node: string };
+  };
+  const majors = engineMajors(pkg.engines.node);
+  // Supported = tested: the image's line (CI runs the suite on it, scripts/node24.sh) and the
+  // line of the machine running this test, nothing open-ended.
+  expect(majors).toContain(24);
+  expect(majors).toContain(Number(process.versions.node.split('.')[0]));
+  expect(pkg.engines.node).not.toMatch(/>|\*|x/);
+});
+
+test('the engines check rejects open-ended ranges (the check itself works)', () => {
+  expect(() => engineMajors('>=20')).toThrow(/not a \^X\.Y\.Z range/);
+  expect(engineMajors('^20.19.0 || ^24.0.0')).toEqual([20, 24]);
+});

@@ -36,3 +36,23 @@ test('the settings snippet names the ConfigMaps and keys the base defines', () =
     for (const key of keys(generator)) expect(keys(shipped as { literals: string[] })).toContain(key);
   }
 });
+
+test('the EKS overlay-CNI patch puts the webhook on the node network, and nothing else', async () => {
+  const block = yamlBlocks.find((b) => b.includes('hostNetwork'));
+  const { patches } = yaml.load(block ?? '') as { patches: unknown[] };
+  const objects = await renderTempOverlay((rel) => ({ resources: [rel('overlays/production')], patches }));
+  for (const w of workloads(objects)) {
+    const webhook = w.object.metadata.name === 'consul-k8s-gitops-webhook';
+    expect({ name: w.object.metadata.name, hostNetwork: w.template.spec.hostNetwork ?? false }).toEqual({
+      name: w.object.metadata.name,
+      hostNetwork: webhook,
+    });
+  }
+});
+
+test('the install notes cover GKE private clusters, EKS overlay CNIs, kind and the chart', () => {
+  expect(install).toMatch(/GKE private clusters[\s\S]*443 and 10250[\s\S]*tcp:8443/);
+  expect(install).toMatch(/EKS with an overlay CNI[\s\S]*hostNetwork/);
+  expect(install).toMatch(/### kind[\s\S]*ignores NetworkPolicies/);
+  expect(install).toMatch(/helm install consul-k8s-gitops deploy\/chart/);
+});

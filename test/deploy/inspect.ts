@@ -83,6 +83,13 @@ export function get(objects: readonly K8sObject[], kind: string, name: string): 
   return found;
 }
 
+/** A ConfigMap from a configMapGenerator: `name` plus kustomize's hash suffix (or without). */
+export function generatedConfigMap(objects: readonly K8sObject[], name: string): K8sObject | undefined {
+  return objects.find(
+    (o) => o.kind === 'ConfigMap' && new RegExp(`^${name}(-[a-z0-9]{10})?$`).test(o.metadata.name),
+  );
+}
+
 /** Reads a nested field by path; undefined when any step is missing. */
 export function field<T = unknown>(value: unknown, ...steps: (string | number)[]): T | undefined {
   let current: unknown = value;
@@ -155,13 +162,17 @@ export function permissions(rules: readonly PolicyRule[]): string[] {
   return [...out].sort();
 }
 
-/** The rules granted to a ServiceAccount through the bindings in `objects`. */
+/**
+ * The rules granted to a ServiceAccount through the bindings in `objects`: cluster-wide, in its
+ * own namespace, and per other namespace (e.g. the generator's write namespace).
+ */
 export function grantsOf(
   objects: readonly K8sObject[],
   serviceAccount: { name: string; namespace: string },
-): { cluster: PolicyRule[]; namespaced: PolicyRule[] } {
+): { cluster: PolicyRule[]; namespaced: PolicyRule[]; otherNamespaces: Record<string, PolicyRule[]> } {
   const cluster: PolicyRule[] = [];
   const namespaced: PolicyRule[] = [];
+  const otherNamespaces: Record<string, PolicyRule[]> = {};
   for (const binding of objects.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding')) {
     const subjects = field<{ kind: string; name: string; namespace?: string }[]>(binding, 'subjects') ?? [];
     const bound = subjects.some(
@@ -180,7 +191,41 @@ export function grantsOf(
         (roleRef.kind === 'ClusterRole' || o.metadata.namespace === binding.metadata.namespace),
     );
     const rules = field<PolicyRule[]>(role, 'rules') ?? [];
-    (binding.kind === 'ClusterRoleBinding' ? cluster : namespaced).push(...rules);
+    const ns = binding.metadata.namespace ?? '';
+    if (binding.kind === 'ClusterRoleBinding') cluster.push(...rules);
+    else if (ns === serviceAccount.namespace) namespaced.push(...rules);
+    else (otherNamespaces[ns] ??= []).push(...rules);
   }
-  return { cluster, namespaced };
+  return { cluster, namespaced, otherNamespaces };
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: {
+    key: string;
+    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    values?: string[];
+  }[];
+}
+
+/** Kubernetes label-selector semantics (an empty selector selects everything). */
+export function selects(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
+  const exprs = selector?.matchExpressions ?? [];
+  return (
+    Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+    exprs.every((e) => {
+      const has = Object.hasOwn(labels, e.key);
+      const value = labels[e.key] ?? '';
+      switch (e.operator) {
+        case 'In':
+          return has && (e.values ?? []).includes(value);
+        case 'NotIn':
+          return !has || !(e.values ?? []).includes(value);
+        case 'Exists':
+          return has;
+        case 'DoesNotExist':
+          return !has;
+      }
+    })
+  );
 }

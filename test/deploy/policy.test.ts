@@ -10,11 +10,14 @@ import {
   field,
   find,
   flagValue,
+  generatedConfigMap,
   get,
   grantsOf,
   ofKind,
   permissions,
+  selects,
   workloads,
+  type LabelSelector,
   type Container,
   type PodSpec,
   type Workload,
@@ -142,8 +145,10 @@ describe('every pod', () => {
       for (const w of workloads(objects)) {
         const labels = w.template.metadata?.labels ?? {};
         const own = policies.filter((p) => {
-          const match = field<Record<string, string>>(p, 'spec', 'podSelector', 'matchLabels') ?? {};
-          return Object.keys(match).length > 0 && Object.entries(match).every(([k, v]) => labels[k] === v);
+          const selector = field<LabelSelector>(p, 'spec', 'podSelector') ?? {};
+          const empty =
+            Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions ?? []).length === 0;
+          return !empty && selects(selector, labels);
         });
         expect({ label, workload: w.object.metadata.name, policies: own.length > 0 }).toEqual({
           label,
@@ -174,8 +179,47 @@ describe('RBAC', () => {
       const granted = grantsOf(renders.production, { name: `${NAME}-${component}`, namespace: NAME });
       expect(permissions(granted.cluster)).toEqual(permissions(rules.cluster));
       expect(permissions(granted.namespaced)).toEqual(permissions(rules.namespaced));
+      const writeNamespace = 'writeNamespace' in rules ? rules.writeNamespace : [];
+      const others = Object.entries(granted.otherNamespaces).map(([ns, r]) => [ns, permissions(r)]);
+      const settings = field<Record<string, string>>(
+        generatedConfigMap(renders.production, `${NAME}-generator`),
+        'data',
+      );
+      expect(others).toEqual(
+        writeNamespace.length > 0 ? [[settings?.GENERATOR_WRITE_NAMESPACE, permissions(writeNamespace)]] : [],
+      );
     },
   );
+
+  test('the generator reads Services only in its write namespace, in every overlay and mode', () => {
+    for (const [label, objects] of all()) {
+      const namespace = ofKind(objects, 'Namespace')[0]?.metadata.name ?? '';
+      const granted = grantsOf(objects, { name: `${NAME}-generator`, namespace });
+      const writeNamespace = field<string>(
+        generatedConfigMap(objects, `${NAME}-generator`),
+        'data',
+        'GENERATOR_WRITE_NAMESPACE',
+      );
+      expect({ label, cluster: permissions(granted.cluster) }).toEqual({ label, cluster: [] });
+      expect({ label, namespaces: Object.keys(granted.otherNamespaces) }).toEqual({
+        label,
+        namespaces: [writeNamespace],
+      });
+    }
+  });
+
+  test('Lease access names the Lease each part elects on (create cannot be limited by name)', () => {
+    for (const component of ['registrar', 'generator'] as const) {
+      const c = mainContainer(workloadOf(renders.production, 'Deployment', component));
+      const lease = flagValue(c, '--leader-elect-lease-name');
+      const granted = grantsOf(renders.production, { name: `${NAME}-${component}`, namespace: NAME });
+      expect(permissions(granted.namespaced)).toEqual([
+        'coordination.k8s.io/leases:create',
+        `coordination.k8s.io/leases[${lease}]:get`,
+        `coordination.k8s.io/leases[${lease}]:update`,
+      ]);
+    }
+  });
 
   test('the generator cannot write to the cluster beyond its own Lease', () => {
     for (const [, objects] of all()) {
@@ -199,9 +243,12 @@ describe('RBAC', () => {
 });
 
 describe('admission webhook', () => {
-  const hookOf = (objects: K8sObject[]) =>
-    (field<Record<string, unknown>[]>(get(objects, 'ValidatingWebhookConfiguration', NAME), 'webhooks') ??
-      [])[0] ?? {};
+  // One configuration per install; its name differs per install (collision.test.ts).
+  const hookOf = (objects: K8sObject[]) => {
+    const [vwc, ...others] = ofKind(objects, 'ValidatingWebhookConfiguration');
+    expect(others).toEqual([]);
+    return (field<Record<string, unknown>[]>(vwc, 'webhooks') ?? [])[0] ?? {};
+  };
 
   test('is narrow, side-effect free and quick to time out', () => {
     for (const [, objects] of all()) {

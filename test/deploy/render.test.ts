@@ -13,7 +13,7 @@ import {
   type Component,
   type K8sObject,
 } from './render';
-import { field, find, ofKind, workloads } from './inspect';
+import { field, find, generatedConfigMap, ofKind, workloads } from './inspect';
 import { unknownFieldProblems } from './strict-fields';
 import { validateObject } from './validate';
 
@@ -85,7 +85,17 @@ test('object identities are unique and namespaced objects sit in the overlay nam
       const id = `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
       if (seen.has(id)) problems.push(`${r.label}: duplicate ${id}`);
       seen.add(id);
-      if (o.metadata.namespace !== undefined && o.metadata.namespace !== r.namespace)
+      // The one exception: the generator's --check-cluster Role (and binding) in its write namespace.
+      const writeNamespace = field<string>(
+        generatedConfigMap(r.objects, 'consul-k8s-gitops-generator'),
+        'data',
+        'GENERATOR_WRITE_NAMESPACE',
+      );
+      const inWriteNamespace =
+        ['Role', 'RoleBinding'].includes(o.kind) &&
+        o.metadata.name === 'consul-k8s-gitops-generator' &&
+        o.metadata.namespace === writeNamespace;
+      if (o.metadata.namespace !== undefined && o.metadata.namespace !== r.namespace && !inWriteNamespace)
         problems.push(`${r.label}: ${o.kind}/${o.metadata.name} in ${o.metadata.namespace}`);
     }
   }

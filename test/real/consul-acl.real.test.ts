@@ -80,7 +80,7 @@ test('filters reads to what the token may see and says so in X-Consul-Results-Fi
     const none = await readCatalogServices(anonymous);
     expect(none.value).toEqual({});
     // Consul masks the flag when no token is sent (agent/consul/rpc.go, maskResultsFilteredByACLs).
-        expect(none.filteredByAcls).toBe(false);
+    expect(none.filteredByAcls).toBe(false);
   } finally {
     client.destroy();
     anonymous.destroy();

@@ -4,7 +4,7 @@
  * TokenRequest works without a controller manager) and the admission webhooks and policies enabled.
  * There is no controller manager and no kubelet: tests create EndpointSlices and Nodes themselves.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -124,10 +124,10 @@ export async function startRealKube(): Promise<RealKube> {
   });
   writeFileSync(join(dir, 'sa.key'), sa.privateKey);
   writeFileSync(join(dir, 'sa.pub'), sa.publicKey);
-  // Metadata-level audit of every request once it completes: tests read who used which permission.
+  // Metadata-level audit of every request (watches show at ResponseStarted): tests read who used which permission.
   writeFileSync(
     join(dir, 'audit-policy.yaml'),
-    'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived, ResponseStarted]\nrules:\n- level: Metadata\n',
+    'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n',
   );
   const tokens = Object.fromEntries(
     Object.keys(STATIC_USERS).map((user) => [user, randomBytes(16).toString('hex')]),
@@ -258,18 +258,17 @@ export async function startRealKube(): Promise<RealKube> {
         .map((line) => JSON.parse(line) as AuditEvent);
     },
     kubectl(args, { kubeconfig = adminKubeconfig, input } = {}) {
-      try {
-        const stdout = execFileSync(kubectlBinary, [`--kubeconfig=${kubeconfig}`, ...args], {
-          encoding: 'utf8',
-          input,
-          stdio: ['pipe', 'pipe', 'pipe'],
-          timeout: 120_000,
-        });
-        return { status: 0, stdout, stderr: '' };
-      } catch (err) {
-        const e = err as { status?: number; stdout?: string; stderr?: string };
-        return { status: e.status ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(err) };
-      }
+      const res = spawnSync(kubectlBinary, [`--kubeconfig=${kubeconfig}`, ...args], {
+        encoding: 'utf8',
+        input,
+        timeout: 120_000,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      return {
+        status: res.status ?? 1,
+        stdout: res.stdout ?? '',
+        stderr: res.stderr ?? String(res.error ?? ''),
+      };
     },
     async serviceAccountToken(namespace, name) {
       const res = await api('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, {
