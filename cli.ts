@@ -5,6 +5,8 @@ import { createWebhookCommand } from './webhook/command';
 import { createLintCommand } from './lint/command';
 import { createRegistrarCommand } from './registrar/command';
 import { createGenerateCommand } from './generator/command';
+import { createAuditCommand } from './audit/command';
+import { createPolicyCommand } from './policy/command';
 import { version } from './package.json';
 
 export function buildProgram(): Command {
@@ -15,7 +17,9 @@ export function buildProgram(): Command {
     .addCommand(createWebhookCommand())
     .addCommand(createLintCommand())
     .addCommand(createRegistrarCommand())
-    .addCommand(createGenerateCommand());
+    .addCommand(createGenerateCommand())
+    .addCommand(createAuditCommand())
+    .addCommand(createPolicyCommand());
 }
 
 if (require.main === module) {

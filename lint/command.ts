@@ -6,9 +6,12 @@ import { findServices, ManifestSyntaxError } from './manifests';
 import { exitCodeFor, lintServices, type LintFinding, type LintSummary } from './lint';
 import { formatJson, formatText, type InputProblem } from './format';
 import { readSources } from './inputs';
+import { formatSarif } from './sarif';
+import { formatJunit } from './junit';
+import { version } from '../package.json';
 
 interface LintFlags extends SyncSettingsFlags {
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'sarif' | 'junit';
   strict: boolean;
   consulK8sTag: string;
   warnUnsynced: boolean;
@@ -50,7 +53,13 @@ export async function runLint(
     warnings: findings.filter((f) => f.severity === 'warning').length,
     unreadable: inputErrors.length,
   };
-  const output = (flags.format === 'json' ? formatJson : formatText)(findings, inputErrors, summary);
+  const files = sources.map((s) => s.path);
+  const output =
+    flags.format === 'sarif'
+      ? formatSarif(findings, inputErrors, version, process.cwd())
+      : flags.format === 'junit'
+        ? formatJunit(files, findings, inputErrors, flags.strict)
+        : (flags.format === 'json' ? formatJson : formatText)(findings, inputErrors, summary);
   return { output, exitCode: exitCodeFor(summary, flags.strict) };
 }
 
@@ -63,7 +72,11 @@ export function createLintCommand(): Command {
         'Exit status: 0 no errors, 1 errors (with --strict: also warnings), 2 input that cannot be read or parsed.',
     )
     .argument('[paths...]', 'files, directories or - for stdin')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['text', 'json', 'sarif', 'junit'])
+        .default('text'),
+    )
     .option('--strict', 'exit 1 on warnings too', false)
     .option('--consul-k8s-tag <tag>', 'the tag the registrar adds to every service', DEFAULT_SYNC_TAG)
     .option(

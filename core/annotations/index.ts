@@ -17,3 +17,13 @@ export {
 export { splitTags } from './tags';
 export * from './keys';
 export type * from './types';
+export {
+  CEL_REASONS,
+  CEL_RULES,
+  CEL_VARIABLES,
+  NOT_EXPRESSIBLE,
+  RATCHET_DIFFERENCES,
+  PATTERNS,
+  celString,
+  type CelRule,
+} from './cel';

@@ -1,4 +1,5 @@
 import { badRequest, invalid, type StatusError } from './status';
+import { POLICY_REPORTS } from './policy-reports';
 
 /**
  * The resource types the double serves, with the defaulting and validation the real API server
@@ -260,6 +261,7 @@ export const RESOURCES: readonly ResourceType[] = [
     onCreate: leaseValidation,
     onUpdate: leaseValidation,
   },
+  POLICY_REPORTS,
 ];
 
 /** Finds a resource type by plural (`services`), kind (`Service`) or `kind` + apiVersion. */

@@ -26,6 +26,7 @@ import {
 import { PATCH_TYPES } from './patch';
 import { makeTestCertificates } from './tls';
 import { WatchStream } from './watch';
+import { isPagedList, pagedListJson } from './paging';
 
 export interface KubeDoubleOptions {
   /** Serve HTTPS with a CA made at start-up (the kubeconfig carries the CA). Default false. */
@@ -358,6 +359,15 @@ export class KubeDouble {
       case 'get':
         return sendJson(res, 200, store.get(resource, namespace, name ?? ''));
       case 'list':
+        if (isPagedList(query)) {
+          const list = store.list(
+            resource,
+            namespace,
+            query.get('labelSelector') ?? undefined,
+            query.get('fieldSelector') ?? undefined,
+          );
+          return sendRaw(res, 200, pagedListJson(resource, list, query, store.oldestResumableVersion));
+        }
         return sendRaw(
           res,
           200,

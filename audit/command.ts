@@ -1,0 +1,123 @@
+/** `consul-k8s-gitops audit`: the webhook's rules over every Service a cluster has today. */
+import { Command, Option } from 'commander';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { DEFAULT_SYNC_TAG } from '../core/annotations';
+import { loadKubeConfig } from '../core/kube';
+import {
+  addSyncSettingsOptions,
+  positiveIntArg,
+  syncSettingsFromFlags,
+  type SyncSettingsFlags,
+} from '../core/runtime';
+import { AuditCollector, auditExitCode } from './collect';
+import { formatAuditJson, formatAuditText, type ReportWrites } from './format';
+import { readServices, writeReports } from './kube';
+import { policyReportFor } from './policy-report';
+
+export interface AuditFlags extends SyncSettingsFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  format: 'text' | 'json';
+  strict: boolean;
+  exitZero?: boolean;
+  writeReports: boolean;
+  pageSize: number;
+  consulK8sTag: string;
+  warnUnsynced: boolean;
+}
+
+export const EXIT_CLEAN = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_FAILED = 2;
+
+/** The composition root: read -> analyse -> print (-> write reports). Throws only on read failures. */
+export async function runAudit(
+  kc: KubeConfig,
+  flags: AuditFlags,
+  now: () => Date = () => new Date(),
+): Promise<{ output: string; exitCode: 0 | 1 | 2 }> {
+  const collector = new AuditCollector({
+    syncTag: flags.consulK8sTag,
+    ...(flags.warnUnsynced ? { syncSettings: syncSettingsFromFlags(flags) } : {}),
+  });
+  await readServices(
+    kc,
+    { pageSize: flags.pageSize, ...(flags.namespace ? { namespace: flags.namespace } : {}) },
+    (service) => collector.add(service),
+    () => collector.reset(),
+  );
+  const result = collector.result();
+  let writes: ReportWrites | undefined;
+  if (flags.writeReports) {
+    const at = now();
+    writes = await writeReports(
+      kc,
+      result.namespaces.map((ns) => policyReportFor(ns, at)),
+      flags.namespace,
+    );
+  }
+  const output = (flags.format === 'json' ? formatAuditJson : formatAuditText)(result, writes);
+  const exitCode =
+    writes && writes.failed.length > 0
+      ? EXIT_FAILED
+      : flags.exitZero
+        ? EXIT_CLEAN
+        : auditExitCode(result.summary, flags.strict);
+  return { output, exitCode };
+}
+
+export function createAuditCommand(): Command {
+  const command = new Command('audit')
+    .summary('check the annotations of every Service in a cluster, now (reports by namespace)')
+    .description(
+      "Read every Service of the cluster (in pages) and check its consul.hashicorp.com/* annotations with the webhook's rules; " +
+        'report by namespace as text or JSON, and with --write-reports as one wgpolicyk8s.io/v1alpha2 PolicyReport per namespace.\n' +
+        'Cluster access: --kubeconfig, else $KUBECONFIG, ~/.kube/config, then the in-cluster service account.\n' +
+        'Exit status: 0 no errors (or --exit-zero), 1 errors (with --strict: also warnings), 2 the cluster could not be read or a PolicyReport could not be written.',
+    )
+    .addOption(
+      new Option(
+        '--kubeconfig <path>',
+        'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster)',
+      ),
+    )
+    .addOption(new Option('--context <name>', "kubeconfig context (default: the file's current-context)"))
+    .addOption(
+      new Option('-n, --namespace <namespace>', 'audit only this namespace (default: all namespaces)'),
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--strict', 'exit 1 on warnings too', false)
+    .option(
+      '--exit-zero',
+      'exit 0 even when there are findings (2 still means a failure; for CronJobs)',
+      false,
+    )
+    .option('--write-reports', 'write one PolicyReport per namespace and delete stale ones', false)
+    .addOption(
+      new Option('--page-size <n>', 'Services per list request (limit/continue paging)')
+        .argParser(positiveIntArg)
+        .default(500),
+    )
+    .option('--consul-k8s-tag <tag>', 'the tag the registrar adds to every service', DEFAULT_SYNC_TAG)
+    .option(
+      '--warn-unsynced',
+      'warn when the registrar settings below keep a Service that asks to be synced out of Consul',
+      false,
+    );
+  addSyncSettingsOptions(command);
+  return command.action(async (flags: AuditFlags) => {
+    try {
+      const kc = loadKubeConfig({
+        ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
+        ...(flags.context !== undefined ? { context: flags.context } : {}),
+      });
+      const { output, exitCode } = await runAudit(kc, flags);
+      process.stdout.write(output);
+      process.exitCode = exitCode;
+    } catch (error) {
+      console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = EXIT_FAILED;
+    }
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * The CEL table against the rules: every rule id is covered or listed as not expressible, and the
+ * regex sources mean in JavaScript what the rules' own code means (RE2 on the API server reads
+ * these simple classes alike; the real-server suite checks the policy end to end).
+ */
+import fc from 'fast-check';
+import { ALL_RULES } from './rules';
+import { CEL_REASONS, CEL_RULES, NOT_EXPRESSIBLE, PATTERNS, RATCHET_DIFFERENCES, celString } from './cel';
+import { analyzeService } from './analyze';
+import { POLICY_CORPUS, serviceFor } from '../../test/support/policy/corpus';
+import { goParseIntBase0 } from './go-parse';
+import { isConsulDnsName } from '../names/dns';
+
+const js = (name: keyof typeof PATTERNS) => new RegExp(PATTERNS[name], 'u');
+/** Strings over the characters the rules care about: digits, signs, prefixes, whitespace, controls, astral. */
+const tricky = fc
+  .array(
+    fc.constantFrom(
+      ...'0123456789abxXoObB_+-/ \t\n\u000b\u0085\u00a0\u2028\ufeff\u0000\u001f\u007fé😀'.split(/(?:)/u),
+    ),
+    { maxLength: 12 },
+  )
+  .map((chars) => chars.join(''));
+
+describe('core/annotations/cel.ts', () => {
+  it('covers every rule id exactly once: a CEL rule, or a reason it is not expressible', () => {
+    const covered = CEL_RULES.map((r) => r.ruleId);
+    const excluded = Object.keys(NOT_EXPRESSIBLE);
+    expect(new Set(covered).size).toBe(covered.length);
+    expect(covered.filter((id) => excluded.includes(id))).toEqual([]);
+    expect([...covered, ...excluded].sort()).toEqual(ALL_RULES.map((r) => r.id).sort());
+    for (const id of Object.keys(RATCHET_DIFFERENCES)) expect(covered).toContain(id);
+  });
+
+  it('PATTERNS.dnsLabel is what core/names calls a Consul DNS name', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9\-_.é]{0,70}$/), (s) => {
+        expect(js('dnsLabel').test(s)).toBe(isConsulDnsName(s));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('covers every error rule but the one the API server enforces itself', () => {
+    const errors = ALL_RULES.filter((r) => r.severity === 'error').map((r) => r.id);
+    expect(errors.filter((id) => !CEL_RULES.some((r) => r.ruleId === id))).toEqual([
+      'annotation/not-a-string',
+    ]);
+  });
+
+  it('PATTERNS.goInt accepts exactly what Go ParseInt base 0 (the rules emulation) parses, up to 2^53', () => {
+    fc.assert(
+      fc.property(tricky, (s) => {
+        const go = goParseIntBase0(s);
+        // Beyond 2^53 the emulation gives up (undefined) where Go still parses: both are errors.
+        if (go === undefined && js('goInt').test(s)) return /[0-9a-fA-F]{14,}/.test(s.replace(/_/g, ''));
+        return js('goInt').test(s) === (go !== undefined);
+      }),
+      { numRuns: 3000 },
+    );
+    for (const s of ['0x1F90', '010', '+80', '1_000', '0b1', '-0x_5', '0_7'])
+      expect(js('goInt').test(s)).toBe(true);
+    for (const s of ['0x', '1_', '1__0', '0x_', '08', '--1', '']) expect(js('goInt').test(s)).toBe(false);
+  });
+
+  it('PATTERNS.blank / leading / trailing follow String.prototype.trim', () => {
+    fc.assert(
+      fc.property(tricky, (s) => {
+        expect(js('blank').test(s)).toBe(s.trim() === '');
+        const lead = js('leading').exec(s)![0].length;
+        const trail = js('trailing').exec(s)![0].length;
+        if (s.trim() !== '') expect(s.length - lead - trail).toBe(s.trim().length);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('PATTERNS.nameBad finds a control character or "/" inside the trimmed value', () => {
+    fc.assert(
+      fc.property(tricky, (s) => {
+        // eslint-disable-next-line no-control-regex -- the rule's own class
+        const expected = s.trim() !== '' && /[\u0000-\u001f\u007f-\u009f/]/.test(s.trim());
+        expect(js('nameBad').test(s)).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('celString writes CEL literals: escapes quotes, backslashes and every non-printable character', () => {
+    expect(celString("a'b\\c")).toBe("'a\\'b\\\\c'");
+    expect(celString('\u0000\u00a0😀')).toBe("'\\u0000\\u00a0\\U0001f600'");
+  });
+});
+
+describe('the policy corpus (test/support/policy), webhook side', () => {
+  it.each(POLICY_CORPUS.map((c) => [c.title, c] as const))(
+    '%s raises the rules it names, each message with the reason the policy repeats',
+    (_title, c) => {
+      const { findings } = analyzeService(serviceFor(c, 'web', 'shop', c.annotations));
+      expect(findings.map((f) => f.rule).sort()).toEqual([...c.rules].sort());
+      for (const f of findings) if (CEL_REASONS[f.rule]) expect(f.message).toContain(CEL_REASONS[f.rule]);
+    },
+  );
+
+  it('every covered rule has a reason and a corpus case', () => {
+    for (const rule of CEL_RULES) {
+      expect(CEL_REASONS[rule.ruleId]).toBeTruthy();
+      expect(POLICY_CORPUS.some((c) => c.rules.includes(rule.ruleId))).toBe(true);
+    }
+  });
+});
