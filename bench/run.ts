@@ -1,12 +1,14 @@
 /**
  * `npm run bench [-- component…]`: runs each component's benchmark (each with its own baseline
- * in the same run) and prints the results. Components: webhook, registrar, generator.
+ * in the same run) and prints the results. Components: analyzer, webhook, registrar, generator.
  */
+import { benchAnalyzer } from './analyzer';
 import { benchWebhook } from './webhook';
 import { benchRegistrar } from './registrar';
 import { benchGenerator } from './generator';
 
 const benches: Record<string, () => Promise<void>> = {
+  analyzer: benchAnalyzer,
   webhook: benchWebhook,
   registrar: benchRegistrar,
   generator: benchGenerator,

@@ -62,7 +62,7 @@ test('serves, and on SIGTERM turns unready, keeps serving for --shutdown-delay, 
     admissionReview({ uid: 'cli', annotations: { 'consul.hashicorp.com/service-sync': 'yes' } }),
   );
   expect(JSON.parse(denied.text)).toMatchObject({
-    response: { uid: 'cli', allowed: false, status: { code: 422 } },
+    response: { uid: 'cli', allowed: false, status: { code: 400 } },
   });
   expect((await request({ port, ca: ca.certPem, method: 'GET', path: '/readyz' })).status).toBe(200);
 

@@ -118,7 +118,7 @@ describe('enforce mode', () => {
     webhook = await start();
   });
 
-  test('CREATE with errors is denied with 422 Invalid, every error listed, causes with annotation paths', async () => {
+  test('CREATE with errors is denied with 400 BadRequest, every error listed, causes with annotation paths', async () => {
     const { response } = await webhook.review({
       uid: 'create-bad',
       annotations: { [PORT_KEY]: '0x1F90', [SYNC_KEY]: 'yes', [TYPO_KEY]: 'web' },
@@ -126,7 +126,7 @@ describe('enforce mode', () => {
     expect(response).toMatchObject({
       uid: 'create-bad',
       allowed: false,
-      status: { code: 422, reason: 'Invalid' },
+      status: { code: 400, reason: 'BadRequest' },
     });
     const status = response.status as { message: string; details: { causes: { field: string }[] } };
     expect(status.message).toContain('consul.hashicorp.com/service-port: "0x1F90"');
@@ -197,7 +197,7 @@ describe('enforce mode', () => {
       annotations: { [PORT_KEY]: '010' },
       oldAnnotations: { [PORT_KEY]: '0x1F90' },
     });
-    expect(changed.response).toMatchObject({ uid: 'changed', allowed: false, status: { code: 422 } });
+    expect(changed.response).toMatchObject({ uid: 'changed', allowed: false, status: { code: 400 } });
   });
 
   test('DELETE, subresources and other kinds are allowed untouched', async () => {
