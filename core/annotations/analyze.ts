@@ -663,7 +663,9 @@ function run(
       out.add(
         RULES.notString,
         key,
-        `value must be a string; quote it in YAML (got ${raw === null ? 'null' : typeof raw})`,
+        typeof raw === 'boolean'
+          ? 'value must be a string, got a boolean; quote it in YAML (kubectl reads YAML 1.1: unquoted on, off, yes, no, y, n, true, false are booleans)'
+          : `value must be a string; quote it in YAML (got ${raw === null ? 'null' : typeof raw})`,
       );
       continue;
     }
