@@ -417,7 +417,7 @@ test('startup fails with a clear message when the key does not match the certifi
       },
       { signalSource: new EventEmitter(), exit: () => undefined },
     ),
-  ).rejects.toThrow(/^--tls-private-key-file .*tls.key: does not load with --tls-cert-file/);
+  ).rejects.toThrow(/^--tls-private-key-file .*tls.key: does not match the certificate in --tls-cert-file/);
   await expect(
     runWebhook(
       {
