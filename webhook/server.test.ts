@@ -13,6 +13,7 @@ import { type RunningWebhook, type WebhookConfig, runWebhook } from './main';
 import { createTestCa, type IssuedCertificate, type TestCa } from '../test/support/pki';
 import { type PostOptions, type Reply, request } from '../test/support/webhook/client';
 import { admissionReview } from '../test/support/webhook/reviews';
+import { TS_REVIEW_WORKER } from '../test/support/webhook/worker';
 
 const PORT_KEY = 'consul.hashicorp.com/service-port';
 const SYNC_KEY = 'consul.hashicorp.com/service-sync';
@@ -81,7 +82,12 @@ async function start(
       consulK8sTag: 'k8s',
       ...config,
     },
-    { signalSource: signals, exit: (code) => exits.emit('exit', code), logDestination },
+    {
+      signalSource: signals,
+      exit: (code) => exits.emit('exit', code),
+      logDestination,
+      reviewWorker: TS_REVIEW_WORKER,
+    },
   );
   const post = (options: Partial<PostOptions> = {}): Promise<Reply> =>
     request({ port: running.webhook.port, ca: ca.certPem, ...options });
