@@ -16,7 +16,7 @@ export const HEAVY_BODY_BYTES = 256 * 1024;
 /** Large bodies being decided or waiting; more are answered 429. */
 export const MAX_HEAVY_PENDING = 16;
 /** The worker's heap: one 4 MiB body of empty objects needs about 130 MB. */
-export const WORKER_HEAP_MB = 192;
+export const WORKER_HEAP_MB = 160;
 
 /** Which script runs the worker (the compiled `review-worker.js` by default) and how. */
 export interface WorkerScript {

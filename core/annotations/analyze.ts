@@ -385,17 +385,7 @@ function checkTags(value: string, syncTag: string, out: Findings): string[] {
   }
   for (const tag of pieces) {
     if (tag === '') continue;
-    if (/\s/.test(tag))
-      out.add(RULES.tagsWhitespace, SERVICE_TAGS, () => `tag ${showValue(tag)} contains whitespace`, value);
-    if (tag === syncTag) {
-      out.add(
-        RULES.tagsSyncTag,
-        SERVICE_TAGS,
-        () => `tag ${showValue(tag)} is the sync tag, which the registrar adds anyway`,
-        value,
-      );
-      continue;
-    }
+    // A repeated tag was checked at its first occurrence: only the repetition is reported.
     if (seen.has(tag)) {
       if (!reportedDuplicates.has(tag)) {
         out.add(
@@ -409,6 +399,17 @@ function checkTags(value: string, syncTag: string, out: Findings): string[] {
       continue;
     }
     seen.add(tag);
+    if (/\s/.test(tag))
+      out.add(RULES.tagsWhitespace, SERVICE_TAGS, () => `tag ${showValue(tag)} contains whitespace`, value);
+    if (tag === syncTag) {
+      out.add(
+        RULES.tagsSyncTag,
+        SERVICE_TAGS,
+        () => `tag ${showValue(tag)} is the sync tag, which the registrar adds anyway`,
+        value,
+      );
+      continue;
+    }
     tags.push(tag);
   }
   return tags;

@@ -31,8 +31,18 @@ describe('bounded analysis (issue 10, finding 1)', () => {
     for (const f of findings) expect(f.message.length).toBeLessThan(1024);
   });
 
-  it('summarises a rule past the cap: "and N more like this", with the count', () => {
+  it('reports a repeated tag once, however often it repeats (finding 1: 16k warnings before)', () => {
     const { findings } = analyzeService(serviceWith({ [`${P}service-tags`]: 'a b,'.repeat(16384) }));
+    expect(findings.map((f) => f.rule)).toEqual([
+      RULES.tagsEmpty.id,
+      RULES.tagsWhitespace.id,
+      RULES.tagsDuplicate.id,
+    ]);
+  });
+
+  it('summarises a rule past the cap: "and N more like this", with the count', () => {
+    const value = Array.from({ length: 16384 }, (_, i) => `a b${i}`).join(',');
+    const { findings } = analyzeService(serviceWith({ [`${P}service-tags`]: value }));
     const whitespace = findings.filter((f) => f.rule === RULES.tagsWhitespace.id);
     expect(whitespace).toHaveLength(MAX_FINDINGS_PER_RULE + 1);
     const summary = whitespace[MAX_FINDINGS_PER_RULE]!;
