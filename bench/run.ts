@@ -1,13 +1,16 @@
 /**
  * `npm run bench [-- component…]`: runs each component's benchmark (each with its own baseline
- * in the same run) and prints the results. Components: webhook, registrar, generator.
+ * in the same run) and prints the results. Components: analyzer, webhook, webhook-hostile, registrar, generator.
  */
-import { benchWebhook } from './webhook';
+import { benchAnalyzer } from './analyzer';
+import { benchWebhook, benchWebhookHostile } from './webhook';
 import { benchRegistrar } from './registrar';
 import { benchGenerator } from './generator';
 
 const benches: Record<string, () => Promise<void>> = {
+  analyzer: benchAnalyzer,
   webhook: benchWebhook,
+  'webhook-hostile': benchWebhookHostile,
   registrar: benchRegistrar,
   generator: benchGenerator,
 };

@@ -22,6 +22,7 @@ import { expressServerClasses } from '../webhook/express-classes';
 import { startWebhookServer } from '../webhook/server';
 import { createTestCa } from '../test/support/pki';
 import { admissionReview, realisticUpdateReview } from '../test/support/webhook/reviews';
+import { runHostileScenario } from '../test/support/webhook/hostile-run';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -383,4 +384,24 @@ if (require.main === module && process.argv[2] === '--serve-variant') {
     console.error(err instanceof Error ? err.message : String(err));
     process.exit(1);
   });
+}
+
+/**
+ * `npm run bench -- webhook-hostile`: the webhook CLI under 8 concurrent hostile ~3.9 MiB reviews,
+ * repeated (`BENCH_HOSTILE_ROUNDS`, default 3), sent from another process; baseline: the same
+ * process's RSS after warm-up, before the load. Reports peak RSS (VmHWM) and small-review latency.
+ */
+export async function benchWebhookHostile(): Promise<void> {
+  const rounds = Number(process.env.BENCH_HOSTILE_ROUNDS ?? 3);
+  const result = await runHostileScenario(8, rounds);
+  const sorted = [...result.smallLatenciesMs].sort((a, b) => a - b);
+  const pick = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  console.log(`8 concurrent hostile 3.9 MiB reviews x ${rounds} rounds (from another process)`);
+  console.log(`survived: ${result.survived}; hostile answers: ${JSON.stringify(result.hostileStatuses)}`);
+  console.log(
+    `RSS: baseline ${result.baselineRssMb.toFixed(0)} MB, peak ${result.peakRssMb.toFixed(0)} MB (target < 400 MB)`,
+  );
+  console.log(
+    `small review + /healthz during the load: ${sorted.length} samples, median ${pick(0.5).toFixed(0)} ms, max ${pick(1).toFixed(0)} ms (target < 1000 ms)`,
+  );
 }

@@ -45,6 +45,28 @@ describe('consul-k8s-gitops lint', () => {
     expect(code).toBe(1);
   });
 
+  // Finding 7: kubectl (YAML 1.1) reads an unquoted `on` as a boolean and rejects the manifest.
+  it('flags an unquoted YAML 1.1 boolean as an error whose fix is "quote it"', () => {
+    const manifest =
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations:\n    consul.hashicorp.com/service-meta-flag: on\n';
+    const { code, stdout } = lint(['-'], manifest);
+    expect(stdout).toContain(
+      '<stdin>:6: error: consul.hashicorp.com/service-meta-flag: value must be a string, got a boolean; quote it in YAML',
+    );
+    expect(code).toBe(1);
+  });
+
+  // Finding 7: duplicate keys kept the last value and reported the wrong line; kubectl refuses them.
+  it('exits 2 on a duplicate key, naming both lines', () => {
+    const manifest =
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations:\n    consul.hashicorp.com/service-port: http\n    consul.hashicorp.com/service-port: "0x1F90"\n';
+    const { code, stdout } = lint(['-'], manifest);
+    expect(stdout).toContain(
+      '<stdin>:7:5: error: cannot parse: duplicate key "consul.hashicorp.com/service-port" on lines 6 and 7; kubectl refuses duplicate keys, keep one',
+    );
+    expect(code).toBe(2);
+  });
+
   it('exits 2 on a syntax error, naming the file and the position, and still checks the other files', () => {
     const { code, stdout } = lint([data('broken.yaml'), data('tree/nested/bad.yml')]);
     expect(stdout).toMatch(

@@ -86,4 +86,77 @@ describe('findServices', () => {
     expect(findServices('kind: Service\napiVersion: serving.knative.dev/v1\n---\nkind: Pod\n')).toEqual([]);
     expect(findServices('')).toEqual([]);
   });
+
+  // kubectl decodes YAML with sigs.k8s.io/yaml over go-yaml v2 (YAML 1.1), whose resolver reads
+  // y/Y/yes/Yes/YES/on/On/ON (and n/no/off…) as booleans; js-yaml's 1.2 default read them as strings.
+  it.each(['on', 'off', 'yes', 'no', 'y', 'n', 'Y', 'N', 'Yes', 'NO', 'On', 'OFF', 'true', 'False'])(
+    'reads unquoted %s as kubectl does (go-yaml v2, YAML 1.1): a boolean, not a string',
+    (word) => {
+      const [located] = findServices(
+        `apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    consul.hashicorp.com/service-meta-flag: ${word}\n`,
+      );
+      expect(typeof located!.service.metadata!.annotations!['consul.hashicorp.com/service-meta-flag']).toBe(
+        'boolean',
+      );
+    },
+  );
+
+  it('keeps quoted words and timestamps as strings (go-yaml v2 leaves timestamps strings)', () => {
+    const [located] = findServices(
+      'kind: Service\nmetadata:\n  annotations:\n    a: "on"\n    b: 2026-01-10\n    c: onward\n',
+    );
+    expect(located!.service.metadata!.annotations).toEqual({ a: 'on', b: '2026-01-10', c: 'onward' });
+  });
+
+  // kubectl refuses a manifest with a duplicate key (strict decoding); js-yaml in JSON mode kept
+  // the last value and the line of the first.
+  it('refuses a duplicate annotation key, naming both lines', () => {
+    const text = [
+      'apiVersion: v1', // 1
+      'kind: Service',
+      'metadata:',
+      '  name: web',
+      '  annotations:',
+      '    consul.hashicorp.com/service-port: "http"', // 6
+      '    example.com/x: y',
+      '    consul.hashicorp.com/service-port: "0x1F90"', // 8
+    ].join('\n');
+    let caught: unknown;
+    try {
+      findServices(text);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ManifestSyntaxError);
+    expect(caught).toMatchObject({
+      line: 8,
+      column: 5,
+      reason:
+        'duplicate key "consul.hashicorp.com/service-port" on lines 6 and 8; kubectl refuses duplicate keys, keep one',
+    });
+  });
+
+  it('names both lines for duplicates in sequences, quoted keys and pretty JSON', () => {
+    const reason = (text: string): string => {
+      try {
+        findServices(text);
+      } catch (err) {
+        return (err as ManifestSyntaxError).reason;
+      }
+      return 'no error';
+    };
+    expect(reason('items:\n  - name: a\n    port: 1\n    name: b\n')).toContain('"name" on lines 2 and 4');
+    expect(reason('a:\n  "k": 1\n  \'k\': 2\n')).toContain('"k" on lines 2 and 3');
+    expect(reason('{\n  "kind": "Service",\n  "kind": "Pod"\n}\n')).toContain('"kind" on lines 2 and 3');
+    expect(reason('{a: 1, a: 2}\n')).toContain('"a" on lines 1 and 1');
+  });
+
+  it('finds the line of every key of a large annotation set in linear time', () => {
+    const keys = Array.from({ length: 20000 }, (_, i) => `    consul.hashicorp.com/service-meta-k${i}: "v"`);
+    const text = `kind: Service\nmetadata:\n  annotations:\n${keys.join('\n')}\n`;
+    const started = Date.now();
+    const [located] = findServices(text);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(located!.keyLines.get('consul.hashicorp.com/service-meta-k19999')).toBe(20003);
+  });
 });

@@ -62,7 +62,7 @@ test('serves, and on SIGTERM turns unready, keeps serving for --shutdown-delay, 
     admissionReview({ uid: 'cli', annotations: { 'consul.hashicorp.com/service-sync': 'yes' } }),
   );
   expect(JSON.parse(denied.text)).toMatchObject({
-    response: { uid: 'cli', allowed: false, status: { code: 422 } },
+    response: { uid: 'cli', allowed: false, status: { code: 400 } },
   });
   expect((await request({ port, ca: ca.certPem, method: 'GET', path: '/readyz' })).status).toBe(200);
 
@@ -119,5 +119,48 @@ test('an unreadable certificate stops the CLI with exit status 1, naming the fla
   expect(result.stderr).toContain(
     `error: --tls-cert-file ${path.join(tmp, 'missing.crt')}: cannot read (ENOENT)`,
   );
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+});
+
+// Finding 3: pairs that load but cannot serve are refused at startup, naming the file and why.
+test.each([
+  [
+    'an expired certificate',
+    () =>
+      ca.issue({
+        commonName: 'webhook',
+        notBefore: new Date(Date.now() - 10 * 86_400_000),
+        notAfter: new Date(Date.now() - 86_400_000),
+      }),
+    (dir: string) => `error: --tls-cert-file ${path.join(dir, 'tls.crt')}: certificate expired at `,
+  ],
+  [
+    'a key of another certificate',
+    () => ({ certPem: ca.issue({ commonName: 'a' }).certPem, keyPem: ca.issue({ commonName: 'b' }).keyPem }),
+    (dir: string) =>
+      `error: --tls-private-key-file ${path.join(dir, 'tls.key')}: does not match the certificate in --tls-cert-file ${path.join(dir, 'tls.crt')}`,
+  ],
+])('%s stops the CLI with exit status 1, naming the file and the reason', (name, make, message) => {
+  const dir = path.join(tmp, name.replace(/\W+/g, '-'));
+  fs.mkdirSync(dir);
+  const bad = make();
+  fs.writeFileSync(path.join(dir, 'tls.crt'), bad.certPem);
+  fs.writeFileSync(path.join(dir, 'tls.key'), bad.keyPem);
+  const result = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'webhook',
+      '--port',
+      '0',
+      '--tls-cert-file',
+      path.join(dir, 'tls.crt'),
+      '--tls-private-key-file',
+      path.join(dir, 'tls.key'),
+    ],
+    { encoding: 'utf8', timeout: 10_000 },
+  );
+  expect(result.status).toBe(1);
+  expect(result.stderr).toContain(message(dir));
   expect(result.stderr).not.toMatch(/\n\s+at /);
 });

@@ -10,6 +10,7 @@ import {
 import type { DestinationStream } from 'pino';
 import type { SyncSettings } from '../core/annotations';
 import type { Mode } from './review';
+import type { WorkerScript } from './heavy';
 import { type WebhookServer, startWebhookServer } from './server';
 
 export interface WebhookConfig {
@@ -32,6 +33,8 @@ export interface WebhookProcess {
   signalSource?: ShutdownOptions['signalSource'];
   exit?: ShutdownOptions['exit'];
   logDestination?: DestinationStream;
+  /** The review worker script (tests run it from the TypeScript sources). */
+  reviewWorker?: WorkerScript;
 }
 
 export interface RunningWebhook {
@@ -64,6 +67,7 @@ export async function runWebhook(config: WebhookConfig, proc: WebhookProcess = {
     logger,
     registry,
     health,
+    ...(proc.reviewWorker ? { reviewWorker: proc.reviewWorker } : {}),
   });
   const shutdown = new GracefulShutdown({
     delayMs: config.shutdownDelayMs,

@@ -72,7 +72,7 @@ test('any annotations: a well-formed, deterministic answer that denies exactly o
       const shouldDeny = mode === 'enforce' && newErrors.length > 0;
       expect(response.allowed).toBe(!shouldDeny);
       if (shouldDeny) {
-        expect(response.status).toMatchObject({ code: 422, reason: 'Invalid' });
+        expect(response.status).toMatchObject({ code: 400, reason: 'BadRequest' });
         expect(response.status?.details.causes.map((c) => c.field)).toEqual(
           newErrors.map((f) => annotationField(f.annotation)),
         );

@@ -1,12 +1,10 @@
 import {
-  MAX_WARNING_LENGTH,
   type AdmissionRequest,
   type ReviewOptions,
   admissionReviewOf,
   parseAdmissionReview,
   reviewAdmission,
   serializeReview,
-  shortWarning,
   subjectOf,
 } from './review';
 import { DEFAULT_SYNC_SETTINGS } from '../core/annotations';
@@ -56,8 +54,10 @@ describe('parseAdmissionReview', () => {
     ['another kind', { ...ok, kind: 'Service' }, /got "admission.k8s.io\/v1" "Service"/],
     ['no request', { ...ok, request: undefined }, /^request: missing/],
     ['no uid', { ...ok, request: {} }, /^request.uid: missing/],
-    ['empty uid', { ...ok, request: { uid: '' } }, /^request.uid: missing/],
-    ['numeric uid', { ...ok, request: { uid: 7 } }, /^request.uid/],
+    ['empty uid', { ...ok, request: { uid: '' } }, /^request.uid: empty; expected a non-empty string$/],
+    // Finding 10: a numeric uid was reported as "missing".
+    ['numeric uid', { ...ok, request: { uid: 7 } }, /^request.uid: must be a string, got a number$/],
+    ['object uid', { ...ok, request: { uid: {} } }, /^request.uid: must be a string, got a object$/],
   ])('rejects %s, naming the field', (_name, body, message) => {
     const result = parseAdmissionReview(body);
     expect(result.ok).toBe(false);
@@ -198,7 +198,13 @@ describe('reviewAdmission: verdicts', () => {
     }
   });
 
-  test('a denial lists every error, with the annotation path of each as field, and keeps the warnings', () => {
+  // kubectl (staging/src/k8s.io/kubectl/pkg/cmd/util/helpers.go checkErr) prints a status with
+  // reason Invalid from its causes alone ("The Service "web" is invalid: * <field>: <message>"),
+  // dropping the message that carries the webhook's name (finding 9). Any other reason is printed
+  // as "Error from server (<reason>): <message>", the message prefixed by the API server
+  // (apiserver/pkg/admission/plugin/webhook/errors/statuserror.go ToStatusErr) with
+  // `admission webhook "<name>" denied the request: `.
+  test('a denial is a BadRequest, not Invalid, so kubectl prints the webhook name and one line per error', () => {
     const outcome = reviewAdmission(
       request({ object: service({ [PORT]: '0x1F90', [SYNC]: 'yes', [TYPO]: 'x' }) }),
       enforce,
@@ -207,13 +213,21 @@ describe('reviewAdmission: verdicts', () => {
     expect(outcome.response.allowed).toBe(false);
     expect(status).toMatchObject({
       status: 'Failure',
-      code: 422,
-      reason: 'Invalid',
+      code: 400,
+      reason: 'BadRequest',
       details: { name: 'web', group: '', kind: 'Service' },
     });
-    expect(status?.message).toMatch(/^Service "web" is invalid: 2 annotation errors: /);
-    expect(status?.message).toContain('consul.hashicorp.com/service-port: "0x1F90"');
-    expect(status?.message).toContain('consul.hashicorp.com/service-sync: "yes"');
+    expect(status?.message).toBe(
+      [
+        'Service "web" has 2 annotation errors:',
+        '- consul.hashicorp.com/service-port: "0x1F90" is not a decimal number; consul-k8s would read it as 8080; write 8080',
+        '- consul.hashicorp.com/service-sync: "yes" is not a boolean; use "true" or "false" (consul-k8s ignores it and uses the default)',
+      ].join('\n'),
+    );
+    // The key is in the field, not repeated in the cause's message.
+    expect(status?.details.causes.map((cause) => cause.message)).toContain(
+      '"yes" is not a boolean; use "true" or "false" (consul-k8s ignores it and uses the default)',
+    );
     expect(status?.details.causes.map((cause) => cause.field).sort()).toEqual([
       'metadata.annotations[consul.hashicorp.com/service-port]',
       'metadata.annotations[consul.hashicorp.com/service-sync]',
@@ -221,6 +235,13 @@ describe('reviewAdmission: verdicts', () => {
     for (const cause of status?.details.causes ?? []) expect(cause.reason).toBe('FieldValueInvalid');
     expect(warnings).toEqual([expect.stringMatching(/^consul.hashicorp.com\/servce-name/)]);
     expect(outcome.deniedRules.sort()).toEqual(['service-port/not-decimal', 'service-sync/invalid']);
+  });
+
+  test('one error is the whole message: it follows "denied the request: " on one line', () => {
+    const { status } = reviewAdmission(request({ object: service({ [SYNC]: 'yes' }) }), enforce).response;
+    expect(status?.message).toBe(
+      'consul.hashicorp.com/service-sync: "yes" is not a boolean; use "true" or "false" (consul-k8s ignores it and uses the default)',
+    );
   });
 
   test('ratcheting is per annotation: a kept error warns while a new one denies', () => {
@@ -241,6 +262,35 @@ describe('reviewAdmission: verdicts', () => {
     ]);
   });
 
+  // Finding 4: ClusterIP with one port, so the sync adds 3 pairs (external-source,
+  // external-k8s-ns, port-http): 62 user keys are 65 pairs. A 63rd key was allowed as
+  // "error (unchanged)"; the registrar then dropped an existing key.
+  test('an UPDATE that adds a meta key to a Service already over 64 pairs is denied; one that keeps the count is not', () => {
+    const meta = (n: number) =>
+      Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [
+          `consul.hashicorp.com/service-meta-k${String(i).padStart(2, '0')}`,
+          'v',
+        ]),
+      );
+    const grow = reviewAdmission(
+      request({ operation: 'UPDATE', object: service(meta(63)), oldObject: service(meta(62)) }),
+      enforce,
+    );
+    expect(grow.verdict).toBe('denied');
+    expect(grow.deniedRules).toEqual(['service-meta/too-many']);
+    const keep = reviewAdmission(
+      request({
+        operation: 'UPDATE',
+        object: service({ ...meta(62), 'consul.hashicorp.com/service-tags': 'a' }),
+        oldObject: service(meta(62)),
+      }),
+      enforce,
+    );
+    expect(keep.verdict).toBe('warned');
+    expect(keep.response.warnings?.[0]).toMatch(/^error \(unchanged\): .*65 meta pairs/);
+  });
+
   test('every warning is shorter than 120 characters', () => {
     const long = 'x'.repeat(500);
     const outcome = reviewAdmission(
@@ -254,21 +304,7 @@ describe('reviewAdmission: verdicts', () => {
   });
 });
 
-describe('shortWarning and serializeReview', () => {
-  test('shortWarning keeps short text, cuts long text with an ellipsis and never splits a character', () => {
-    expect(shortWarning('short')).toBe('short');
-    expect(shortWarning('a\nb')).toBe('a b');
-    const cut = shortWarning(`${'a'.repeat(116)}😀😀😀`);
-    expect(cut).toHaveLength(MAX_WARNING_LENGTH);
-    expect(cut.endsWith('a😀…')).toBe(true);
-    // A pair that does not fit whole is dropped, never split.
-    const odd = shortWarning(`${'a'.repeat(117)}😀😀😀`);
-    expect(odd).toBe(`${'a'.repeat(117)}…`);
-    const astral = shortWarning('😀'.repeat(200));
-    expect(astral.length).toBeLessThan(120);
-    expect(astral).toBe(`${'😀'.repeat(59)}…`);
-  });
-
+describe('serializeReview', () => {
   test('warnings quoting non-BMP values stay under 120 UTF-16 code units', () => {
     const outcome = reviewAdmission(
       request({
@@ -292,8 +328,8 @@ describe('shortWarning and serializeReview', () => {
       allowed: false,
       status: {
         status: 'Failure' as const,
-        code: 422,
-        reason: 'Invalid',
+        code: 400,
+        reason: 'BadRequest',
         message: 'm',
         details: { group: '', kind: 'Service', causes: [] },
       },

@@ -5,11 +5,12 @@
  */
 import { analyzeService } from '../core/annotations';
 import type { AnalyzeOptions, Finding, ServiceLike } from '../core/annotations';
+import { fitWarnings } from './warnings';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_KIND = 'AdmissionReview';
-/** kubectl prints each warning on one line; Kubernetes recommends keeping them short. */
-export const MAX_WARNING_LENGTH = 119;
+/** Errors listed one per line in a denial; the rest are counted on a last line. */
+export const MAX_DENIAL_LINES = 20;
 
 export type Mode = 'enforce' | 'warn';
 export const MODES: readonly Mode[] = ['enforce', 'warn'];
@@ -86,16 +87,23 @@ export function parseAdmissionReview(body: unknown): ParseResult {
   }
   const request = body.request;
   if (!isObject(request)) return { ok: false, message: 'request: missing; expected an object' };
-  if (typeof request.uid !== 'string' || request.uid.length === 0) {
+  if (request.uid === undefined || request.uid === null) {
     return { ok: false, message: 'request.uid: missing; expected a non-empty string' };
+  }
+  if (typeof request.uid !== 'string') {
+    return { ok: false, message: `request.uid: must be a string, got ${describe(request.uid)}` };
+  }
+  if (request.uid.length === 0) {
+    return { ok: false, message: 'request.uid: empty; expected a non-empty string' };
   }
   return { ok: true, request: request as unknown as AdmissionRequest };
 }
 
 function describe(value: unknown): string {
-  return typeof value === 'string'
-    ? JSON.stringify(value.slice(0, 60))
-    : String(value === undefined ? 'nothing' : typeof value);
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 60));
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
 function operationOf(request: AdmissionRequest): Operation {
@@ -119,21 +127,6 @@ function annotationsOf(object: unknown): Record<string, unknown> | undefined {
 /** `metadata.annotations[<key>]`: the path kubectl and the API server use for annotation errors. */
 export function annotationField(key: string): string {
   return `metadata.annotations[${key}]`;
-}
-
-/**
- * Shortens a warning to at most MAX_WARNING_LENGTH UTF-16 code units (JavaScript `length`, which is
- * never less than the count of characters), without splitting a surrogate pair.
- */
-export function shortWarning(text: string): string {
-  const flat = text.replace(/[\r\n\t]+/g, ' ');
-  if (flat.length <= MAX_WARNING_LENGTH) return flat;
-  let kept = '';
-  for (const char of flat) {
-    if (kept.length + char.length > MAX_WARNING_LENGTH - 1) break;
-    kept += char;
-  }
-  return `${kept}…`;
 }
 
 function allow(
@@ -185,28 +178,33 @@ export function reviewAdmission(request: AdmissionRequest, options: ReviewOption
   if (!checked || !isObject(request.object)) return allow(request, operation, 'skipped', [], []);
 
   const service = withNamespace(request.object as ServiceLike, request.namespace, options);
-  const { findings } = analyzeService(service, options.analyze);
+  // Ratcheting (in the rules): on UPDATE, errors the old object already had are marked unchanged.
+  const previous =
+    operation === 'UPDATE' && annotationsOf(request.oldObject) !== undefined
+      ? (request.oldObject as ServiceLike)
+      : undefined;
+  const { findings } = analyzeService(service, { ...options.analyze, ...(previous ? { previous } : {}) });
   if (findings.length === 0) return allow(request, operation, 'allowed', findings, []);
 
-  // Ratcheting: an error on an annotation whose value did not change in this UPDATE does not deny.
-  const oldAnnotations = operation === 'UPDATE' ? annotationsOf(request.oldObject) : undefined;
-  const newAnnotations = annotationsOf(service);
-  const unchanged = (finding: Finding): boolean =>
-    oldAnnotations !== undefined &&
-    Object.prototype.hasOwnProperty.call(oldAnnotations, finding.annotation) &&
-    oldAnnotations[finding.annotation] === newAnnotations?.[finding.annotation];
-
   const blocking: Finding[] = [];
-  const warnings: string[] = [];
+  // Most important first: errors that do not deny, then warnings (each in the rules' order). The
+  // rules' summaries ("and N more like this") become part of the last line's count.
+  const texts: string[] = [];
+  let omitted = 0;
+  const warn = (finding: Finding, prefix: string): void => {
+    if (finding.omitted !== undefined) omitted += finding.omitted;
+    else texts.push(`${prefix}${finding.message}`);
+  };
   for (const finding of findings) {
     if (finding.severity !== 'error') continue;
-    if (options.mode === 'warn') warnings.push(shortWarning(`error (warn mode): ${finding.message}`));
-    else if (unchanged(finding)) warnings.push(shortWarning(`error (unchanged): ${finding.message}`));
+    if (options.mode === 'warn') warn(finding, 'error (warn mode): ');
+    else if (finding.unchanged) warn(finding, 'error (unchanged): ');
     else blocking.push(finding);
   }
   for (const finding of findings) {
-    if (finding.severity === 'warning') warnings.push(shortWarning(finding.message));
+    if (finding.severity === 'warning') warn(finding, '');
   }
+  const warnings = fitWarnings(texts, omitted);
   if (blocking.length === 0)
     return allow(request, operation, warnings.length > 0 ? 'warned' : 'allowed', findings, warnings);
 
@@ -214,11 +212,13 @@ export function reviewAdmission(request: AdmissionRequest, options: ReviewOption
   const response: AdmissionResponse = {
     uid: request.uid,
     allowed: false,
-    // Shaped like the API server's own errors.NewInvalid: kind is the Kind, not the resource.
+    // Not reason "Invalid": kubectl prints an Invalid status from its causes only, dropping the
+    // message and with it the webhook's name. A BadRequest status is printed as
+    // `Error from server (BadRequest): … admission webhook "<name>" denied the request: <message>`.
     status: {
       status: 'Failure',
-      code: 422,
-      reason: 'Invalid',
+      code: 400,
+      reason: 'BadRequest',
       message: denialMessage(name, blocking),
       details: {
         ...(name ? { name } : {}),
@@ -226,7 +226,7 @@ export function reviewAdmission(request: AdmissionRequest, options: ReviewOption
         kind: 'Service',
         causes: blocking.map((finding) => ({
           reason: 'FieldValueInvalid',
-          message: finding.message,
+          message: withoutKey(finding),
           field: annotationField(finding.annotation),
         })),
       },
@@ -242,10 +242,24 @@ export function reviewAdmission(request: AdmissionRequest, options: ReviewOption
   };
 }
 
-function denialMessage(name: string | undefined, errors: Finding[]): string {
-  const subject = name ? `Service "${name}"` : 'Service';
-  const count = errors.length === 1 ? '1 annotation error' : `${errors.length} annotation errors`;
-  return `${subject} is invalid: ${count}: ${errors.map((f) => f.message).join('; ')}`;
+/** A cause's message: the finding's message without the key, which the cause's field names. */
+function withoutKey(finding: Finding): string {
+  const colon = finding.message.indexOf(': ');
+  return colon >= 0 ? finding.message.slice(colon + 2) : finding.message;
+}
+
+/**
+ * One error: on the line of kubectl's "denied the request: ". Several: a heading, then one line per
+ * error ("- <annotation>: <problem>"), at most MAX_DENIAL_LINES, then how many more.
+ */
+export function denialMessage(name: string | undefined, errors: Finding[]): string {
+  if (errors.length === 1 && errors[0]!.omitted === undefined) return errors[0]!.message;
+  const total = errors.reduce((sum, f) => sum + 1 + (f.omitted ?? 0), 0);
+  const subject = name ? `Service "${name}"` : 'the Service';
+  const lines = errors.slice(0, MAX_DENIAL_LINES).map((f) => `- ${f.message}`);
+  const listed = errors.slice(0, MAX_DENIAL_LINES).reduce((sum, f) => sum + 1 + (f.omitted ?? 0), 0);
+  if (total > listed) lines.push(`- and ${total - listed} more`);
+  return [`${subject} has ${total} annotation errors:`, ...lines].join('\n');
 }
 
 /** The full AdmissionReview document the API server expects back. */

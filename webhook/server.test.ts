@@ -13,6 +13,7 @@ import { type RunningWebhook, type WebhookConfig, runWebhook } from './main';
 import { createTestCa, type IssuedCertificate, type TestCa } from '../test/support/pki';
 import { type PostOptions, type Reply, request } from '../test/support/webhook/client';
 import { admissionReview } from '../test/support/webhook/reviews';
+import { TS_REVIEW_WORKER } from '../test/support/webhook/worker';
 
 const PORT_KEY = 'consul.hashicorp.com/service-port';
 const SYNC_KEY = 'consul.hashicorp.com/service-sync';
@@ -81,7 +82,12 @@ async function start(
       consulK8sTag: 'k8s',
       ...config,
     },
-    { signalSource: signals, exit: (code) => exits.emit('exit', code), logDestination },
+    {
+      signalSource: signals,
+      exit: (code) => exits.emit('exit', code),
+      logDestination,
+      reviewWorker: TS_REVIEW_WORKER,
+    },
   );
   const post = (options: Partial<PostOptions> = {}): Promise<Reply> =>
     request({ port: running.webhook.port, ca: ca.certPem, ...options });
@@ -118,7 +124,7 @@ describe('enforce mode', () => {
     webhook = await start();
   });
 
-  test('CREATE with errors is denied with 422 Invalid, every error listed, causes with annotation paths', async () => {
+  test('CREATE with errors is denied with 400 BadRequest, every error listed, causes with annotation paths', async () => {
     const { response } = await webhook.review({
       uid: 'create-bad',
       annotations: { [PORT_KEY]: '0x1F90', [SYNC_KEY]: 'yes', [TYPO_KEY]: 'web' },
@@ -126,7 +132,7 @@ describe('enforce mode', () => {
     expect(response).toMatchObject({
       uid: 'create-bad',
       allowed: false,
-      status: { code: 422, reason: 'Invalid' },
+      status: { code: 400, reason: 'BadRequest' },
     });
     const status = response.status as { message: string; details: { causes: { field: string }[] } };
     expect(status.message).toContain('consul.hashicorp.com/service-port: "0x1F90"');
@@ -197,7 +203,7 @@ describe('enforce mode', () => {
       annotations: { [PORT_KEY]: '010' },
       oldAnnotations: { [PORT_KEY]: '0x1F90' },
     });
-    expect(changed.response).toMatchObject({ uid: 'changed', allowed: false, status: { code: 422 } });
+    expect(changed.response).toMatchObject({ uid: 'changed', allowed: false, status: { code: 400 } });
   });
 
   test('DELETE, subresources and other kinds are allowed untouched', async () => {
@@ -417,7 +423,7 @@ test('startup fails with a clear message when the key does not match the certifi
       },
       { signalSource: new EventEmitter(), exit: () => undefined },
     ),
-  ).rejects.toThrow(/^--tls-private-key-file .*tls.key: does not load with --tls-cert-file/);
+  ).rejects.toThrow(/^--tls-private-key-file .*tls.key: does not match the certificate in --tls-cert-file/);
   await expect(
     runWebhook(
       {

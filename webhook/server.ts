@@ -14,19 +14,29 @@ import { type Health, boundPort, closeServer, createHealthRouter } from '../core
 import { HttpError, isJsonContentType, readBody } from './body';
 import { expressServerClasses } from './express-classes';
 import { WebhookMetrics } from './metrics';
-import {
-  type ReviewOptions,
-  parseAdmissionReview,
-  reviewAdmission,
-  serializeReview,
-  subjectOf,
-} from './review';
+import type { ReviewOptions } from './review';
+import { type Decision, decide } from './decide';
+import { HEAVY_BODY_BYTES, HeavyReviewer, type WorkerScript } from './heavy';
 import { CertificateReloader, type KeyPairFiles, MIN_TLS_VERSION, loadKeyPair } from './tls';
 
-/** The API server sends at most 3 MiB; a little headroom, then 413. */
+/**
+ * The largest AdmissionReview the API server sends is about 3 MiB (an UPDATE carries the object and
+ * the old object, each up to etcd's 1.5 MiB): with headroom, 4 MiB; larger bodies get 413.
+ */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** `POST /validate` requests being read or decided at once; more get 429. */
+export const MAX_IN_FLIGHT = 64;
+/** Body bytes held by requests in flight (declared sizes); a request that would pass it gets 429. */
+export const MAX_BUFFERED_BYTES = 48 * 1024 * 1024;
 /** Longer than the API server's 90 s idle connection reuse, so it never reuses a closed socket. */
 export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
+/** A client that has not sent its headers by then gets 408 (checked every second). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** A connection that has not completed its TLS handshake by then is closed. */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Open connections; more are refused. The API servers keep a few each. */
+export const MAX_CONNECTIONS = 512;
 export const VALIDATE_PATH = '/validate';
 
 export interface WebhookAppOptions {
@@ -37,6 +47,14 @@ export interface WebhookAppOptions {
   /** Created on `registry` when not given; pass one to share it with the TLS reloader. */
   metrics?: WebhookMetrics;
   maxBodyBytes?: number;
+  /** The review worker for large bodies (the compiled script by default). */
+  reviewWorker?: WorkerScript;
+}
+
+/** The app and what must be stopped with it. */
+export interface WebhookApp {
+  app: Express;
+  close(): Promise<void>;
 }
 
 const HTTP_REASONS: Record<number, string> = {
@@ -46,8 +64,10 @@ const HTTP_REASONS: Record<number, string> = {
   408: 'Request Timeout',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 function sendJson(res: ServerResponse, status: number, body: string, closeConnection: boolean): void {
@@ -96,54 +116,67 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
 }
 
 /** The express app; TLS and listening are `startWebhookServer`'s job. */
-export function createWebhookApp(options: WebhookAppOptions): Express {
+export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   const { logger, health } = options;
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const metrics = options.metrics ?? new WebhookMetrics(options.registry);
+  const heavy = new HeavyReviewer(options.review, options.reviewWorker, (reason) =>
+    logger.warn({ reason }, 'review worker stopped; starting a new one'),
+  );
+  let inFlight = 0;
+  let buffered = 0;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
   const fail = (res: ServerResponse, started: number, err: HttpError): void => {
     metrics.recordRequest('unknown', 'bad_request', (performance.now() - started) / 1000);
+    if (err.status === 429) res.setHeader('retry-after', '1');
     sendJson(res, err.status, errorBody(err.status, err.message), health.isShuttingDown);
   };
 
-  const handle = (res: ServerResponse, started: number, body: Buffer): void => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      fail(res, started, new HttpError(400, 'request body is not valid JSON'));
+  const answer = (res: ServerResponse, started: number, decision: Decision): void => {
+    if (!decision.ok) {
+      fail(res, started, new HttpError(decision.status, decision.message));
       return;
     }
-    const envelope = parseAdmissionReview(parsed);
-    if (!envelope.ok) {
-      fail(res, started, new HttpError(400, `not an AdmissionReview: ${envelope.message}`));
-      return;
-    }
-    const outcome = reviewAdmission(envelope.request, options.review);
-    sendJson(res, 200, serializeReview(outcome.response), health.isShuttingDown);
-    if (outcome.findings.length > 0) metrics.recordFindings(outcome.findings);
-    metrics.recordRequest(outcome.operation, outcome.verdict, (performance.now() - started) / 1000);
-    const request = envelope.request;
-    if (outcome.verdict === 'denied') {
-      const { namespace, name } = subjectOf(request);
-      logger.info(
-        { uid: request.uid, namespace, name, operation: outcome.operation, rules: outcome.deniedRules },
-        'admission denied',
-      );
+    const { review } = decision;
+    sendJson(res, 200, decision.body, health.isShuttingDown);
+    if (review.findings.length > 0) metrics.recordFindings(review.findings);
+    metrics.recordRequest(review.operation, review.verdict, (performance.now() - started) / 1000);
+    const { uid, namespace, name, operation } = review;
+    if (review.verdict === 'denied') {
+      logger.info({ uid, namespace, name, operation, rules: review.deniedRules }, 'admission denied');
     } else if (logger.isLevelEnabled('debug')) {
-      const { namespace, name } = subjectOf(request);
-      logger.debug(
-        { uid: request.uid, namespace, name, operation: outcome.operation, verdict: outcome.verdict },
-        'admission allowed',
-      );
+      logger.debug({ uid, namespace, name, operation, verdict: review.verdict }, 'admission allowed');
     }
+  };
+
+  const handle = (res: ServerResponse, started: number, body: Buffer): void => {
+    // Large bodies are decided off this thread, so probes and small reviews are never stalled.
+    if (body.length > HEAVY_BODY_BYTES) heavy.decide(body, (decision) => answer(res, started, decision));
+    else answer(res, started, decide(body.toString('utf8'), options.review));
   };
 
   app.post(VALIDATE_PATH, (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    const reserved = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, limit) : limit;
+    if (inFlight >= MAX_IN_FLIGHT || buffered + reserved > MAX_BUFFERED_BYTES) {
+      fail(res, started, new HttpError(429, 'too many requests in flight; retry'));
+      return;
+    }
+    inFlight++;
+    buffered += reserved;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      inFlight--;
+      buffered -= reserved;
+    };
+    res.once('finish', release);
+    res.once('close', release);
     if (!isJsonContentType(req.headers['content-type'])) {
       const got = req.headers['content-type'] ?? 'none';
       fail(
@@ -189,7 +222,7 @@ export function createWebhookApp(options: WebhookAppOptions): Express {
     const message = known && err instanceof Error ? err.message : 'internal error';
     sendJson(res, known ? status : 500, errorBody(known ? status : 500, message), health.isShuttingDown);
   });
-  return app;
+  return { app, close: () => heavy.close() };
 }
 
 export interface WebhookServerOptions extends WebhookAppOptions, KeyPairFiles {
@@ -198,6 +231,9 @@ export interface WebhookServerOptions extends WebhookAppOptions, KeyPairFiles {
   /** Period of the certificate files re-read (the directory is also watched). */
   certReloadIntervalMs?: number;
   keepAliveTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  handshakeTimeoutMs?: number;
+  maxConnections?: number;
 }
 
 export interface WebhookServer {
@@ -213,7 +249,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const pair = loadKeyPair(options);
   const metrics = options.metrics ?? new WebhookMetrics(options.registry);
   metrics.setCertificateNotAfter(pair.notAfter.getTime() / 1000);
-  const app = createWebhookApp({ ...options, metrics });
+  const { app, close: closeApp } = createWebhookApp({ ...options, metrics });
   const server = https.createServer(
     {
       ...expressServerClasses(app),
@@ -221,12 +257,16 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       key: pair.key,
       minVersion: MIN_TLS_VERSION,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS,
-      headersTimeout: 20_000,
-      requestTimeout: 30_000,
+      headersTimeout: options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      // Node checks the two timeouts above only this often (default 30 s: a 408 came after ~35 s).
+      connectionsCheckingInterval: 1000,
+      handshakeTimeout: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
     },
     app,
   );
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
+  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
   server.on('clientError', answerClientError);
   server.on('tlsClientError', (err) => {
     if (options.logger.isLevelEnabled('debug'))
@@ -261,6 +301,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     close: async () => {
       reloader.stop();
       await closeServer(server);
+      await closeApp();
     },
   };
 }

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
-import { X509Certificate } from 'node:crypto';
+import { type KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
 import type { Logger } from 'pino';
 
 export const MIN_TLS_VERSION: tls.SecureVersion = 'TLSv1.2';
@@ -34,20 +34,49 @@ function readFile(file: string, flag: string): Buffer {
 }
 
 /** Reads and checks a certificate/key pair; the error names the flag, the file and the reason. */
-export function loadKeyPair(files: KeyPairFiles): KeyPair {
+export function loadKeyPair(files: KeyPairFiles, now = new Date()): KeyPair {
   return checkKeyPair(
     files,
     readFile(files.certFile, '--tls-cert-file'),
     readFile(files.keyFile, '--tls-private-key-file'),
+    now,
   );
 }
 
-function checkKeyPair(files: KeyPairFiles, cert: Buffer, key: Buffer): KeyPair {
-  let notAfter: Date;
+/**
+ * A pair is used only when the key belongs to the certificate and the certificate is valid now.
+ * OpenSSL does not refuse a mismatched pair when the context is built (an EC certificate with an
+ * RSA key loads, then every handshake fails), so the key is checked against the certificate here.
+ */
+export function checkKeyPair(files: KeyPairFiles, cert: Buffer, key: Buffer, now = new Date()): KeyPair {
+  let x509: X509Certificate;
   try {
-    notAfter = new Date(new X509Certificate(cert).validTo);
+    x509 = new X509Certificate(cert);
   } catch {
     throw new Error(`--tls-cert-file ${files.certFile}: not a PEM certificate`);
+  }
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw new Error(`--tls-private-key-file ${files.keyFile}: not a PEM private key`);
+  }
+  if (!x509.checkPrivateKey(privateKey)) {
+    const keyType = privateKey.asymmetricKeyType ?? 'unknown';
+    const certType = x509.publicKey.asymmetricKeyType ?? 'unknown';
+    throw new Error(
+      `--tls-private-key-file ${files.keyFile}: does not match the certificate in --tls-cert-file ${files.certFile} (${keyType} key, ${certType} certificate)`,
+    );
+  }
+  const notBefore = new Date(x509.validFrom);
+  const notAfter = new Date(x509.validTo);
+  if (notAfter.getTime() <= now.getTime()) {
+    throw new Error(`--tls-cert-file ${files.certFile}: certificate expired at ${notAfter.toISOString()}`);
+  }
+  if (notBefore.getTime() > now.getTime()) {
+    throw new Error(
+      `--tls-cert-file ${files.certFile}: certificate not valid before ${notBefore.toISOString()}`,
+    );
   }
   try {
     tls.createSecureContext({ cert, key, minVersion: MIN_TLS_VERSION });
@@ -122,7 +151,7 @@ export class CertificateReloader {
       // A rotation in progress fails once or twice; report each distinct failure once.
       if (message !== this.lastFailure) {
         this.lastFailure = message;
-        this.options.logger.warn(
+        this.options.logger.error(
           { reason: message },
           'serving certificate not reloaded; keeping the current one',
         );

@@ -9,6 +9,7 @@ import {
   SERVICE_TAGS,
   SERVICE_WEIGHT,
 } from './keys';
+import { splitTags } from './tags';
 import type { ServiceLike } from './types';
 
 const keys = fc.oneof(
@@ -113,12 +114,17 @@ describe('analyzeService properties', () => {
 
         if (approved(SERVICE_PORT)) {
           const value = annotations[SERVICE_PORT]!;
-          expect(intent.port).toEqual(
-            /^\d+$/.test(value) ? { kind: 'number', number: Number(value) } : { kind: 'name', name: value },
-          );
+          // "" and "0" mean "the first port" (consul-k8s), so no port is chosen.
+          if (value === '' || value === '0') expect(intent.port).toBeUndefined();
+          else
+            expect(intent.port).toEqual(
+              /^\d+$/.test(value) ? { kind: 'number', number: Number(value) } : { kind: 'name', name: value },
+            );
         } else expect(intent.port).toBeUndefined();
 
-        if (approved(SERVICE_WEIGHT)) expect(intent.weight).toBe(Number(annotations[SERVICE_WEIGHT]));
+        // Go strconv.Atoi reads "+5" and "05" as 5, like Number(); "" is skipped.
+        if (approved(SERVICE_WEIGHT) && annotations[SERVICE_WEIGHT] !== '')
+          expect(intent.weight).toBe(Number(annotations[SERVICE_WEIGHT]));
         else expect(intent.weight).toBeUndefined();
 
         for (const [key, value] of Object.entries(annotations)) {
@@ -142,6 +148,36 @@ describe('analyzeService properties', () => {
         expect(second.intent).toEqual(first.intent);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+/** consul-k8s's tag split, character by character, as the reference for the fast one. */
+function referenceSplit(value: string): string[] {
+  const tags: string[] = [];
+  let next = '';
+  for (const char of value) {
+    if (char !== ',') next += char;
+    else if (next.length === 0) continue;
+    else if (next.endsWith('\\')) next = next.slice(0, -1) + ',';
+    else {
+      tags.push(next.trim());
+      next = '';
+    }
+  }
+  if (next.length > 0) tags.push(next.trim());
+  return tags;
+}
+
+describe('scanTags', () => {
+  it('splits exactly like consul-k8s, with and without escapes', () => {
+    const pieces = fc.constantFrom(',', '\\', ' ', 'a', 'b', '\\,', ',,');
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 30 }), (parts) => {
+        const value = parts.join('');
+        expect(splitTags(value)).toEqual(referenceSplit(value));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

@@ -120,19 +120,29 @@ describe('service-port', () => {
     ['8_080', RULES.portNotDecimal.id, 'consul-k8s would read it as 8080'],
     ['0x_1F90', RULES.portNotDecimal.id, 'consul-k8s would read it as 8080'],
     ['8__080', RULES.portUnknownName.id, 'matches no port name'],
-    ['0', RULES.portOutOfRange.id, 'out of range (consul-k8s would register port 0)'],
     ['65536', RULES.portOutOfRange.id, 'out of range (consul-k8s would register port 65536)'],
     ['99999999999999999999', RULES.portOutOfRange.id, 'would silently use the first port'],
     ['-80', RULES.portOutOfRange.id, 'negative (consul-k8s would register port -80)'],
     ['htp', RULES.portUnknownName.id, 'declared: http, grpc'],
     ['HTTP', RULES.portUnknownName.id, 'silently use the first port'],
-    ['', RULES.portEmpty.id, 'is empty'],
-    ['  ', RULES.portEmpty.id, 'is empty'],
+    ['  ', RULES.portEmpty.id, 'is whitespace only'],
   ])('rejects %j', (value, rule, text) => {
     const { intent, findings } = analyzeService(service({ [P + 'service-port']: value }));
     expect(findings.map((f) => f.rule)).toEqual([rule]);
     expect(findings[0]!.severity).toBe('error');
     expect(findings[0]!.message).toContain(text);
+    expect(intent.port).toBeUndefined();
+  });
+  // consul-k8s (control-plane/catalog/to-consul/resource.go): strconv.ParseInt(v, 0, 0) of "" fails
+  // and no port is named "", so the first port is used; "0" parses, and port 0 means "not set".
+  it('accepts "" as "no port given", like consul-k8s (Go ParseInt fails, no port named "")', () => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-port']: '' }));
+    expect(findings).toEqual([]);
+    expect(intent.port).toBeUndefined();
+  });
+  it('only warns about "0": consul-k8s (Go ParseInt gives 0) falls back to the first port', () => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-port']: '0' }));
+    expect(findings.map((f) => [f.rule, f.severity])).toEqual([[RULES.portZero.id, 'warning']]);
     expect(intent.port).toBeUndefined();
   });
   it('says when the Service has no named ports', () => {
@@ -197,7 +207,6 @@ describe('service-meta-<KEY>', () => {
     [`service-meta-${'k'.repeat(129)}`, 'x', RULES.metaKeyTooLong.id],
     ['service-meta-team', 'v'.repeat(513), RULES.metaValueTooLong.id],
     ['service-meta-consul-version', 'x', RULES.metaReservedKey.id],
-    ['service-meta-Consul-version', 'x', RULES.metaReservedKey.id],
     ['service-meta-external-source', 'terraform', RULES.metaOwnershipKey.id],
     ['service-meta-external-k8s-ns', 'other', RULES.metaOwnershipKey.id],
     ['service-meta-external-k8s-cluster-id', 'other', RULES.metaOwnershipKey.id],
@@ -210,6 +219,25 @@ describe('service-meta-<KEY>', () => {
   });
   it('accepts limits exactly', () => {
     expect(rulesFor(`service-meta-${'k'.repeat(128)}`, 'v'.repeat(512))).toEqual([]);
+    expect(rulesFor('service-meta-team', '界'.repeat(170) + 'ab')).toEqual([]);
+  });
+  // Consul agent/structs/structs.go validateMetaPair: strings.HasPrefix(key, "consul-") is
+  // case-sensitive, so consul-k8s registers Consul-Team without complaint.
+  it.each(['Consul-Team', 'CONSUL-x', 'consul_team', 'consulteam'])(
+    'accepts %s: Consul reserves only the lowercase "consul-" prefix (strings.HasPrefix)',
+    (metaKey) => {
+      const { intent, findings } = analyzeService(service({ [P + 'service-meta-' + metaKey]: 'x' }));
+      expect(findings).toEqual([]);
+      expect(intent.meta).toEqual({ [metaKey]: 'x' });
+    },
+  );
+  // Consul validateMetaPair: len(value) > metaValueMaxLength, and Go's len counts UTF-8 bytes.
+  it('counts the value in UTF-8 bytes as Go len() does: 300 CJK characters are 900 bytes', () => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-meta-team']: '界'.repeat(300) }));
+    expect(findings.map((f) => [f.rule, f.severity])).toEqual([[RULES.metaValueTooLong.id, 'error']]);
+    expect(findings[0]!.message).toContain('900 bytes');
+    expect(intent.meta).toEqual({});
+    expect(rulesFor('service-meta-team', '界'.repeat(171))).toEqual([RULES.metaValueTooLong.id]);
   });
   it('warns about keys that collide with port meta', () => {
     const { intent, findings } = analyzeService(service({ [P + 'service-meta-port-admin']: '9000' }));
@@ -260,9 +288,36 @@ describe('service-weight', () => {
     expect(findings).toEqual([]);
     expect(intent.weight).toBe(5);
   });
-  it.each(['0', '-1', 'abc', '1.5', '', ' 5', '+5', '05', '2147483648'])('rejects %j', (value) => {
+  // consul-k8s getServiceWeight: strconv.Atoi(weight), which takes an optional sign and leading
+  // zeros (base 10, no underscores); the annotation is skipped when "" (`ok && weightS != ""`).
+  it.each([
+    ['+5', 5],
+    ['05', 5],
+    ['0005', 5],
+    ['65535', 65535],
+  ])('accepts %j as Go strconv.Atoi reads it (%d)', (value, weight) => {
     const { intent, findings } = analyzeService(service({ [P + 'service-weight']: value }));
-    expect(findings.map((f) => [f.rule, f.severity])).toEqual([[RULES.weightInvalid.id, 'error']]);
+    expect(findings).toEqual([]);
+    expect(intent.weight).toBe(weight);
+  });
+  it('skips "" as consul-k8s does (Helm renders empty defaults)', () => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-weight']: '' }));
+    expect(findings).toEqual([]);
+    expect(intent.weight).toBeUndefined();
+  });
+  it.each(['0', '-1', '-05', 'abc', '1.5', ' 5', '1_000', '0x10', '+', '99999999999999999999'])(
+    'rejects %j (Go strconv.Atoi fails, or consul-k8s ignores weights below 1)',
+    (value) => {
+      const { intent, findings } = analyzeService(service({ [P + 'service-weight']: value }));
+      expect(findings.map((f) => [f.rule, f.severity])).toEqual([[RULES.weightInvalid.id, 'error']]);
+      expect(intent.weight).toBeUndefined();
+    },
+  );
+  // Consul keeps weights within 1..65535 and resets a larger one to 1 without an error.
+  it.each(['65536', '100000', '2147483648'])('rejects %j: above 65535, Consul resets it to 1', (value) => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-weight']: value }));
+    expect(findings.map((f) => f.rule)).toEqual([RULES.weightInvalid.id]);
+    expect(findings[0]!.message).toContain('reset to 1');
     expect(intent.weight).toBeUndefined();
   });
   it('warns that 1 has no effect', () => {
@@ -432,5 +487,49 @@ describe('findings', () => {
     expect(findings[0]!.message).toContain(`"${'y'.repeat(39)}…"`);
     expect(findings[0]!.message.length).toBeLessThan(200);
     expect(findings[0]!.value!.length).toBeLessThanOrEqual(64);
+  });
+});
+
+describe('ratcheting against the previous object (UPDATE)', () => {
+  const onePort = { type: 'LoadBalancer', ports: [{ name: 'http', port: 80 }] };
+  const meta = (n: number, value = 'v') =>
+    Object.fromEntries(
+      Array.from({ length: n }, (_, i) => [`${P}service-meta-k${String(i).padStart(2, '0')}`, value]),
+    );
+  const errorsOf = (now: ServiceLike, previous?: ServiceLike) =>
+    analyzeService(now, previous ? { previous } : {})
+      .findings.filter((f) => f.severity === 'error')
+      .map((f) => [f.rule, f.unchanged ?? false]);
+
+  it('marks an error unchanged when the annotation has the same value as before', () => {
+    const old = service({ [P + 'service-sync']: 'yes' });
+    expect(errorsOf(service({ [P + 'service-sync']: 'yes', [P + 'service-tags']: 'a' }), old)).toEqual([
+      [RULES.syncInvalid.id, true],
+    ]);
+    expect(errorsOf(service({ [P + 'service-sync']: 'no' }), old)).toEqual([[RULES.syncInvalid.id, false]]);
+    expect(errorsOf(service({ [P + 'service-sync']: 'yes' }))).toEqual([[RULES.syncInvalid.id, false]]);
+  });
+
+  // Finding 4: 62 user keys + 3 the sync adds = 65 > 64 (Consul metaMaxKeyPairs). Adding a 63rd
+  // was "error (unchanged)" because the key the finding named had not changed.
+  it('a count already over its limit may not grow: adding a meta key to a Service over 64 pairs is an error', () => {
+    const old = service(meta(62), onePort);
+    expect(errorsOf(service(meta(63), onePort), old)).toEqual([[RULES.metaTooMany.id, false]]);
+    const { findings } = analyzeService(service(meta(63), onePort), { previous: old });
+    expect(findings.find((f) => f.rule === RULES.metaTooMany.id)!.message).toContain('(was 65)');
+  });
+
+  it('a count over its limit that does not grow is unchanged (other edits stay possible)', () => {
+    const old = service(meta(62), onePort);
+    expect(errorsOf(service(meta(62, 'changed'), onePort), old)).toEqual([[RULES.metaTooMany.id, true]]);
+    // One port more: the sync adds port-grpc, the count grows.
+    const twoPorts = { ...onePort, ports: [...onePort.ports, { name: 'grpc', port: 9090 }] };
+    expect(errorsOf(service(meta(62), twoPorts), old)).toEqual([[RULES.metaTooMany.id, false]]);
+  });
+
+  it('a count that was within the limit before is not ratcheted', () => {
+    expect(errorsOf(service(meta(62), onePort), service(meta(61), onePort))).toEqual([
+      [RULES.metaTooMany.id, false],
+    ]);
   });
 });

@@ -1,7 +1,11 @@
 /**
  * The one parser of `consul.hashicorp.com/*` annotations on a Service. It returns what the sync
- * makes of them (the intent) and every problem found (the findings). The webhook and `lint` report
+ * makes of them (the intent) and the problems found (the findings). The webhook and `lint` report
  * the findings; the registrar acts on the intent. Pure: no I/O, never throws on any input.
+ *
+ * Bounded: time is linear in the size of the annotations (no per-finding rescans, values are shown
+ * truncated without copying them), and the findings are capped per rule: past
+ * MAX_FINDINGS_PER_RULE, one summary says how many more there are.
  */
 import {
   ANNOTATION_PREFIX,
@@ -13,7 +17,7 @@ import {
   SERVICE_TAGS,
   SERVICE_WEIGHT,
 } from './keys';
-import { goParseBool, goParseIntBase0 } from './go-parse';
+import { goAtoi, goParseBool, goParseIntBase0 } from './go-parse';
 import { RULES, type Rule } from './rules';
 import { scanTags } from './tags';
 import { isPodAnnotationKey, suggestKey } from './suggest';
@@ -35,10 +39,16 @@ export function isValidSyncTag(tag: string): boolean {
   return tag.trim() !== '' && tag.trim() === tag;
 }
 const MAX_NAME_LENGTH = 255;
+// Consul agent/structs/structs.go: metaKeyMaxLength, metaValueMaxLength (bytes), metaMaxKeyPairs,
+// metaKeyReservedPrefix (checked with strings.HasPrefix, so case-sensitive).
 const MAX_META_KEY_LENGTH = 128;
-const MAX_META_VALUE_LENGTH = 512;
+const MAX_META_VALUE_BYTES = 512;
 const MAX_META_PAIRS = 64;
-const MAX_WEIGHT = 2147483647;
+const RESERVED_META_PREFIX = 'consul-';
+/** Consul keeps service weights within 1..65535 and resets others to 1. */
+export const MAX_WEIGHT = 65535;
+/** Findings kept per rule; the rest are summarised in one finding ("and N more like this"). */
+export const MAX_FINDINGS_PER_RULE = 10;
 
 /** Keys the registrar reads, then the generator's own: everything else under the prefix is unknown. */
 const REGISTRAR_KEYS = [SERVICE_SYNC, SERVICE_NAME, SERVICE_PORT, SERVICE_TAGS, SERVICE_WEIGHT];
@@ -49,22 +59,141 @@ export function showValue(value: string, max = 40): string {
   return JSON.stringify(truncate(value, max));
 }
 
-/** Cuts to at most `max` characters (code points, so no emoji is split in half), marking the cut. */
+/**
+ * Cuts to at most `max` characters (code points, so no emoji is split in half), marking the cut.
+ * Reads at most `max` characters of the value, however long it is.
+ */
 function truncate(value: string, max: number): string {
-  const chars = Array.from(value);
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : value;
+  if (value.length <= max) return value;
+  const kept: string[] = [];
+  for (const char of value) {
+    if (kept.length === max) return `${kept.slice(0, max - 1).join('')}…`;
+    kept.push(char);
+  }
+  return value;
 }
 
+/**
+ * Annotation keys the API server accepts are at most 317 characters (a 253-character prefix, "/",
+ * a 63-character name); longer ones (lint input, hostile requests) are cut in messages.
+ */
+const MAX_SHOWN_KEY = 320;
+
+function showKey(key: string): string {
+  return truncate(key, MAX_SHOWN_KEY);
+}
+
+/** The annotations before an UPDATE and the counts they reached, for ratcheting. */
+interface Previous {
+  annotations: Record<string, unknown>;
+  metaPairs: MetaPairs;
+}
+
+/** Meta pairs per instance: as consul-k8s counts them, and with this registrar's own keys. */
+interface MetaPairs {
+  consulK8s: number;
+  registrar: number;
+}
+
+type Message = string | (() => string);
+
+interface Group {
+  kept: number;
+  omitted: number;
+  first?: Finding;
+  sameAnnotation: boolean;
+}
+
+/** Collects findings: caps them per rule and marks errors an UPDATE did not make worse. */
 class Findings {
-  readonly list: Finding[] = [];
-  add(rule: Rule, annotation: string, message: string, value?: string): void {
-    this.list.push({
-      rule: rule.id,
-      severity: rule.severity,
-      annotation,
-      ...(value === undefined ? {} : { value: truncate(value, 64) }),
-      message: `${annotation}: ${message}`,
-    });
+  private readonly kept: Finding[] = [];
+  private readonly groups = new Map<string, Group>();
+  /** Errors raised so far, counted before the cap (checks use it to see if they found one). */
+  errors = 0;
+
+  constructor(
+    private readonly annotations: Record<string, unknown>,
+    private readonly previous: Previous | undefined,
+  ) {}
+
+  /** `message` may be a function: it is then only called for findings that are kept. */
+  add(rule: Rule, annotation: string, message: Message, value?: string): void {
+    this.push(rule, annotation, message, value, this.valueUnchanged(annotation));
+  }
+
+  /** A count over a limit: unchanged when the UPDATE does not raise the count past the old one. */
+  addCount(rule: Rule, annotation: string, message: string, count: number, previousCount?: number): void {
+    const unchanged = previousCount !== undefined && count <= previousCount;
+    this.push(rule, annotation, message, undefined, unchanged);
+  }
+
+  /** Count of the previous object, when there is one. */
+  previousMetaPairs(): MetaPairs | undefined {
+    return this.previous?.metaPairs;
+  }
+
+  list(): Finding[] {
+    const summaries: Finding[] = [];
+    for (const group of this.groups.values()) {
+      if (group.omitted === 0 || !group.first) continue;
+      const { first } = group;
+      const where = group.sameAnnotation ? '' : ' on this and other annotations';
+      const more = `and ${group.omitted} more like this${where} (${first.rule})`;
+      summaries.push({
+        rule: first.rule,
+        severity: first.severity,
+        annotation: first.annotation,
+        message: `${showKey(first.annotation)}: ${more}`,
+        omitted: group.omitted,
+        ...(first.unchanged ? { unchanged: true } : {}),
+      });
+    }
+    return summaries.length === 0 ? this.kept : [...this.kept, ...summaries];
+  }
+
+  private valueUnchanged(annotation: string): boolean {
+    const before = this.previous?.annotations;
+    return (
+      before !== undefined &&
+      Object.prototype.hasOwnProperty.call(before, annotation) &&
+      before[annotation] === this.annotations[annotation]
+    );
+  }
+
+  private push(
+    rule: Rule,
+    annotation: string,
+    message: Message,
+    value: string | undefined,
+    unchanged: boolean,
+  ) {
+    if (rule.severity === 'error') this.errors++;
+    const ratcheted = unchanged && rule.severity === 'error';
+    const key = ratcheted ? `${rule.id}|unchanged` : rule.id;
+    let group = this.groups.get(key);
+    if (!group) {
+      group = { kept: 0, omitted: 0, sameAnnotation: true };
+      this.groups.set(key, group);
+    }
+    if (group.kept < MAX_FINDINGS_PER_RULE || !group.first) {
+      const finding: Finding = {
+        rule: rule.id,
+        severity: rule.severity,
+        annotation,
+        ...(value === undefined ? {} : { value: truncate(value, 64) }),
+        message: `${showKey(annotation)}: ${typeof message === 'string' ? message : message()}`,
+        ...(ratcheted ? { unchanged: true } : {}),
+      };
+      if (group.kept < MAX_FINDINGS_PER_RULE) {
+        group.kept++;
+        this.kept.push(finding);
+        return;
+      }
+      group.first = finding;
+    } else if (group.first.annotation !== annotation) {
+      group.sameAnnotation = false;
+    }
+    group.omitted++;
   }
 }
 
@@ -98,7 +227,7 @@ function checkSync(value: string, out: Findings): boolean | undefined {
 function checkName(value: string, out: Findings): Pick<SyncIntent, 'name' | 'skipReason'> {
   const trimmed = value.trim();
   const shown = showValue(value);
-  const errorsBefore = out.list.length;
+  const errorsBefore = out.errors;
   if (trimmed === '') {
     out.add(
       RULES.nameEmpty,
@@ -130,7 +259,7 @@ function checkName(value: string, out: Findings): Pick<SyncIntent, 'name' | 'ski
       );
     }
   }
-  if (out.list.length > errorsBefore) {
+  if (out.errors > errorsBefore) {
     return { skipReason: `invalid ${SERVICE_NAME} ${shown}` };
   }
   if (trimmed !== value) {
@@ -162,13 +291,31 @@ function consulK8sReading(value: string): string {
 
 function checkPort(value: string, service: ServiceLike, out: Findings): PortChoice | undefined {
   const shown = showValue(value);
+  // consul-k8s: ParseInt("") fails and no port is named "", so the first port is used, as when the
+  // annotation is absent (Helm renders empty defaults like this).
+  if (value === '') return undefined;
   if (value.trim() === '') {
-    out.add(RULES.portEmpty, SERVICE_PORT, 'is empty; use a port number 1-65535 or a port name', value);
+    out.add(
+      RULES.portEmpty,
+      SERVICE_PORT,
+      'is whitespace only; use a port number 1-65535 or a port name',
+      value,
+    );
     return undefined;
   }
   const ports = portsOf(service);
+  if (value === '0') {
+    // consul-k8s: ParseInt gives 0, and port 0 means "not set": the first port is used.
+    out.add(
+      RULES.portZero,
+      SERVICE_PORT,
+      '0 means the first port (as in consul-k8s); remove it or name a port',
+      value,
+    );
+    return undefined;
+  }
   if (/^[0-9]+$/.test(value) && !(value.length > 1 && value.startsWith('0'))) {
-    const number = Number(value);
+    const number = value.length > 6 ? Infinity : Number(value);
     if (number < 1 || number > 65535) {
       out.add(
         RULES.portOutOfRange,
@@ -225,6 +372,7 @@ function checkPort(value: string, service: ServiceLike, out: Findings): PortChoi
 
 function checkTags(value: string, syncTag: string, out: Findings): string[] {
   const tags: string[] = [];
+  const seen = new Set<string>();
   const reportedDuplicates = new Set<string>();
   const { tags: pieces, skippedEmpty } = scanTags(value);
   if (skippedEmpty > 0 || pieces.includes('')) {
@@ -237,22 +385,29 @@ function checkTags(value: string, syncTag: string, out: Findings): string[] {
   }
   for (const tag of pieces) {
     if (tag === '') continue;
+    // A repeated tag was checked at its first occurrence: only the repetition is reported.
+    if (seen.has(tag)) {
+      if (!reportedDuplicates.has(tag)) {
+        out.add(
+          RULES.tagsDuplicate,
+          SERVICE_TAGS,
+          () => `tag ${showValue(tag)} is listed more than once`,
+          value,
+        );
+        reportedDuplicates.add(tag);
+      }
+      continue;
+    }
+    seen.add(tag);
     if (/\s/.test(tag))
-      out.add(RULES.tagsWhitespace, SERVICE_TAGS, `tag ${showValue(tag)} contains whitespace`, value);
+      out.add(RULES.tagsWhitespace, SERVICE_TAGS, () => `tag ${showValue(tag)} contains whitespace`, value);
     if (tag === syncTag) {
       out.add(
         RULES.tagsSyncTag,
         SERVICE_TAGS,
-        `tag ${showValue(tag)} is the sync tag, which the registrar adds anyway`,
+        () => `tag ${showValue(tag)} is the sync tag, which the registrar adds anyway`,
         value,
       );
-      continue;
-    }
-    if (tags.includes(tag)) {
-      if (!reportedDuplicates.has(tag)) {
-        out.add(RULES.tagsDuplicate, SERVICE_TAGS, `tag ${showValue(tag)} is listed more than once`, value);
-        reportedDuplicates.add(tag);
-      }
       continue;
     }
     tags.push(tag);
@@ -261,12 +416,12 @@ function checkTags(value: string, syncTag: string, out: Findings): string[] {
 }
 
 function checkMetaEntry(key: string, metaKey: string, value: string, out: Findings): boolean {
-  const before = out.list.filter((f) => f.severity === 'error').length;
+  const before = out.errors;
   if (metaKey === '' || !/^[A-Za-z0-9_-]+$/.test(metaKey)) {
     out.add(
       RULES.metaInvalidKey,
       key,
-      `meta key ${showValue(metaKey)} may only contain letters, digits, "_" and "-"`,
+      () => `meta key ${showValue(metaKey)} may only contain letters, digits, "_" and "-"`,
     );
   } else if (metaKey.length > MAX_META_KEY_LENGTH) {
     out.add(
@@ -275,11 +430,11 @@ function checkMetaEntry(key: string, metaKey: string, value: string, out: Findin
       `meta key is ${metaKey.length} characters long; Consul allows ${MAX_META_KEY_LENGTH}`,
     );
   }
-  if (metaKey.toLowerCase().startsWith('consul-')) {
+  if (metaKey.startsWith(RESERVED_META_PREFIX)) {
     out.add(
       RULES.metaReservedKey,
       key,
-      `meta key ${showValue(metaKey)} starts with "consul-", which Consul reserves`,
+      `meta key ${showValue(metaKey)} starts with "${RESERVED_META_PREFIX}", which Consul reserves`,
     );
   }
   if (isSyncOwnedMetaKey(metaKey)) {
@@ -289,15 +444,17 @@ function checkMetaEntry(key: string, metaKey: string, value: string, out: Findin
       `meta key ${showValue(metaKey)} is set by the sync itself (it marks who owns the registration); overrides are refused`,
     );
   }
-  if (value.length > MAX_META_VALUE_LENGTH) {
+  // Go's len(value) counts UTF-8 bytes: 300 CJK characters are 900 bytes.
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > MAX_META_VALUE_BYTES) {
     out.add(
       RULES.metaValueTooLong,
       key,
-      `value is ${value.length} characters long; Consul allows ${MAX_META_VALUE_LENGTH}`,
+      `value is ${bytes} bytes long (UTF-8); Consul allows ${MAX_META_VALUE_BYTES}`,
       value,
     );
   }
-  const ok = out.list.filter((f) => f.severity === 'error').length === before;
+  const ok = out.errors === before;
   if (ok && metaKey.startsWith(META_PORT_PREFIX)) {
     out.add(
       RULES.metaPortKey,
@@ -313,10 +470,7 @@ function checkMetaEntry(key: string, metaKey: string, value: string, out: Findin
  * external-k8s-ns, one port-<name> per port); `registrar` adds this registrar's own keys on top
  * (external-k8s-cluster-id, and the endpoint keys on endpoint-based instances).
  */
-function syncMetaPairs(
-  service: ServiceLike,
-  options: AnalyzeOptions,
-): { consulK8s: number; registrar: number } {
+function syncMetaPairs(service: ServiceLike, options: AnalyzeOptions): MetaPairs {
   const portKeys = new Set(
     portsOf(service).map((p) => `${META_PORT_PREFIX}${typeof p.name === 'string' ? p.name : ''}`),
   );
@@ -328,32 +482,43 @@ function syncMetaPairs(
   return { consulK8s, registrar: OWNERSHIP_META_KEYS.length + portKeys.size + endpointKeys };
 }
 
-/** Keeps the meta that fits Consul's 64-pair limit; reports what does not. */
+/**
+ * Keeps the meta that fits Consul's 64-pair limit; reports what does not. On UPDATE a limit that
+ * was already exceeded is ratcheted: allowed while the count does not grow past the old one.
+ */
 function limitMeta(
   entries: Array<[string, string, string]>,
   service: ServiceLike,
   options: AnalyzeOptions,
   out: Findings,
-): Record<string, string> {
+): { meta: Record<string, string>; pairs: MetaPairs } {
   const added = syncMetaPairs(service, options);
+  const pairs = { consulK8s: entries.length + added.consulK8s, registrar: entries.length + added.registrar };
+  const before = out.previousMetaPairs();
   const room = Math.max(0, MAX_META_PAIRS - added.registrar);
   const consulK8sRoom = Math.max(0, MAX_META_PAIRS - added.consulK8s);
   if (entries.length > room && room < consulK8sRoom) {
-    out.add(
+    out.addCount(
       RULES.metaNoRoom,
       entries[room]![0],
       `${entries.length} meta pairs + ${added.registrar} the registrar adds per instance exceed Consul's limit of ${MAX_META_PAIRS}; this and later keys are dropped`,
+      pairs.registrar,
+      before?.registrar,
     );
   }
   if (entries.length > consulK8sRoom) {
-    out.add(
+    const was = before && before.consulK8s > MAX_META_PAIRS ? ` (was ${before.consulK8s})` : '';
+    out.addCount(
       RULES.metaTooMany,
       entries[consulK8sRoom]![0],
-      `${entries.length + added.consulK8s} meta pairs (${entries.length} from annotations + ${added.consulK8s} the sync adds) exceed Consul's limit of ${MAX_META_PAIRS}; this and later keys are dropped`,
+      `${pairs.consulK8s} meta pairs (${entries.length} from annotations + ${added.consulK8s} the sync adds) exceed Consul's limit of ${MAX_META_PAIRS}${was}; this and later keys are dropped`,
+      pairs.consulK8s,
+      before?.consulK8s,
     );
   }
   // fromEntries defines own properties, so a meta key like `__proto__` stays plain data.
-  return Object.fromEntries(entries.slice(0, room).map(([, metaKey, value]) => [metaKey, value]));
+  const meta = Object.fromEntries(entries.slice(0, room).map(([, metaKey, value]) => [metaKey, value]));
+  return { meta, pairs };
 }
 
 function checkWeight(
@@ -362,12 +527,23 @@ function checkWeight(
   options: AnalyzeOptions,
   out: Findings,
 ): number | undefined {
-  const weight = /^[1-9][0-9]*$/.test(value) ? Number(value) : NaN;
-  if (!(weight >= 1 && weight <= MAX_WEIGHT)) {
+  // consul-k8s reads the weight with Go strconv.Atoi ("+5" and "05" are 5) and skips "".
+  if (value === '') return undefined;
+  const weight = goAtoi(value);
+  if (weight === undefined || weight < 1) {
     out.add(
       RULES.weightInvalid,
       SERVICE_WEIGHT,
-      `${showValue(value)} is not a whole number from 1 to ${MAX_WEIGHT}`,
+      `${showValue(value)} is not a whole number from 1 to ${MAX_WEIGHT}; consul-k8s ignores it`,
+      value,
+    );
+    return undefined;
+  }
+  if (weight > MAX_WEIGHT) {
+    out.add(
+      RULES.weightInvalid,
+      SERVICE_WEIGHT,
+      `${weight} is above ${MAX_WEIGHT}, the largest weight Consul keeps; it would be reset to 1`,
       value,
     );
     return undefined;
@@ -401,12 +577,15 @@ function checkUnknownKey(key: string, out: Findings): void {
     out.add(RULES.podAnnotation, key, 'is a Pod annotation (connect-inject); it has no effect on a Service');
     return;
   }
-  const suggestion = suggestKey(key, KNOWN_KEYS);
-  const caseOnly = suggestion?.toLowerCase() === key.toLowerCase();
-  const hint = suggestion
-    ? `; did you mean ${suggestion}?${caseOnly ? ' (keys are case-sensitive)' : ''}`
-    : '; it has no effect';
-  out.add(RULES.unknownKey, key, `is not an annotation the sync reads${hint}`);
+  // The suggestion is the costly part: only looked for when the finding is kept.
+  out.add(RULES.unknownKey, key, () => {
+    const suggestion = suggestKey(key, KNOWN_KEYS);
+    const caseOnly = suggestion?.toLowerCase() === key.toLowerCase();
+    const hint = suggestion
+      ? `; did you mean ${showKey(suggestion)}?${caseOnly ? ' (keys are case-sensitive)' : ''}`
+      : '; it has no effect';
+    return `is not an annotation the sync reads${hint}`;
+  });
 }
 
 /** Warns when the registrar settings keep a Service that asks to be synced out of Consul. */
@@ -441,19 +620,38 @@ function checkSyncSettings(
   }
 }
 
+/**
+ * Analyses a Service. With `options.previous` (the object before an UPDATE), errors the UPDATE did
+ * not introduce are marked `unchanged`: the same annotation value as before, or a count that was
+ * already over its limit and did not grow.
+ */
 export function analyzeService(service: ServiceLike, options: AnalyzeOptions = {}): Analysis {
-  const out = new Findings();
+  const { previous, ...rest } = options;
+  const before =
+    previous === undefined
+      ? undefined
+      : { annotations: annotationsOf(previous), metaPairs: run(previous, rest, undefined).metaPairs };
+  const { intent, out } = run(service, rest, before);
+  return { intent, findings: out.list() };
+}
+
+function run(
+  service: ServiceLike,
+  options: AnalyzeOptions,
+  previous: Previous | undefined,
+): { intent: SyncIntent; out: Findings; metaPairs: MetaPairs } {
+  const annotations = annotationsOf(service);
+  const out = new Findings(annotations, previous);
   const intent: SyncIntent = { tags: [], meta: {} };
   const syncTag = options.syncTag ?? DEFAULT_SYNC_TAG;
   const isExternalName = serviceType(service) === 'ExternalName';
   const metaEntries: Array<[string, string, string]> = [];
   let asksToSync = false;
 
-  for (const [key, raw] of Object.entries(annotationsOf(service)).sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  )) {
-    if (!key.toLowerCase().startsWith(ANNOTATION_PREFIX)) continue;
-    if (!key.startsWith(ANNOTATION_PREFIX)) {
+  for (const [key, raw] of Object.entries(annotations).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const ours = key.startsWith(ANNOTATION_PREFIX);
+    if (!ours && key.slice(0, ANNOTATION_PREFIX.length).toLowerCase() !== ANNOTATION_PREFIX) continue;
+    if (!ours) {
       checkUnknownKey(key, out);
       continue;
     }
@@ -466,7 +664,9 @@ export function analyzeService(service: ServiceLike, options: AnalyzeOptions = {
       out.add(
         RULES.notString,
         key,
-        `value must be a string; quote it in YAML (got ${raw === null ? 'null' : typeof raw})`,
+        typeof raw === 'boolean'
+          ? 'value must be a string, got a boolean; quote it in YAML (kubectl reads YAML 1.1: unquoted on, off, yes, no, y, n, true, false are booleans)'
+          : `value must be a string; quote it in YAML (got ${raw === null ? 'null' : typeof raw})`,
       );
       continue;
     }
@@ -516,8 +716,9 @@ export function analyzeService(service: ServiceLike, options: AnalyzeOptions = {
   }
 
   // Consul rejects a registration with more than 64 meta pairs: keep what fits, report the rest.
-  intent.meta = limitMeta(metaEntries, service, options, out);
+  const { meta, pairs } = limitMeta(metaEntries, service, options, out);
+  intent.meta = meta;
 
   checkSyncSettings(service, intent, asksToSync, options, out);
-  return { intent, findings: out.list };
+  return { intent, out, metaPairs: pairs };
 }

@@ -44,3 +44,22 @@ export function goParseIntBase0(value: string): number | undefined {
   if (!Number.isSafeInteger(magnitude)) return undefined;
   return sign === '-' ? -magnitude : magnitude;
 }
+
+const INT64_MAX = BigInt('9223372036854775807');
+
+/**
+ * Go `strconv.Atoi` (consul-k8s `getServiceWeight`): base 10 only, an optional `+` or `-`, leading
+ * zeros allowed, no underscores, within int64. Undefined when Go would return an error.
+ */
+export function goAtoi(value: string): number | undefined {
+  if (!/^[+-]?[0-9]+$/.test(value)) return undefined;
+  const negative = value.startsWith('-');
+  const unsigned = /^[+-]/.test(value) ? value.slice(1) : value;
+  let first = 0;
+  while (first < unsigned.length - 1 && unsigned.charCodeAt(first) === 0x30) first++;
+  const digits = unsigned.slice(first);
+  if (digits.length > 19) return undefined;
+  const magnitude = BigInt(digits);
+  if (magnitude > INT64_MAX + (negative ? BigInt(1) : BigInt(0))) return undefined;
+  return Number(negative ? -magnitude : magnitude);
+}

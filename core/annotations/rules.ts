@@ -71,7 +71,11 @@ export const RULES = {
     'not a DNS label (at most 63 letters, digits and hyphens, no hyphen at either end): Consul DNS cannot resolve it and generators in other clusters must rename it',
   ),
 
-  portEmpty: rule('service-port/empty', 'error', 'empty or whitespace only'),
+  portEmpty: rule(
+    'service-port/empty',
+    'error',
+    'whitespace only (an empty value `""` is accepted and means the first port, as in consul-k8s)',
+  ),
   portNotDecimal: rule(
     'service-port/not-decimal',
     'error',
@@ -86,6 +90,11 @@ export const RULES = {
     'service-port/unknown-name',
     'error',
     'a name that matches no `spec.ports[].name` (consul-k8s silently uses the first port)',
+  ),
+  portZero: rule(
+    'service-port/zero',
+    'warning',
+    '`0`, which consul-k8s reads as "no port given": the first port is used',
   ),
   portNotDeclared: rule(
     'service-port/not-declared',
@@ -108,11 +117,15 @@ export const RULES = {
     'KEY is empty or has characters other than letters, digits, `_` and `-`',
   ),
   metaKeyTooLong: rule('service-meta/key-too-long', 'error', 'KEY longer than 128 characters'),
-  metaValueTooLong: rule('service-meta/value-too-long', 'error', 'value longer than 512 characters'),
+  metaValueTooLong: rule(
+    'service-meta/value-too-long',
+    'error',
+    'value longer than 512 bytes in UTF-8 (Consul counts bytes: 300 CJK characters are 900)',
+  ),
   metaReservedKey: rule(
     'service-meta/reserved-key',
     'error',
-    'KEY starts with `consul-` (reserved by Consul)',
+    'KEY starts with `consul-` (reserved by Consul; the check is case-sensitive, so `Consul-team` is accepted)',
   ),
   metaOwnershipKey: rule(
     'service-meta/ownership-key',
@@ -127,7 +140,7 @@ export const RULES = {
   metaTooMany: rule(
     'service-meta/too-many',
     'error',
-    'more than 64 meta pairs in total, counting the ones the sync adds: `external-source`, `external-k8s-ns` and one `port-<name>` per port',
+    'more than 64 meta pairs in total, counting the ones the sync adds: `external-source`, `external-k8s-ns` and one `port-<name>` per port (on UPDATE, a Service already over the limit is allowed while the count does not grow)',
   ),
   metaNoRoom: rule(
     'service-meta/no-room',
@@ -135,7 +148,11 @@ export const RULES = {
     'within 64 pairs as counted above, but not with the keys this registrar also adds to each instance (`external-k8s-cluster-id`, and four `external-k8s-*` endpoint keys on endpoint-based instances): the keys that do not fit are dropped',
   ),
 
-  weightInvalid: rule('service-weight/invalid', 'error', 'not a decimal integer from 1 to 2147483647'),
+  weightInvalid: rule(
+    'service-weight/invalid',
+    'error',
+    'not an integer as Go `strconv.Atoi` reads it (`+5` and `05` are 5), or outside 1-65535 (Consul resets larger weights to 1); an empty value is skipped, as consul-k8s does',
+  ),
   weightNoEffect: rule('service-weight/no-effect', 'warning', '`1`, the default weight'),
   weightIgnored: rule(
     'service-weight/ignored-for-type',
@@ -176,12 +193,14 @@ export const ANNOTATION_SPECS: AnnotationSpec[] = [
   {
     key: SERVICE_PORT,
     summary: 'Which port to register (default: the first port; for NodePort Services, its node port).',
-    accepts: "A decimal port number 1-65535, or the name of one of the Service's ports.",
+    accepts:
+      'A decimal port number 1-65535, or the name of one of the Service\'s ports; `""` (empty) means the first port.',
     rules: [
       RULES.portEmpty,
       RULES.portNotDecimal,
       RULES.portOutOfRange,
       RULES.portUnknownName,
+      RULES.portZero,
       RULES.portNotDeclared,
     ],
   },
@@ -195,7 +214,7 @@ export const ANNOTATION_SPECS: AnnotationSpec[] = [
     key: `${SERVICE_META_PREFIX}<KEY>`,
     summary: 'Adds service meta `<KEY>=<value>` to every instance.',
     accepts:
-      "KEY: letters, digits, `_`, `-`, at most 128 characters, not starting with `consul-` or `external-k8s-`, not `external-source`; value: at most 512 characters; at most 64 pairs including the sync's own.",
+      "KEY: letters, digits, `_`, `-`, at most 128 characters, not starting with `consul-` or `external-k8s-`, not `external-source`; value: at most 512 bytes (UTF-8); at most 64 pairs including the sync's own.",
     rules: [
       RULES.metaInvalidKey,
       RULES.metaKeyTooLong,
@@ -210,7 +229,8 @@ export const ANNOTATION_SPECS: AnnotationSpec[] = [
   {
     key: SERVICE_WEIGHT,
     summary: 'The `Weights.Passing` of external-IP and LoadBalancer ingress instances (DNS SRV weighting).',
-    accepts: 'A decimal integer >= 1; values above 1 have an effect.',
+    accepts:
+      'An integer from 1 to 65535 as Go `strconv.Atoi` reads it (`+5` and `05` are 5); values above 1 have an effect; `""` (empty) is skipped.',
     rules: [RULES.weightInvalid, RULES.weightNoEffect, RULES.weightIgnored],
   },
 ];

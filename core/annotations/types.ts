@@ -37,6 +37,16 @@ export interface Finding {
   value?: string;
   /** Human message: names the annotation, the value and what is expected. */
   message: string;
+  /**
+   * Set on the summary that ends a rule's findings past the cap: how many findings of this rule
+   * were left out (the summary's annotation is the first one left out).
+   */
+  omitted?: number;
+  /**
+   * Errors only, and only when `AnalyzeOptions.previous` was given: the UPDATE did not introduce
+   * this error (same annotation value as before, or a count over its limit that did not grow).
+   */
+  unchanged?: true;
 }
 
 /** A service port chosen by the `service-port` annotation. */
@@ -76,6 +86,8 @@ export interface AnalyzeOptions {
   syncTag?: string;
   /** When given, warn about Services that ask to be synced but will not be. */
   syncSettings?: SyncSettings;
+  /** The object before an UPDATE: errors it already had are marked `unchanged` (ratcheting). */
+  previous?: ServiceLike;
 }
 
 export interface Analysis {

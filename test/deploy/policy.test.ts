@@ -284,14 +284,16 @@ describe('admission webhook', () => {
     }
   });
 
-  test('only receives Services that carry a consul.hashicorp.com/ annotation, guarding absent annotations', () => {
+  // Finding 8: the prefix was compared case-sensitively, so `Consul.hashicorp.com/...` never
+  // reached the webhook and its case hint was shown by lint only.
+  test('only receives Services that carry a consul.hashicorp.com/ annotation in any case, guarding absent annotations', () => {
     for (const [, objects] of all()) {
       const conditions =
         field<{ name: string; expression: string }[]>(hookOf(objects), 'matchConditions') ?? [];
       expect(conditions).toHaveLength(1);
       const expression = conditions[0]?.expression.replace(/\s+/g, ' ');
       expect(expression).toBe(
-        `has(object.metadata.annotations) && object.metadata.annotations.exists(k, k.startsWith('${ANNOTATION_PREFIX}'))`,
+        `has(object.metadata.annotations) && object.metadata.annotations.exists(k, k.lowerAscii().startsWith('${ANNOTATION_PREFIX}'))`,
       );
     }
   });

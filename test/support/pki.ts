@@ -19,6 +19,9 @@ export interface IssueOptions {
   validDays?: number;
   /** Also valid as a TLS client certificate (mutual TLS). */
   clientAuth?: boolean;
+  /** Validity window; default: from a minute ago for `validDays`. */
+  notBefore?: Date;
+  notAfter?: Date;
 }
 
 export interface TestCa {
@@ -71,6 +74,8 @@ export function createTestCa(commonName = 'consul-k8s-gitops test CA'): TestCa {
     issue(options: IssueOptions): IssuedCertificate {
       const keys = newKeyPair();
       const cert = newCertificate(keys.forgePublic, options.validDays ?? 7);
+      if (options.notBefore) cert.validity.notBefore = options.notBefore;
+      if (options.notAfter) cert.validity.notAfter = options.notAfter;
       cert.setSubject([{ name: 'commonName', value: options.commonName }]);
       cert.setIssuer(caSubject);
       const altNames = [

@@ -124,3 +124,13 @@ export function realisticUpdateReview(uid?: string): Record<string, unknown> {
     oldAnnotations: TYPICAL_ANNOTATIONS,
   });
 }
+
+/**
+ * A hostile AdmissionReview of about `bytes` bytes: a Service whose spec carries an array of empty
+ * objects (`{}`), the shape that costs the most heap per byte to parse (issue 10, finding 2).
+ */
+export function hostileReview(uid: string, bytes = Math.floor(3.9 * 1024 * 1024)): Buffer {
+  const plain = JSON.stringify(admissionReview({ uid }));
+  const count = Math.max(1, Math.floor((bytes - plain.length - 12) / 3));
+  return Buffer.from(plain.replace('"spec":{', `"spec":{"junk":[${'{},'.repeat(count - 1)}{}],`));
+}
