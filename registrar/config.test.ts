@@ -61,6 +61,7 @@ describe('parseRegistrarConfig', () => {
     [{ clusterId: 'default' }, 'k8s-sync'],
     [{ clusterId: 'east-1' }, 'k8s-sync-east-1'],
     [{ clusterId: 'east-1', consulNodeName: 'my-node' }, 'my-node'],
+    [{ consulNodeName: 'N'.repeat(63) }, 'N'.repeat(63)],
   ])('default node name for %j: %s', (raw, nodeName) => {
     expect(parseRegistrarConfig(raw, {}).nodeName).toBe(nodeName);
   });
@@ -75,6 +76,11 @@ describe('parseRegistrarConfig', () => {
     [{ resyncPeriod: '10ms' }, '--resync-period: "10ms" is too short'],
     [{ clusterId: 'East_1' }, '--cluster-id: expected lowercase letters'],
     [{ consulNodeName: 'a b' }, '--consul-node-name: expected letters'],
+    // consul-k8s's node name rule (Consul's DNS rule): letters, digits, dashes, at most 63.
+    [{ consulNodeName: 'sync.node' }, '--consul-node-name: expected letters, digits and "-"'],
+    [{ consulNodeName: 'under_score' }, '--consul-node-name: expected letters, digits and "-"'],
+    [{ consulNodeName: 'n'.repeat(64) }, '--consul-node-name: expected letters, digits and "-"'],
+    [{ clusterId: 'c'.repeat(60) }, '--cluster-id: the default node name'],
     [{ allowK8sNamespace: [''] }, '--allow-k8s-namespace: empty namespace name'],
     [{ consulK8sTag: '' }, '--consul-k8s-tag: must be non-empty'],
   ])('%j fails with a message naming the flag', (raw, message) => {

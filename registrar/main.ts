@@ -14,7 +14,13 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { type ConsulClient, consulConfigFromEnv, createConsulClient } from '../core/consul';
+import {
+  type ConsulClient,
+  ConsulError,
+  consulConfigFromEnv,
+  createConsulClient,
+  readNode,
+} from '../core/consul';
 import { retryWithBackoff } from '../core/kube/backoff';
 import { describeKubeError } from '../core/kube/errors';
 import { EventRecorder } from '../core/kube/events';
@@ -32,8 +38,8 @@ import {
 import { applyOps } from './apply';
 import type { RegistrarConfig } from './config';
 import { readActualState } from './consul-state';
-import { type ControllerOptions, RegistrarController } from './controller';
-import { purgeOps } from './diff';
+import { type ControllerOptions, NodeClaimedError, RegistrarController } from './controller';
+import { nodeClaimedBy, purgeOps } from './diff';
 import { createRegistrarMetrics } from './metrics';
 
 export const COMPONENT = 'consul-k8s-gitops-registrar';
@@ -47,7 +53,7 @@ export interface RegistrarDeps {
   /** Replica identity for the Lease (default: POD_NAME, else host name plus a random suffix). */
   identity?: string;
   /** Passed to the controller (tests shorten them). */
-  controller?: Pick<ControllerOptions, 'debounceMs' | 'retry'>;
+  controller?: Pick<ControllerOptions, 'debounceMs' | 'retry' | 'refusalRetry'>;
   /** Serve /healthz /readyz /metrics (default true). */
   serveHttp?: boolean;
   /**
@@ -84,6 +90,7 @@ export async function startRegistrar(
   const kc =
     deps.kubeConfig ??
     loadKubeConfig(config.kubeconfig !== undefined ? { kubeconfig: config.kubeconfig } : {});
+  await refuseClaimedNode(config, consul, logger);
   const core = kc.makeApiClient(CoreV1Api);
   const discovery = kc.makeApiClient(DiscoveryV1Api);
 
@@ -183,6 +190,32 @@ export async function startRegistrar(
       if (server) await closeServer(server, 2000);
     },
   };
+}
+
+/**
+ * Refuses to start when our node belongs to another cluster's registrar. Consul being unreachable
+ * does not stop the start: the controller checks again before every full reconcile.
+ */
+async function refuseClaimedNode(
+  config: RegistrarConfig,
+  consul: ConsulClient,
+  logger: Logger,
+): Promise<void> {
+  let node;
+  try {
+    node = await readNode(consul, config.nodeName);
+  } catch (err) {
+    if (!(err instanceof ConsulError)) throw err;
+    logger.warn(
+      { error: err.message },
+      'could not read our Consul node at startup; checked again before writing',
+    );
+    return;
+  }
+  const other = node
+    ? nodeClaimedBy({ address: node.Address, meta: node.Meta ?? {} }, config.clusterId)
+    : undefined;
+  if (other !== undefined) throw new NodeClaimedError(config.nodeName, other, config.clusterId);
 }
 
 async function serveHttp(
