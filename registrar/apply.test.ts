@@ -165,4 +165,27 @@ describe('applyOps', () => {
       await limited.stop();
     }
   });
+
+  test('finding 7: a write never outlives the time mayWrite grants (the rest of the lease)', async () => {
+    consul.faults.setLatency(1500);
+    const started = Date.now();
+    const outcome = await applyOps([nodeOp, serviceOp(instance('late'))], {
+      consul: client,
+      nodeName: NODE,
+      mayWrite: () => 300,
+    });
+    expect(outcome.error?.kind).toBe('transient');
+    expect(outcome.error?.message).toMatch(/timed out/);
+    expect(Date.now() - started).toBeLessThan(1400);
+    consul.faults.setLatency(0);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Consul did not apply it late (the request was abandoned before the double handled it).
+    expect(consul.state.services.get(NODE)).toBeUndefined();
+    // No time left: nothing is started.
+    consul.requests.clear();
+    expect(await applyOps([nodeOp], { consul: client, nodeName: NODE, mayWrite: () => 0 })).toMatchObject({
+      stopped: true,
+    });
+    expect(consul.requests.writes()).toHaveLength(0);
+  });
 });

@@ -59,6 +59,8 @@ export interface ControllerOptions {
   events?: WarningRecorder;
   /** Leader election; absent means this replica always writes. */
   isLeader?: () => boolean;
+  /** Time left before another replica could take the Lease over (ms); bounds every write. */
+  leaseRemainingMs?: () => number;
   /** Quiet time that batches a burst of changes (ms). Default 50. */
   debounceMs?: number;
   /** Retry delays after Consul errors. */
@@ -68,6 +70,10 @@ export interface ControllerOptions {
 }
 
 export const INVALID_ANNOTATIONS_REASON = 'InvalidConsulAnnotations';
+/** The longest a single Consul write may take. */
+export const WRITE_TIMEOUT_MS = 15_000;
+/** Kept free at the end of the lease for clock-rate differences and the response's way back. */
+export const LEASE_SAFETY_MS = 1000;
 /** Event reason on a Service whose registration Consul refused (permission or invalid). */
 export const CONSUL_REFUSED_REASON = 'ConsulRegistrationRefused';
 
@@ -370,7 +376,7 @@ export class RegistrarController {
     const outcome = await applyOps(ops, {
       consul,
       nodeName: config.nodeName,
-      mayWrite: () => this.leading(),
+      mayWrite: () => this.writeBudget(),
     });
     this.mirror.record(outcome.applied);
     for (const op of outcome.applied) {
@@ -416,6 +422,18 @@ export class RegistrarController {
       this.timer = undefined;
       this.schedule(0);
     }, delayMs);
+  }
+
+  /**
+   * Whether the next write may start, and how long it may take: never past the time another
+   * replica could take the Lease over, so a demoted leader's write cannot land after the new
+   * leader's.
+   */
+  private writeBudget(): boolean | number {
+    if (!this.leading()) return false;
+    const left = this.options.leaseRemainingMs?.();
+    if (left === undefined) return WRITE_TIMEOUT_MS;
+    return Math.min(WRITE_TIMEOUT_MS, left - LEASE_SAFETY_MS);
   }
 
   /** The Service key an operation belongs to (refusals are per Service), else its instance. */

@@ -159,7 +159,9 @@ export async function startRegistrar(
     logger,
     metrics,
     events,
-    ...(leader ? { isLeader: () => leader.isLeader() } : {}),
+    ...(leader
+      ? { isLeader: () => leader.isLeader(), leaseRemainingMs: () => leader.leaseRemainingMs() }
+      : {}),
     ...deps.controller,
   });
   ref.controller = controller;
