@@ -20,6 +20,7 @@ import {
   consulConfigFromEnv,
   createConsulClient,
   readNode,
+  watchTokenFile,
 } from '../core/consul';
 import { retryWithBackoff } from '../core/kube/backoff';
 import { describeKubeError } from '../core/kube/errors';
@@ -54,6 +55,8 @@ export interface RegistrarDeps {
   identity?: string;
   /** Passed to the controller (tests shorten them). */
   controller?: Pick<ControllerOptions, 'debounceMs' | 'retry' | 'refusalRetry'>;
+  /** Poll interval of CONSUL_HTTP_TOKEN_FILE (ms; default 2000). */
+  tokenFilePollMs?: number;
   /** Serve /healthz /readyz /metrics (default true). */
   serveHttp?: boolean;
   /**
@@ -92,6 +95,21 @@ export async function startRegistrar(
     loadKubeConfig(config.kubeconfig !== undefined ? { kubeconfig: config.kubeconfig } : {});
   await refuseClaimedNode(config, consul, logger);
   const core = kc.makeApiClient(CoreV1Api);
+  // The elector's and the token watch's callbacks reach the controller, which is built later.
+  const ref: { controller?: RegistrarController } = {};
+  const tokenFile = env.CONSUL_HTTP_TOKEN_FILE;
+  const stopTokenWatch = tokenFile
+    ? watchTokenFile({
+        consul,
+        path: tokenFile,
+        ...(deps.tokenFilePollMs !== undefined ? { intervalMs: deps.tokenFilePollMs } : {}),
+        onRotated: () => {
+          logger.info({ file: tokenFile }, 'CONSUL_HTTP_TOKEN_FILE changed; using the new token');
+          ref.controller?.leadershipChanged();
+        },
+        onError: (reason) => logger.warn(`${reason}; still using the previous token`),
+      })
+    : undefined;
   const discovery = kc.makeApiClient(DiscoveryV1Api);
 
   const registry = createMetricsRegistry({ defaultLabels: { component: 'registrar' } });
@@ -125,8 +143,6 @@ export async function startRegistrar(
       logger.warn({ error: description }, 'could not record a Kubernetes event'),
   });
 
-  // The elector's callbacks reach the controller, which is built after it.
-  const ref: { controller?: RegistrarController } = {};
   let elector: LeaderElector | undefined;
   if (config.leaderElect) {
     const identity = deps.identity ?? electionIdentity(env);
@@ -188,6 +204,7 @@ export async function startRegistrar(
       health.markShuttingDown();
       await controller.stop();
       await elector?.stop();
+      stopTokenWatch?.();
       await Promise.all([services.stop(), endpointSlices.stop(), nodes.stop()]);
       if (server) await closeServer(server, 2000);
     },

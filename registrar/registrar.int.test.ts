@@ -224,6 +224,33 @@ describe('service types', () => {
     }
   });
 
+  test('finding 5: a rotated CONSUL_HTTP_TOKEN_FILE is re-read without a restart', async () => {
+    await h.close();
+    h = await Harness.start({
+      acl: {
+        enabled: true,
+        tokens: [
+          { secretId: 'new-secret', rules: { servicePrefix: { '': 'write' }, nodePrefix: { '': 'write' } } },
+        ],
+      },
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'token-rotate-'));
+    const file = path.join(dir, 'token');
+    fs.writeFileSync(file, 'old-revoked-secret\n');
+    h.kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
+    const registrar = await h.registrar({}, { env: { CONSUL_HTTP_TOKEN_FILE: file } });
+    await eventually(() => expect(registrar.logs.some((l) => l.class === 'auth')).toBe(true));
+    expect(h.instances()).toHaveLength(0);
+    // As a Secret volume update does: a new file swapped in under the same path.
+    fs.writeFileSync(`${file}.new`, 'new-secret\n');
+    fs.renameSync(`${file}.new`, file);
+    await eventually(() => expect(h.addresses('web')).toEqual(['1.1.1.1:80']), 8000);
+    const logs = JSON.stringify(registrar.logs);
+    expect(logs).not.toContain('new-secret');
+    expect(logs).not.toContain('old-revoked-secret');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test('--datacenter: requests go to that datacenter', async () => {
     h.kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
     const wrong = await h.registrar({ datacenter: 'dc9' });

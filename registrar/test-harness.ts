@@ -58,6 +58,8 @@ export class Harness {
     const started = await startRegistrar(config, {
       logger,
       consul,
+      env: { ...this.consul.env(options.token), ...options.env },
+      tokenFilePollMs: 50,
       kubeConfig: this.kube.kubeConfig({ skipTLSVerify: true }),
       serveHttp: options.serveHttp ?? false,
       ...(options.identity ? { identity: options.identity } : {}),
