@@ -1,4 +1,6 @@
+import { createLogger } from '../core/runtime';
 import { parseRegistrarConfig, RegistrarConfigError } from './config';
+import { consulFromEnv } from './main';
 
 describe('parseRegistrarConfig', () => {
   test('defaults follow consul-k8s, including the node name k8s-sync', () => {
@@ -98,4 +100,36 @@ describe('parseRegistrarConfig', () => {
     expect(message).toContain('--node-port-sync-type');
     expect(message).toContain('--purge');
   });
+});
+
+describe('finding 4: Enterprise namespaces and partitions are never silently dropped', () => {
+  test.each([
+    [{ enableNamespaces: true }, '--enable-namespaces'],
+    [{ enableNamespaces: 'true' }, '--enable-namespaces'],
+    [{ consulDestinationNamespace: 'team' }, '--consul-destination-namespace'],
+    [
+      { enableK8sNamespaceMirroring: true, k8sNamespaceMirroringPrefix: 'k8s-' },
+      '--enable-k8s-namespace-mirroring, --k8s-namespace-mirroring-prefix',
+    ],
+    [{ consulCrossNamespaceAclPolicy: 'cross' }, '--consul-cross-namespace-acl-policy'],
+    [{ partition: 'east' }, '--partition'],
+  ])('%j is refused by name, saying it needs Consul Enterprise support', (raw, flags) => {
+    expect(() => parseRegistrarConfig(raw, {})).toThrow(`${flags}: Consul Enterprise namespaces`);
+  });
+
+  test('--enable-namespaces=false is accepted', () => {
+    expect(parseRegistrarConfig({ enableNamespaces: 'false' }, {}).nodeName).toBe('k8s-sync');
+  });
+
+  test.each(['CONSUL_NAMESPACE', 'CONSUL_PARTITION'])(
+    '%s is refused at startup, naming the variable',
+    (variable) => {
+      const config = parseRegistrarConfig({}, {});
+      const logger = createLogger({ level: 'silent', component: 'registrar' });
+      expect(() => consulFromEnv(config, { [variable]: 'team' }, logger)).toThrow(
+        `${variable}: "team": Consul Enterprise namespaces and admin partitions are not supported`,
+      );
+      expect(() => consulFromEnv(config, { [variable]: 'default' }, logger)).not.toThrow();
+    },
+  );
 });

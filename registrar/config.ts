@@ -33,6 +33,16 @@ export interface RegistrarConfig extends DesiredSettings {
   logLevel: LogLevel;
 }
 
+/** consul-k8s's Enterprise flags: recognised so they are refused by name, not as unknown options. */
+export const ENTERPRISE_FLAGS = [
+  ['enableNamespaces', '--enable-namespaces'],
+  ['consulDestinationNamespace', '--consul-destination-namespace'],
+  ['enableK8sNamespaceMirroring', '--enable-k8s-namespace-mirroring'],
+  ['k8sNamespaceMirroringPrefix', '--k8s-namespace-mirroring-prefix'],
+  ['consulCrossNamespaceAclPolicy', '--consul-cross-namespace-acl-policy'],
+  ['partition', '--partition'],
+] as const;
+
 /** Option values as commander hands them over (strings, string lists, or booleans). */
 export type RawRegistrarOptions = Record<string, unknown>;
 
@@ -157,6 +167,17 @@ export function parseRegistrarConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): RegistrarConfig {
   const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
+  const enterprise = ENTERPRISE_FLAGS.filter(([key]) => {
+    const value = defined[key];
+    return (
+      value !== undefined && value !== false && !(typeof value === 'string' && goParseBool(value) === false)
+    );
+  });
+  if (enterprise.length > 0) {
+    throw new RegistrarConfigError(
+      `${enterprise.map(([, flag]) => flag).join(', ')}: Consul Enterprise namespaces and admin partitions are not supported by the registrar yet (consul-k8s flag accepted by name only to say so)`,
+    );
+  }
   const result = schema.safeParse(defined);
   if (!result.success) {
     throw new RegistrarConfigError(result.error.issues.map((issue) => issue.message).join('; '));

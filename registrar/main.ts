@@ -16,6 +16,7 @@ import {
 import type { Logger } from 'pino';
 import {
   type ConsulClient,
+  ConsulConfigError,
   ConsulError,
   consulConfigFromEnv,
   createConsulClient,
@@ -79,6 +80,18 @@ export interface RunningRegistrar {
 
 export function consulFromEnv(config: RegistrarConfig, env: NodeJS.ProcessEnv, logger: Logger): ConsulClient {
   const consulConfig = consulConfigFromEnv(env, config.datacenter ? { datacenter: config.datacenter } : {});
+  // Registering into the default namespace/partition instead would be a silent misplacement.
+  for (const [variable, value] of [
+    ['CONSUL_NAMESPACE', consulConfig.namespace],
+    ['CONSUL_PARTITION', consulConfig.partition],
+  ] as const) {
+    if (value !== undefined && value !== 'default') {
+      throw new ConsulConfigError(
+        variable,
+        `"${value}": Consul Enterprise namespaces and admin partitions are not supported by the registrar yet; unset it (instances would otherwise land in the default namespace and partition)`,
+      );
+    }
+  }
   logger.info({ consul: consulConfig.describe() }, 'Consul connection');
   return createConsulClient(consulConfig);
 }
