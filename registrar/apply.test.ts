@@ -72,7 +72,7 @@ describe('applyOps', () => {
 
   test('a transaction refused as a whole falls back to single calls for that batch', async () => {
     const ops: Op[] = [nodeOp, ...Array.from({ length: 69 }, (_, i) => serviceOp(instance(`web-${i}`)))];
-    // Ask for 70 ops per transaction: the double refuses it (over Consul's limit) without naming an op.
+    // Ask for 70 ops per transaction: the double refuses it (over its op limit) without naming an op.
     const outcome = await applyOps(ops, { consul: client, nodeName: NODE, maxOpsPerTxn: 70 });
     expect(outcome.transactions).toBe(0);
     expect(outcome.singleCalls).toBe(70);
@@ -108,5 +108,84 @@ describe('applyOps', () => {
     });
     // The 70-op txn is refused as a whole (over the limit); the single calls stop after the third.
     expect(refusedWhole).toMatchObject({ stopped: true, transactions: 0, singleCalls: 3 });
+  });
+
+  test('finding 1: a service the token may not write is refused alone; every other one commits', async () => {
+    // As Consul's txn preCheck (agent/consul/txn_endpoint.go): ACL denials come back as per-op
+    // errors of a 409, and consul-k8s (catalog/to-consul/syncer.go) registers each instance on its own.
+    const acl = await startConsulDouble({
+      acl: {
+        enabled: true,
+        tokens: [
+          {
+            secretId: 'partial-secret',
+            rules: { nodePrefix: { '': 'write' }, servicePrefix: { '': 'read', web: 'write' } },
+          },
+        ],
+      },
+    });
+    try {
+      const partial = createConsulClient(consulConfigFromEnv(acl.env('partial-secret'), {}, () => ''));
+      const names = ['api', 'web-1', 'zzz', 'web-2', 'web-3'];
+      const ops: Op[] = [nodeOp, ...names.map((name) => serviceOp(instance(name, { service: name })))];
+      const outcome = await applyOps(ops, { consul: partial, nodeName: NODE });
+      expect(outcome.error).toBeUndefined();
+      expect([...(acl.state.services.get(NODE)?.keys() ?? [])].sort()).toEqual(['web-1', 'web-2', 'web-3']);
+      expect(outcome.rejected.map((r) => [r.op.kind === 'service' && r.op.instance.id, r.cause])).toEqual([
+        ['api', 'permission'],
+        ['zzz', 'permission'],
+      ]);
+      expect(outcome.rejected[0]?.reason).toMatch(/lacks permission 'service:write' on "api"/);
+      // The whole batch, the rest, then each refused instance alone.
+      expect(acl.requests.writes().map((w) => w.status)).toEqual([409, 200, 409, 409]);
+    } finally {
+      await acl.stop();
+    }
+  });
+
+  test('finding 8: transactions stay under 512 KiB: big registrations are split by bytes, not sent whole', async () => {
+    const big = 'x'.repeat(500);
+    const manyMeta = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, big]));
+    const ops: Op[] = [
+      nodeOp,
+      ...Array.from({ length: 60 }, (_, i) =>
+        serviceOp(instance(`big-${i}`, { meta: { ...meta, ...manyMeta } })),
+      ),
+    ];
+    const limited = await startConsulDouble({ maxTxnBytes: 512 * 1024 });
+    try {
+      const limitedClient = createConsulClient(consulConfigFromEnv(limited.env(), {}, () => ''));
+      const outcome = await applyOps(ops, { consul: limitedClient, nodeName: NODE });
+      expect(outcome).toMatchObject({ singleCalls: 0, rejected: [] });
+      expect(outcome.transactions).toBeGreaterThan(1);
+      expect(limited.state.services.get(NODE)?.size).toBe(60);
+      expect(Math.max(...limited.requests.writes().map((w) => w.bodyBytes))).toBeLessThan(512 * 1024);
+      expect(limited.requests.writes().every((w) => w.status === 200)).toBe(true);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  test('finding 7: a write never outlives the time mayWrite grants (the rest of the lease)', async () => {
+    consul.faults.setLatency(1500);
+    const started = Date.now();
+    const outcome = await applyOps([nodeOp, serviceOp(instance('late'))], {
+      consul: client,
+      nodeName: NODE,
+      mayWrite: () => 300,
+    });
+    expect(outcome.error?.kind).toBe('transient');
+    expect(outcome.error?.message).toMatch(/timed out/);
+    expect(Date.now() - started).toBeLessThan(1400);
+    consul.faults.setLatency(0);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Consul did not apply it late (the request was abandoned before the double handled it).
+    expect(consul.state.services.get(NODE)).toBeUndefined();
+    // No time left: nothing is started.
+    consul.requests.clear();
+    expect(await applyOps([nodeOp], { consul: client, nodeName: NODE, mayWrite: () => 0 })).toMatchObject({
+      stopped: true,
+    });
+    expect(consul.requests.writes()).toHaveLength(0);
   });
 });

@@ -1,17 +1,25 @@
 /**
- * Writes diff operations to Consul: `/v1/txn` batches of at most 64 operations, in order. A batch
- * Consul rejects as a whole without naming an operation (e.g. a body over its size limit) falls
- * back to single register/deregister calls for that batch; an operation Consul names as invalid is
- * dropped (with its instance's other operations) and the rest retried. Transient and ACL errors
- * stop the pass and are returned, so the caller can retry later with fresh state.
+ * Writes diff operations to Consul in `/v1/txn` transactions bounded by operations and bytes, in
+ * order. One refused instance never holds back the others: when Consul rolls a transaction back
+ * naming operations (an ACL denial, an invalid registration), the other instances are written in
+ * a transaction of their own and each named instance is tried alone, so only what Consul refuses
+ * on its own is reported as refused (consul-k8s registers every instance with its own call, with
+ * the same isolation). A transaction refused without naming an operation (e.g. a 413) falls back
+ * to single calls. Transient errors, an unknown token and a refused node stop the pass and are
+ * returned, so the caller retries later with fresh state.
  */
 import {
   applyCatalogTxn,
+  batchTxnOps,
   type CatalogRegistration,
   type CatalogTxnOp,
   type ConsulClient,
   ConsulError,
   deregisterCatalog,
+  isPermissionDenied,
+  isTokenNotFound,
+  jsonBytes,
+  MAX_TXN_BYTES,
   MAX_TXN_OPS,
   registerCatalog,
   toConsulError,
@@ -29,29 +37,39 @@ export interface ApplyOptions {
   consul: ConsulClient;
   nodeName: string;
   maxOpsPerTxn?: number;
-  /** Asked before every write; false stops the pass (e.g. leadership was lost mid-pass). */
-  mayWrite?: () => boolean;
+  /** Body bytes per transaction (default MAX_TXN_BYTES, under Consul's 512 KiB). */
+  maxTxnBytes?: number;
+  /**
+   * Asked before every write: false stops the pass (e.g. leadership was lost mid-pass); a number
+   * is the time the write may take (ms), e.g. what is left of the lease, so no write can land
+   * after another replica could have taken over.
+   */
+  mayWrite?: () => boolean | number;
 }
+
+/** Why Consul refused an operation: the token lacks a permission, or the registration is invalid. */
+export type RefusalCause = 'permission' | 'invalid';
 
 export interface RejectedOp {
   op: Op;
   reason: string;
+  cause: RefusalCause;
 }
 
 export interface ApplyOutcome {
   /** Operations Consul accepted, in order. */
   applied: Op[];
-  /** Operations Consul refused as invalid; retrying them unchanged cannot succeed. */
+  /** Operations Consul refused on their own; retrying them unchanged cannot succeed. */
   rejected: RejectedOp[];
   transactions: number;
   singleCalls: number;
-  /** Set when the pass stopped on a transient or ACL error; the ops after `applied` were not written. */
+  /** Set when the pass stopped on a transient or token error; the ops after `applied` were not written. */
   error?: ConsulError;
   /** Set when `mayWrite` stopped the pass; the ops after `applied` were not written. */
   stopped?: boolean;
 }
 
-/** The instance an operation is about (deletes: the service ID), to drop its sibling ops together. */
+/** The instance an operation is about (deletes: the service ID), to keep its sibling ops together. */
 export function opSubject(op: Op): string {
   switch (op.kind) {
     case 'node':
@@ -67,89 +85,138 @@ export function opSubject(op: Op): string {
   }
 }
 
+function isNodeOp(op: Op): boolean {
+  return op.kind === 'node' || op.kind === 'delete-node';
+}
+
+function causeOf(text: string): RefusalCause {
+  return isPermissionDenied(text) ? 'permission' : 'invalid';
+}
+
 export async function applyOps(ops: readonly Op[], options: ApplyOptions): Promise<ApplyOutcome> {
   const outcome: ApplyOutcome = { applied: [], rejected: [], transactions: 0, singleCalls: 0 };
-  const size = options.maxOpsPerTxn ?? MAX_TXN_OPS;
-  let remaining: readonly Op[] = ops;
-  let next = 0; // index of the first op of `remaining` not yet written
-  while (next < remaining.length) {
-    if (options.mayWrite && !options.mayWrite()) {
-      outcome.stopped = true;
-      return outcome;
-    }
-    const batch = remaining.slice(next, next + size);
-    try {
-      await applyCatalogTxn(
-        options.consul,
-        batch.map((op) => toTxnOp(op, options.nodeName)),
-        { maxOpsPerTxn: size },
-      );
-      outcome.transactions += 1;
-      outcome.applied.push(...batch);
-      next += batch.length;
-      continue;
-    } catch (err) {
-      const error = err instanceof ConsulError ? err : toConsulError(err, 'txn');
-      if (error.kind !== 'bad-request') {
-        outcome.error = error;
-        return outcome;
-      }
-      if (error.opErrors.length === 0) {
-        // The transaction as a whole was refused: write this batch one call at a time.
-        const single = await applySingly(batch, options, outcome);
-        if (single) {
-          outcome.error = single;
-          return outcome;
-        }
-        next += batch.length;
-        continue;
-      }
-      const bad = new Map<string, string>();
-      for (const opError of error.opErrors) {
-        const op = batch[opError.OpIndex];
-        // The first error of an instance is the cause; later ones follow from it.
-        if (op && !bad.has(opSubject(op))) bad.set(opSubject(op), opError.What);
-      }
-      if (bad.size === 0) {
-        outcome.error = error;
-        return outcome;
-      }
-      // Drop every op of the refused instances (their siblings would fail too), keep the rest.
-      const kept: Op[] = [];
-      for (const op of remaining.slice(next)) {
-        const reason = bad.get(opSubject(op));
-        if (reason === undefined) kept.push(op);
-        else outcome.rejected.push({ op, reason });
-      }
-      remaining = kept;
-      next = 0;
-    }
+  const writer = new Writer(options, outcome);
+  for (const batch of writer.batches(ops)) {
+    if (!(await writer.batch(batch, false))) break;
   }
   return outcome;
 }
 
-/** Returns the error that stopped it (transient or auth), else undefined. */
-async function applySingly(
-  batch: readonly Op[],
-  options: ApplyOptions,
-  outcome: ApplyOutcome,
-): Promise<ConsulError | undefined> {
-  for (const op of batch) {
-    if (options.mayWrite && !options.mayWrite()) {
-      outcome.stopped = true;
+/** One pass of writes; every method returns false when the pass must stop (error or stop). */
+class Writer {
+  private readonly maxOps: number;
+  private readonly maxBytes: number;
+
+  constructor(
+    private readonly options: ApplyOptions,
+    private readonly outcome: ApplyOutcome,
+  ) {
+    this.maxOps = options.maxOpsPerTxn ?? MAX_TXN_OPS;
+    this.maxBytes = options.maxTxnBytes ?? MAX_TXN_BYTES;
+  }
+
+  batches(ops: readonly Op[]): Op[][] {
+    const { nodeName } = this.options;
+    return batchTxnOps(ops, {
+      maxOps: this.maxOps,
+      maxBytes: this.maxBytes,
+      sizeOf: (op: Op) => jsonBytes(toTxnOp(op, nodeName)),
+    });
+  }
+
+  /** The time the next write may take, or undefined to stop (mayWrite said no). */
+  private budget(): { timeoutMs?: number } | undefined {
+    const answer = this.options.mayWrite?.() ?? true;
+    if (answer === false || (typeof answer === 'number' && answer <= 0)) {
+      this.outcome.stopped = true;
       return undefined;
     }
+    return typeof answer === 'number' ? { timeoutMs: answer } : {};
+  }
+
+  /**
+   * One transaction. `alone`: the ops of one instance, retried after a rollback that named it;
+   * a rollback now means Consul refuses this instance itself.
+   */
+  async batch(ops: readonly Op[], alone: boolean): Promise<boolean> {
+    const budget = this.budget();
+    if (!budget) return false;
     try {
-      await singleCall(op, options);
-      outcome.singleCalls += 1;
-      outcome.applied.push(op);
+      await applyCatalogTxn(
+        this.options.consul,
+        ops.map((op) => toTxnOp(op, this.options.nodeName)),
+        { maxOpsPerTxn: ops.length, maxBytes: Number.MAX_SAFE_INTEGER, ...budget },
+      );
+      this.outcome.transactions += 1;
+      this.outcome.applied.push(...ops);
+      return true;
     } catch (err) {
-      const error = err instanceof ConsulError ? err : toConsulError(err, 'catalog');
-      if (error.kind !== 'bad-request') return error;
-      outcome.rejected.push({ op, reason: error.message });
+      const error = err instanceof ConsulError ? err : toConsulError(err, 'txn');
+      if (error.opErrors.length > 0) return this.split(ops, error, alone);
+      if (error.kind === 'bad-request') return this.singly(ops);
+      this.outcome.error = error;
+      return false;
     }
   }
-  return undefined;
+
+  /** A rollback naming operations: the rest goes on, each named instance is tried alone. */
+  private async split(ops: readonly Op[], error: ConsulError, alone: boolean): Promise<boolean> {
+    const named = new Map<string, string>();
+    for (const opError of error.opErrors) {
+      const op = ops[opError.OpIndex];
+      // The first error of an instance is the cause; later ones follow from it.
+      if (op && !named.has(opSubject(op))) named.set(opSubject(op), opError.What);
+    }
+    // Without the node nothing can be written; an op we cannot place is not ours to judge.
+    if (named.size === 0 || ops.some((op) => isNodeOp(op) && named.has(opSubject(op)))) {
+      this.outcome.error = error;
+      return false;
+    }
+    const rest = ops.filter((op) => !named.has(opSubject(op)));
+    if (alone || (rest.length === 0 && named.size === 1)) {
+      const reason = [...named.values()][0]!;
+      for (const op of ops) this.outcome.rejected.push({ op, reason, cause: causeOf(reason) });
+      return true;
+    }
+    if (rest.length > 0 && !(await this.batch(rest, false))) return false;
+    for (const subject of named.keys()) {
+      if (
+        !(await this.batch(
+          ops.filter((op) => opSubject(op) === subject),
+          true,
+        ))
+      )
+        return false;
+    }
+    return true;
+  }
+
+  /** Single register/deregister calls (a transaction refused as a whole). */
+  private async singly(ops: readonly Op[]): Promise<boolean> {
+    for (const op of ops) {
+      const budget = this.budget();
+      if (!budget) return false;
+      try {
+        await singleCall(op, this.options, budget.timeoutMs);
+        this.outcome.singleCalls += 1;
+        this.outcome.applied.push(op);
+      } catch (err) {
+        const error = err instanceof ConsulError ? err : toConsulError(err, 'catalog');
+        const refusal =
+          error.kind === 'bad-request' || (error.kind === 'auth' && !isTokenNotFound(error) && !isNodeOp(op));
+        if (!refusal) {
+          this.outcome.error = error;
+          return false;
+        }
+        this.outcome.rejected.push({
+          op,
+          reason: error.message,
+          cause: error.kind === 'auth' ? 'permission' : causeOf(error.message),
+        });
+      }
+    }
+    return true;
+  }
 }
 
 function serviceBody(instance: Instance) {
@@ -205,25 +272,26 @@ export function toTxnOp(op: Op, nodeName: string): CatalogTxnOp {
   }
 }
 
-async function singleCall(op: Op, options: ApplyOptions): Promise<void> {
+async function singleCall(op: Op, options: ApplyOptions, timeoutMs: number | undefined): Promise<void> {
   const { consul, nodeName } = options;
+  const write = timeoutMs === undefined ? {} : { timeoutMs };
   const base: CatalogRegistration = { Node: nodeName, Address: NODE_ADDRESS, SkipNodeUpdate: true };
   switch (op.kind) {
     case 'node':
-      return registerCatalog(consul, {
-        Node: op.node.name,
-        Address: op.node.address,
-        NodeMeta: { ...op.node.meta },
-      });
+      return registerCatalog(
+        consul,
+        { Node: op.node.name, Address: op.node.address, NodeMeta: { ...op.node.meta } },
+        write,
+      );
     case 'service':
-      return registerCatalog(consul, { ...base, Service: serviceBody(op.instance) });
+      return registerCatalog(consul, { ...base, Service: serviceBody(op.instance) }, write);
     case 'check':
-      return registerCatalog(consul, { ...base, Check: checkBody(op.instance, nodeName) });
+      return registerCatalog(consul, { ...base, Check: checkBody(op.instance, nodeName) }, write);
     case 'delete':
-      return deregisterCatalog(consul, { Node: nodeName, ServiceID: op.serviceId });
+      return deregisterCatalog(consul, { Node: nodeName, ServiceID: op.serviceId }, write);
     case 'delete-check':
-      return deregisterCatalog(consul, { Node: nodeName, CheckID: op.checkId });
+      return deregisterCatalog(consul, { Node: nodeName, CheckID: op.checkId }, write);
     case 'delete-node':
-      return deregisterCatalog(consul, { Node: op.node });
+      return deregisterCatalog(consul, { Node: op.node }, write);
   }
 }

@@ -114,6 +114,12 @@ export function createRegistrarCommand(): Command {
         .choices(LOG_LEVELS)
         .default('info'),
     )
+    .addOption(new Option('--enable-namespaces [bool]').hideHelp())
+    .addOption(new Option('--consul-destination-namespace <ns>').hideHelp())
+    .addOption(new Option('--enable-k8s-namespace-mirroring [bool]').hideHelp())
+    .addOption(new Option('--k8s-namespace-mirroring-prefix <prefix>').hideHelp())
+    .addOption(new Option('--consul-cross-namespace-acl-policy <policy>').hideHelp())
+    .addOption(new Option('--partition <name>').hideHelp())
     .action(async (options: RawRegistrarOptions, self: Command) => {
       await runRegistrarCommand(options, self.getOptionValueSource('httpPort') === 'default');
     });

@@ -1,4 +1,6 @@
+import { createLogger } from '../core/runtime';
 import { parseRegistrarConfig, RegistrarConfigError } from './config';
+import { consulFromEnv } from './main';
 
 describe('parseRegistrarConfig', () => {
   test('defaults follow consul-k8s, including the node name k8s-sync', () => {
@@ -61,6 +63,7 @@ describe('parseRegistrarConfig', () => {
     [{ clusterId: 'default' }, 'k8s-sync'],
     [{ clusterId: 'east-1' }, 'k8s-sync-east-1'],
     [{ clusterId: 'east-1', consulNodeName: 'my-node' }, 'my-node'],
+    [{ consulNodeName: 'N'.repeat(63) }, 'N'.repeat(63)],
   ])('default node name for %j: %s', (raw, nodeName) => {
     expect(parseRegistrarConfig(raw, {}).nodeName).toBe(nodeName);
   });
@@ -75,6 +78,11 @@ describe('parseRegistrarConfig', () => {
     [{ resyncPeriod: '10ms' }, '--resync-period: "10ms" is too short'],
     [{ clusterId: 'East_1' }, '--cluster-id: expected lowercase letters'],
     [{ consulNodeName: 'a b' }, '--consul-node-name: expected letters'],
+    // consul-k8s's node name rule (Consul's DNS rule): letters, digits, dashes, at most 63.
+    [{ consulNodeName: 'sync.node' }, '--consul-node-name: expected letters, digits and "-"'],
+    [{ consulNodeName: 'under_score' }, '--consul-node-name: expected letters, digits and "-"'],
+    [{ consulNodeName: 'n'.repeat(64) }, '--consul-node-name: expected letters, digits and "-"'],
+    [{ clusterId: 'c'.repeat(60) }, '--cluster-id: the default node name'],
     [{ allowK8sNamespace: [''] }, '--allow-k8s-namespace: empty namespace name'],
     [{ consulK8sTag: '' }, '--consul-k8s-tag: must be non-empty'],
   ])('%j fails with a message naming the flag', (raw, message) => {
@@ -92,4 +100,36 @@ describe('parseRegistrarConfig', () => {
     expect(message).toContain('--node-port-sync-type');
     expect(message).toContain('--purge');
   });
+});
+
+describe('finding 4: Enterprise namespaces and partitions are never silently dropped', () => {
+  test.each([
+    [{ enableNamespaces: true }, '--enable-namespaces'],
+    [{ enableNamespaces: 'true' }, '--enable-namespaces'],
+    [{ consulDestinationNamespace: 'team' }, '--consul-destination-namespace'],
+    [
+      { enableK8sNamespaceMirroring: true, k8sNamespaceMirroringPrefix: 'k8s-' },
+      '--enable-k8s-namespace-mirroring, --k8s-namespace-mirroring-prefix',
+    ],
+    [{ consulCrossNamespaceAclPolicy: 'cross' }, '--consul-cross-namespace-acl-policy'],
+    [{ partition: 'east' }, '--partition'],
+  ])('%j is refused by name, saying it needs Consul Enterprise support', (raw, flags) => {
+    expect(() => parseRegistrarConfig(raw, {})).toThrow(`${flags}: Consul Enterprise namespaces`);
+  });
+
+  test('--enable-namespaces=false is accepted', () => {
+    expect(parseRegistrarConfig({ enableNamespaces: 'false' }, {}).nodeName).toBe('k8s-sync');
+  });
+
+  test.each(['CONSUL_NAMESPACE', 'CONSUL_PARTITION'])(
+    '%s is refused at startup, naming the variable',
+    (variable) => {
+      const config = parseRegistrarConfig({}, {});
+      const logger = createLogger({ level: 'silent', component: 'registrar' });
+      expect(() => consulFromEnv(config, { [variable]: 'team' }, logger)).toThrow(
+        `${variable}: "team": Consul Enterprise namespaces and admin partitions are not supported`,
+      );
+      expect(() => consulFromEnv(config, { [variable]: 'default' }, logger)).not.toThrow();
+    },
+  );
 });

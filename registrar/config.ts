@@ -33,6 +33,16 @@ export interface RegistrarConfig extends DesiredSettings {
   logLevel: LogLevel;
 }
 
+/** consul-k8s's Enterprise flags: recognised so they are refused by name, not as unknown options. */
+export const ENTERPRISE_FLAGS = [
+  ['enableNamespaces', '--enable-namespaces'],
+  ['consulDestinationNamespace', '--consul-destination-namespace'],
+  ['enableK8sNamespaceMirroring', '--enable-k8s-namespace-mirroring'],
+  ['k8sNamespaceMirroringPrefix', '--k8s-namespace-mirroring-prefix'],
+  ['consulCrossNamespaceAclPolicy', '--consul-cross-namespace-acl-policy'],
+  ['partition', '--partition'],
+] as const;
+
 /** Option values as commander hands them over (strings, string lists, or booleans). */
 export type RawRegistrarOptions = Record<string, unknown>;
 
@@ -74,8 +84,12 @@ const list = (flag: string) =>
     .transform((value) => (Array.isArray(value) ? value : [value]).map((item) => item.trim()))
     .refine((items) => items.every((item) => item !== ''), { message: `${flag}: empty namespace name` });
 
-/** Consul node names: no whitespace or `/`, short enough for DNS-ish use. */
-const NODE_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,127})$/;
+/**
+ * consul-k8s's rule for the sync node name (server-acl-init `-sync-consul-node-name`, as Consul's
+ * agent/config/builder.go judges node names): letters, digits and dashes, 1 to 63, so the node
+ * stays discoverable through Consul DNS.
+ */
+const NODE_NAME = /^[A-Za-z0-9-]{1,63}$/;
 
 const schema = z.object({
   kubeconfig: z.string().min(1, '--kubeconfig: the path is empty').optional(),
@@ -92,7 +106,7 @@ const schema = z.object({
     .string()
     .regex(
       NODE_NAME,
-      '--consul-node-name: expected letters, digits, ".", "_" or "-" (at most 128 characters)',
+      '--consul-node-name: expected letters, digits and "-" (at most 63 characters, as consul-k8s)',
     )
     .optional(),
   syncClusteripServices: goBool('--sync-clusterip-services').default(
@@ -153,11 +167,27 @@ export function parseRegistrarConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): RegistrarConfig {
   const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
+  const enterprise = ENTERPRISE_FLAGS.filter(([key]) => {
+    const value = defined[key];
+    return (
+      value !== undefined && value !== false && !(typeof value === 'string' && goParseBool(value) === false)
+    );
+  });
+  if (enterprise.length > 0) {
+    throw new RegistrarConfigError(
+      `${enterprise.map(([, flag]) => flag).join(', ')}: Consul Enterprise namespaces and admin partitions are not supported by the registrar yet (consul-k8s flag accepted by name only to say so)`,
+    );
+  }
   const result = schema.safeParse(defined);
   if (!result.success) {
     throw new RegistrarConfigError(result.error.issues.map((issue) => issue.message).join('; '));
   }
   const o = result.data;
+  if (o.consulNodeName === undefined && !NODE_NAME.test(defaultNodeName(o.clusterId))) {
+    throw new RegistrarConfigError(
+      `--cluster-id: the default node name "${defaultNodeName(o.clusterId)}" is over 63 characters: set --consul-node-name or use a shorter id`,
+    );
+  }
   const config: RegistrarConfig = {
     clusterId: o.clusterId,
     nodeName: o.consulNodeName ?? defaultNodeName(o.clusterId),

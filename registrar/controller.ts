@@ -8,10 +8,10 @@
 import type { Logger } from 'pino';
 import { analyzeService } from '../core/annotations';
 import type { Finding } from '../core/annotations/types';
-import type { ConsulClient } from '../core/consul';
+import { type ConsulClient, missingPermission } from '../core/consul';
 import { Backoff, type BackoffOptions } from '../core/kube/backoff';
 import { objectKey, type ChangeListener } from '../core/kube/informer';
-import { applyOps, opSubject } from './apply';
+import { applyOps, opSubject, type RejectedOp } from './apply';
 import { desiredNode, type Instance } from './catalog';
 import type { RegistrarConfig } from './config';
 import { CatalogMirror, readActualState } from './consul-state';
@@ -22,8 +22,9 @@ import {
   type NodeLike,
   type SyncedService,
 } from './desired';
-import { diff, type Op } from './diff';
+import { diff, nodeClaimedBy, type Op } from './diff';
 import type { RegistrarMetrics } from './metrics';
+import { type RefusalRetry, RefusalTracker } from './refusals';
 import { NodeAddresses, SliceIndex, splitKey } from './watch-index';
 
 /** What the controller needs from an informer cache (KubeInformer implements it). */
@@ -58,13 +59,34 @@ export interface ControllerOptions {
   events?: WarningRecorder;
   /** Leader election; absent means this replica always writes. */
   isLeader?: () => boolean;
+  /** Time left before another replica could take the Lease over (ms); bounds every write. */
+  leaseRemainingMs?: () => number;
   /** Quiet time that batches a burst of changes (ms). Default 50. */
   debounceMs?: number;
   /** Retry delays after Consul errors. */
   retry?: BackoffOptions;
+  /** Retry delays of Services Consul refuses (default 1 s growing to 5 minutes). */
+  refusalRetry?: RefusalRetry;
 }
 
 export const INVALID_ANNOTATIONS_REASON = 'InvalidConsulAnnotations';
+/** The longest a single Consul write may take. */
+export const WRITE_TIMEOUT_MS = 15_000;
+/** Kept free at the end of the lease for clock-rate differences and the response's way back. */
+export const LEASE_SAFETY_MS = 1000;
+/** Event reason on a Service whose registration Consul refused (permission or invalid). */
+export const CONSUL_REFUSED_REASON = 'ConsulRegistrationRefused';
+
+/** Our node name is taken by the registrar of another cluster: writing would fight over it. */
+export class NodeClaimedError extends Error {
+  override readonly name = 'NodeClaimedError';
+  readonly kind = 'node-claimed';
+  constructor(node: string, otherClusterId: string, clusterId: string) {
+    super(
+      `Consul node "${node}" belongs to the registrar of cluster id "${otherClusterId}" (node meta external-k8s-cluster-id), not to this one ("${clusterId}"): give each cluster its own --consul-node-name`,
+    );
+  }
+}
 
 export class RegistrarController {
   private readonly mirror = new CatalogMirror();
@@ -79,6 +101,11 @@ export class RegistrarController {
   private readonly dirty = new Set<string>();
   private readonly unsubscribe: Array<() => void> = [];
   private readonly backoff: Backoff;
+  private readonly refusals: RefusalTracker;
+  /** Service key of every instance ID we computed, so a refused write is traced to its Service. */
+  private readonly keyOfInstance = new Map<string, string>();
+  private refusalTimer: NodeJS.Timeout | undefined;
+  private ownedCount = 0;
   private desiredCount = 0;
   private fullPending = true;
   private synced = false;
@@ -92,13 +119,18 @@ export class RegistrarController {
 
   constructor(private readonly options: ControllerOptions) {
     this.backoff = new Backoff({ initialMs: 200, maxMs: 10_000, ...options.retry });
+    this.refusals = new RefusalTracker(options.refusalRetry);
   }
 
   /** Waits for every cache, then starts reconciling. */
   async start(): Promise<void> {
     const { services, endpointSlices, nodes } = this.options;
     this.unsubscribe.push(
-      services.onChange((key) => this.markDirty(key)),
+      services.onChange((key) => {
+        // The owner may have fixed what Consul refused: retry it with this change.
+        this.refusals.clear(key);
+        this.markDirty(key);
+      }),
       endpointSlices.onChange((key) => this.onSliceChange(key)),
       nodes.onChange((key) => this.onNodeChange(key)),
     );
@@ -119,14 +151,19 @@ export class RegistrarController {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.resyncTimer);
+    clearTimeout(this.refusalTimer);
     for (const off of this.unsubscribe.splice(0)) off();
     await this.running;
   }
 
-  /** Ready once caches synced and, when leading, the first full reconcile succeeded. */
+  /**
+   * Ready once caches synced and, when leading, the first full reconcile succeeded. Services
+   * Consul refuses do not count against it unless nothing of ours could be written at all.
+   */
   isReady(): boolean {
     if (!this.synced) return false;
-    return !this.leading() || this.firstReconcileDone;
+    if (!this.leading()) return true;
+    return this.firstReconcileDone && !(this.refusals.size > 0 && this.ownedCount === 0);
   }
 
   /** Call when leadership changes: a new leader starts with a full reconcile. */
@@ -247,6 +284,8 @@ export class RegistrarController {
   private async reconcileAll(dirty: readonly string[]): Promise<boolean> {
     const { config, consul, services } = this.options;
     const actual = await readActualState(consul, config.nodeName);
+    const other = nodeClaimedBy(actual.node, config.clusterId);
+    if (other !== undefined) throw new NodeClaimedError(config.nodeName, other, config.clusterId);
     this.mirror.replace(actual);
     const stale = new Set(dirty);
     const keys = new Set<string>(this.desiredByService.keys());
@@ -263,7 +302,7 @@ export class RegistrarController {
       config.clusterId,
     );
     this.reportConflicts(result.conflicts);
-    return this.applyAndRecord(result.ops, undefined);
+    return this.applyAndRecord(this.withoutHeld(result.ops), undefined);
   }
 
   /** Diffs only these Services against the mirror (no Consul read). */
@@ -284,7 +323,7 @@ export class RegistrarController {
       config.clusterId,
     );
     this.reportConflicts(result.conflicts);
-    return this.applyAndRecord(result.ops, keys);
+    return this.applyAndRecord(this.withoutHeld(result.ops), keys);
   }
 
   /** Desired instances of one Service key; caches them and reports invalid annotations. */
@@ -316,8 +355,12 @@ export class RegistrarController {
     }
     const previous = this.desiredByService.get(key);
     this.desiredCount += instances.length - (previous?.length ?? 0);
+    for (const instance of instances) this.keyOfInstance.set(instance.id, key);
     if (service) this.desiredByService.set(key, instances);
-    else this.desiredByService.delete(key);
+    else {
+      this.desiredByService.delete(key);
+      if (this.refusals.clear(key)) this.updateRefusalMetrics();
+    }
     this.options.metrics.desiredInstances.set(this.desiredCount);
     return instances;
   }
@@ -325,28 +368,26 @@ export class RegistrarController {
   private async applyAndRecord(ops: Op[], keys: readonly string[] | undefined): Promise<boolean> {
     const { config, consul, metrics, logger } = this.options;
     if (ops.length === 0) {
-      metrics.registeredInstances.set(this.mirror.ownedCount(config.clusterId));
+      this.ownedCount = this.mirror.ownedCount(config.clusterId);
+      metrics.registeredInstances.set(this.ownedCount);
       return true;
     }
     // Leadership can move during a long pass: every transaction asks again, so a former leader stops.
     const outcome = await applyOps(ops, {
       consul,
       nodeName: config.nodeName,
-      mayWrite: () => this.leading(),
+      mayWrite: () => this.writeBudget(),
     });
     this.mirror.record(outcome.applied);
-    for (const op of outcome.applied) metrics.operations.inc({ kind: op.kind });
+    for (const op of outcome.applied) {
+      metrics.operations.inc({ kind: op.kind });
+      if (op.kind === 'delete') this.keyOfInstance.delete(op.serviceId);
+    }
     metrics.transactions.inc(outcome.transactions);
     metrics.singleCalls.inc(outcome.singleCalls);
-    metrics.registeredInstances.set(this.mirror.ownedCount(config.clusterId));
-    for (const { op, reason } of outcome.rejected) {
-      metrics.rejectedOperations.inc({ kind: op.kind });
-      metrics.consulErrors.inc({ class: 'bad-request' });
-      logger.warn(
-        { op: op.kind, id: opSubject(op), reason },
-        'Consul refused an operation; it is retried when the Service changes and at each resync',
-      );
-    }
+    this.ownedCount = this.mirror.ownedCount(config.clusterId);
+    metrics.registeredInstances.set(this.ownedCount);
+    this.recordRefusals(outcome.applied, outcome.rejected);
     logger.debug(
       { applied: outcome.applied.length, transactions: outcome.transactions },
       'applied catalog changes',
@@ -367,7 +408,7 @@ export class RegistrarController {
     const message = err instanceof Error ? err.message : String(err);
     const hint =
       kind === 'auth' ? ' (check the ACL token: it needs node:write on the sync node and service:write)' : '';
-    logger.warn(
+    (kind === 'node-claimed' ? logger.error.bind(logger) : logger.warn.bind(logger))(
       { class: kind, retryInMs: delayMs, scope: full ? 'full' : 'service' },
       `Consul request failed${hint}: ${message}`,
     );
@@ -383,6 +424,108 @@ export class RegistrarController {
     }, delayMs);
   }
 
+  /**
+   * Whether the next write may start, and how long it may take: never past the time another
+   * replica could take the Lease over, so a demoted leader's write cannot land after the new
+   * leader's.
+   */
+  private writeBudget(): boolean | number {
+    if (!this.leading()) return false;
+    const left = this.options.leaseRemainingMs?.();
+    if (left === undefined) return WRITE_TIMEOUT_MS;
+    return Math.min(WRITE_TIMEOUT_MS, left - LEASE_SAFETY_MS);
+  }
+
+  /** The Service key an operation belongs to (refusals are per Service), else its instance. */
+  private groupOf(op: Op): string {
+    const subject = opSubject(op);
+    return this.keyOfInstance.get(subject) ?? subject;
+  }
+
+  /** Drops the writes of Services waiting for their refusal retry. */
+  private withoutHeld(ops: Op[]): Op[] {
+    if (this.refusals.size === 0) return ops;
+    return ops.filter((op) => !this.refusals.held(this.groupOf(op)));
+  }
+
+  /**
+   * Refused Services: one log line, metric and Warning Event each, and a retry of their own that
+   * backs off to minutes. Services written without a refusal are forgotten.
+   */
+  private recordRefusals(applied: readonly Op[], rejected: readonly RejectedOp[]): void {
+    const { metrics, logger } = this.options;
+    const refused = new Map<string, RejectedOp>();
+    for (const rejection of rejected) {
+      const group = this.groupOf(rejection.op);
+      metrics.rejectedOperations.inc({ kind: rejection.op.kind });
+      metrics.refusedOperations.inc({ reason: rejection.cause });
+      if (!refused.has(group)) refused.set(group, rejection);
+    }
+    let changed = false;
+    for (const op of applied) {
+      const group = this.groupOf(op);
+      if (!refused.has(group) && this.refusals.clear(group)) changed = true;
+    }
+    for (const [group, { op, reason, cause }] of refused) {
+      changed = true;
+      const { delayMs } = this.refusals.refuse(group, cause, reason);
+      metrics.consulErrors.inc({ class: cause === 'permission' ? 'auth' : 'bad-request' });
+      const consulName = consulServiceOf(op);
+      logger.warn(
+        {
+          class: cause === 'permission' ? 'auth' : 'bad-request',
+          service: group,
+          consulService: consulName,
+          retryInMs: delayMs,
+        },
+        `Consul refused the registration of ${group}: ${reason}; the other Services are written, this one is retried with backoff`,
+      );
+      this.reportRefusal(group, consulName, cause, reason);
+    }
+    if (changed) this.updateRefusalMetrics();
+    this.scheduleRefusalRetry();
+  }
+
+  private updateRefusalMetrics(): void {
+    const { refusedServices } = this.options.metrics;
+    refusedServices.set({ reason: 'permission' }, this.refusals.count('permission'));
+    refusedServices.set({ reason: 'invalid' }, this.refusals.count('invalid'));
+  }
+
+  /** Wakes up for the next refused Service due for its retry. */
+  private scheduleRefusalRetry(): void {
+    clearTimeout(this.refusalTimer);
+    const inMs = this.refusals.nextRetryInMs();
+    if (inMs === undefined || this.stopped) return;
+    this.refusalTimer = setTimeout(() => {
+      this.refusalTimer = undefined;
+      for (const key of this.refusals.takeDue()) {
+        if (this.desiredByService.has(key)) this.markDirty(key);
+        else {
+          // Not a Service we know (an instance left from a deleted one): a full pass retries it.
+          this.fullPending = true;
+          this.schedule(0);
+        }
+      }
+      this.scheduleRefusalRetry();
+    }, inMs + 1);
+    this.refusalTimer.unref();
+  }
+
+  private reportRefusal(key: string, consulName: string, cause: RejectedOp['cause'], reason: string): void {
+    const { events, services } = this.options;
+    if (!events || !this.desiredByService.has(key)) return;
+    const [namespace, name] = splitKey(key);
+    const service = services.get(namespace, name);
+    if (!service) return;
+    const permission = cause === 'permission' ? missingPermission(reason) : undefined;
+    const message =
+      cause === 'permission'
+        ? `Consul refused to register "${consulName}": the registrar's ACL token lacks ${permission ?? 'a permission'} (add it to the token's policy); other Services are not affected, this one is retried with backoff`
+        : `Consul refused the registration of "${consulName}" as invalid: ${reason}; other Services are not affected`;
+    void events.warning(involvedService(service), CONSUL_REFUSED_REASON, message);
+  }
+
   private reportConflicts(conflicts: readonly string[]): void {
     if (conflicts.length === 0) return;
     this.options.logger.warn(
@@ -395,13 +538,33 @@ export class RegistrarController {
     const errors = findings.filter((finding) => finding.severity === 'error');
     if (errors.length === 0 || !this.options.events) return;
     const message = `ignored invalid annotations: ${errors.map((finding) => finding.message).join('; ')}`;
-    const involved = {
-      kind: 'Service',
-      apiVersion: 'v1',
-      name: service.metadata?.name ?? '',
-      namespace: service.metadata?.namespace ?? '',
-      ...(service.metadata?.uid ? { uid: service.metadata.uid } : {}),
-    };
-    void this.options.events.warning(involved, INVALID_ANNOTATIONS_REASON, message);
+    void this.options.events.warning(involvedService(service), INVALID_ANNOTATIONS_REASON, message);
+  }
+}
+
+function involvedService(service: ServiceObject) {
+  return {
+    kind: 'Service',
+    apiVersion: 'v1',
+    name: service.metadata?.name ?? '',
+    namespace: service.metadata?.namespace ?? '',
+    ...(service.metadata?.uid ? { uid: service.metadata.uid } : {}),
+  };
+}
+
+/** The Consul service name an operation writes (check deletes: unknown, so the instance ID). */
+function consulServiceOf(op: Op): string {
+  switch (op.kind) {
+    case 'service':
+    case 'check':
+      return op.instance.service;
+    case 'delete':
+      return op.service;
+    case 'delete-check':
+      return op.serviceId;
+    case 'node':
+      return op.node.name;
+    case 'delete-node':
+      return op.node;
   }
 }

@@ -13,6 +13,7 @@ import {
   type ReadinessCheck,
   type Weights,
 } from './catalog';
+import { EXTERNAL_SOURCE_KUBERNETES, META_EXTERNAL_SOURCE, META_K8S_CLUSTER_ID } from '../core/consul/meta';
 
 /** An instance as read back from Consul (`/v1/catalog/node-services/:node`); checks come separately. */
 export type ActualInstance = Omit<Instance, 'check'>;
@@ -60,7 +61,10 @@ export interface DiffResult {
 export function diff(desired: DesiredState, actual: ActualState, clusterId: string): DiffResult {
   const ops: Op[] = [];
   const conflicts: string[] = [];
-  if (!nodeMatches(desired.node, actual.node)) ops.push({ kind: 'node', node: desired.node });
+  // A node that exists and is not ours (by its meta) is never modified: our instances go on it
+  // as consul-k8s puts them, with node updates skipped (catalog/to-consul/syncer.go SkipNodeUpdate).
+  const foreignNode = actual.node !== undefined && !isOwnedBy(actual.node.meta, clusterId);
+  if (!foreignNode && !nodeMatches(desired.node, actual.node)) ops.push({ kind: 'node', node: desired.node });
 
   const actualById = new Map(actual.instances.map((instance) => [instance.id, instance]));
   const checksByServiceId = new Map<string, ActualCheck[]>();
@@ -138,6 +142,18 @@ function sameRecord(a: Record<string, string>, b: Record<string, string>): boole
 
 function sameWeights(a: Weights, b: Weights): boolean {
   return a.passing === b.passing && a.warning === b.warning;
+}
+
+/**
+ * The cluster id of another registrar whose node this is (node meta `external-source=kubernetes`
+ * with a different `external-k8s-cluster-id`), else undefined. Two clusters on one node would
+ * fight over it, so the second one refuses to run.
+ */
+export function nodeClaimedBy(node: ActualState['node'], clusterId: string): string | undefined {
+  const other = node?.meta[META_K8S_CLUSTER_ID];
+  if (node?.meta[META_EXTERNAL_SOURCE] !== EXTERNAL_SOURCE_KUBERNETES || !other || other === clusterId)
+    return undefined;
+  return other;
 }
 
 /**

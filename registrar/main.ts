@@ -14,7 +14,15 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { type ConsulClient, consulConfigFromEnv, createConsulClient } from '../core/consul';
+import {
+  type ConsulClient,
+  ConsulConfigError,
+  ConsulError,
+  consulConfigFromEnv,
+  createConsulClient,
+  readNode,
+  watchTokenFile,
+} from '../core/consul';
 import { retryWithBackoff } from '../core/kube/backoff';
 import { describeKubeError } from '../core/kube/errors';
 import { EventRecorder } from '../core/kube/events';
@@ -32,8 +40,8 @@ import {
 import { applyOps } from './apply';
 import type { RegistrarConfig } from './config';
 import { readActualState } from './consul-state';
-import { type ControllerOptions, RegistrarController } from './controller';
-import { purgeOps } from './diff';
+import { type ControllerOptions, NodeClaimedError, RegistrarController } from './controller';
+import { nodeClaimedBy, purgeOps } from './diff';
 import { createRegistrarMetrics } from './metrics';
 
 export const COMPONENT = 'consul-k8s-gitops-registrar';
@@ -47,7 +55,9 @@ export interface RegistrarDeps {
   /** Replica identity for the Lease (default: POD_NAME, else host name plus a random suffix). */
   identity?: string;
   /** Passed to the controller (tests shorten them). */
-  controller?: Pick<ControllerOptions, 'debounceMs' | 'retry'>;
+  controller?: Pick<ControllerOptions, 'debounceMs' | 'retry' | 'refusalRetry'>;
+  /** Poll interval of CONSUL_HTTP_TOKEN_FILE (ms; default 2000). */
+  tokenFilePollMs?: number;
   /** Serve /healthz /readyz /metrics (default true). */
   serveHttp?: boolean;
   /**
@@ -70,6 +80,18 @@ export interface RunningRegistrar {
 
 export function consulFromEnv(config: RegistrarConfig, env: NodeJS.ProcessEnv, logger: Logger): ConsulClient {
   const consulConfig = consulConfigFromEnv(env, config.datacenter ? { datacenter: config.datacenter } : {});
+  // Registering into the default namespace/partition instead would be a silent misplacement.
+  for (const [variable, value] of [
+    ['CONSUL_NAMESPACE', consulConfig.namespace],
+    ['CONSUL_PARTITION', consulConfig.partition],
+  ] as const) {
+    if (value !== undefined && value !== 'default') {
+      throw new ConsulConfigError(
+        variable,
+        `"${value}": Consul Enterprise namespaces and admin partitions are not supported by the registrar yet; unset it (instances would otherwise land in the default namespace and partition)`,
+      );
+    }
+  }
   logger.info({ consul: consulConfig.describe() }, 'Consul connection');
   return createConsulClient(consulConfig);
 }
@@ -84,7 +106,23 @@ export async function startRegistrar(
   const kc =
     deps.kubeConfig ??
     loadKubeConfig(config.kubeconfig !== undefined ? { kubeconfig: config.kubeconfig } : {});
+  await refuseClaimedNode(config, consul, logger);
   const core = kc.makeApiClient(CoreV1Api);
+  // The elector's and the token watch's callbacks reach the controller, which is built later.
+  const ref: { controller?: RegistrarController } = {};
+  const tokenFile = env.CONSUL_HTTP_TOKEN_FILE;
+  const stopTokenWatch = tokenFile
+    ? watchTokenFile({
+        consul,
+        path: tokenFile,
+        ...(deps.tokenFilePollMs !== undefined ? { intervalMs: deps.tokenFilePollMs } : {}),
+        onRotated: () => {
+          logger.info({ file: tokenFile }, 'CONSUL_HTTP_TOKEN_FILE changed; using the new token');
+          ref.controller?.leadershipChanged();
+        },
+        onError: (reason) => logger.warn(`${reason}; still using the previous token`),
+      })
+    : undefined;
   const discovery = kc.makeApiClient(DiscoveryV1Api);
 
   const registry = createMetricsRegistry({ defaultLabels: { component: 'registrar' } });
@@ -118,8 +156,6 @@ export async function startRegistrar(
       logger.warn({ error: description }, 'could not record a Kubernetes event'),
   });
 
-  // The elector's callbacks reach the controller, which is built after it.
-  const ref: { controller?: RegistrarController } = {};
   let elector: LeaderElector | undefined;
   if (config.leaderElect) {
     const identity = deps.identity ?? electionIdentity(env);
@@ -152,7 +188,9 @@ export async function startRegistrar(
     logger,
     metrics,
     events,
-    ...(leader ? { isLeader: () => leader.isLeader() } : {}),
+    ...(leader
+      ? { isLeader: () => leader.isLeader(), leaseRemainingMs: () => leader.leaseRemainingMs() }
+      : {}),
     ...deps.controller,
   });
   ref.controller = controller;
@@ -179,10 +217,37 @@ export async function startRegistrar(
       health.markShuttingDown();
       await controller.stop();
       await elector?.stop();
+      stopTokenWatch?.();
       await Promise.all([services.stop(), endpointSlices.stop(), nodes.stop()]);
       if (server) await closeServer(server, 2000);
     },
   };
+}
+
+/**
+ * Refuses to start when our node belongs to another cluster's registrar. Consul being unreachable
+ * does not stop the start: the controller checks again before every full reconcile.
+ */
+async function refuseClaimedNode(
+  config: RegistrarConfig,
+  consul: ConsulClient,
+  logger: Logger,
+): Promise<void> {
+  let node;
+  try {
+    node = await readNode(consul, config.nodeName);
+  } catch (err) {
+    if (!(err instanceof ConsulError)) throw err;
+    logger.warn(
+      { error: err.message },
+      'could not read our Consul node at startup; checked again before writing',
+    );
+    return;
+  }
+  const other = node
+    ? nodeClaimedBy({ address: node.Address, meta: node.Meta ?? {} }, config.clusterId)
+    : undefined;
+  if (other !== undefined) throw new NodeClaimedError(config.nodeName, other, config.clusterId);
 }
 
 async function serveHttp(

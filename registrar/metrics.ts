@@ -8,6 +8,8 @@ export interface RegistrarMetrics {
   transactions: Counter;
   singleCalls: Counter;
   rejectedOperations: Counter<'kind'>;
+  refusedOperations: Counter<'reason'>;
+  refusedServices: Gauge<'reason'>;
   reconcileDuration: Histogram<'scope'>;
   consulErrors: Counter<'class'>;
   leader: Gauge;
@@ -16,7 +18,7 @@ export interface RegistrarMetrics {
 
 export function createRegistrarMetrics(registry: Registry): RegistrarMetrics {
   const registers = [registry];
-  return {
+  const metrics: RegistrarMetrics = {
     desiredInstances: new Gauge({
       name: 'registrar_desired_instances',
       help: 'Service instances the Kubernetes caches say should be in Consul.',
@@ -49,6 +51,18 @@ export function createRegistrarMetrics(registry: Registry): RegistrarMetrics {
       labelNames: ['kind'],
       registers,
     }),
+    refusedOperations: new Counter({
+      name: 'registrar_refused_operations_total',
+      help: 'Operations Consul refused on their own, by reason (permission: the ACL token lacks a permission; invalid: the registration).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    refusedServices: new Gauge({
+      name: 'registrar_refused_services',
+      help: 'Kubernetes Services whose registration Consul currently refuses, by reason (permission, invalid).',
+      labelNames: ['reason'],
+      registers,
+    }),
     reconcileDuration: new Histogram({
       name: 'registrar_reconcile_duration_seconds',
       help: 'Time to compute and apply one reconcile, by scope (full or service).',
@@ -73,4 +87,7 @@ export function createRegistrarMetrics(registry: Registry): RegistrarMetrics {
       registers,
     }),
   };
+  // Both series exist from the start, so alerts on them need no absent() clause.
+  for (const reason of ['permission', 'invalid']) metrics.refusedServices.set({ reason }, 0);
+  return metrics;
 }

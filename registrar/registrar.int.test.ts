@@ -224,6 +224,33 @@ describe('service types', () => {
     }
   });
 
+  test('finding 5: a rotated CONSUL_HTTP_TOKEN_FILE is re-read without a restart', async () => {
+    await h.close();
+    h = await Harness.start({
+      acl: {
+        enabled: true,
+        tokens: [
+          { secretId: 'new-secret', rules: { servicePrefix: { '': 'write' }, nodePrefix: { '': 'write' } } },
+        ],
+      },
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'token-rotate-'));
+    const file = path.join(dir, 'token');
+    fs.writeFileSync(file, 'old-revoked-secret\n');
+    h.kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
+    const registrar = await h.registrar({}, { env: { CONSUL_HTTP_TOKEN_FILE: file } });
+    await eventually(() => expect(registrar.logs.some((l) => l.class === 'auth')).toBe(true));
+    expect(h.instances()).toHaveLength(0);
+    // As a Secret volume update does: a new file swapped in under the same path.
+    fs.writeFileSync(`${file}.new`, 'new-secret\n');
+    fs.renameSync(`${file}.new`, file);
+    await eventually(() => expect(h.addresses('web')).toEqual(['1.1.1.1:80']), 8000);
+    const logs = JSON.stringify(registrar.logs);
+    expect(logs).not.toContain('new-secret');
+    expect(logs).not.toContain('old-revoked-secret');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test('--datacenter: requests go to that datacenter', async () => {
     h.kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
     const wrong = await h.registrar({ datacenter: 'dc9' });
@@ -492,6 +519,47 @@ describe('minimal writes and ownership', () => {
     expect(h.addresses('web', 'k8s-sync-west')).toEqual(['2.2.2.2:80']);
   });
 
+  test('finding 2: an existing node that is not ours is never modified (SkipNodeUpdate, as consul-k8s)', async () => {
+    h.consul.seed.register({
+      Node: 'shared',
+      Address: '10.99.0.5',
+      NodeMeta: { rack: 'r7' },
+      TaggedAddresses: { wan: '203.0.113.5' },
+      Service: { ID: 'legacy', Service: 'legacy', Port: 7000 },
+    });
+    const before = { ...h.consul.state.nodes.get('shared')! };
+    h.kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
+    const registrar = await h.registrar({ consulNodeName: 'shared' });
+    await converged(registrar);
+    expect(h.addresses('web', 'shared')).toEqual(['1.1.1.1:80']);
+    registrar.controller.leadershipChanged(); // a full reconcile too
+    await registrar.controller.whenIdle();
+    const node = h.consul.state.nodes.get('shared')!;
+    expect(node.Address).toBe('10.99.0.5');
+    expect(node.Meta).toEqual({ rack: 'r7' });
+    expect(node.TaggedAddresses).toEqual(before.TaggedAddresses);
+    expect(node.TaggedAddresses).toMatchObject({ wan: '203.0.113.5' });
+    expect(h.instances('shared').map((s) => s.ID)).toContain('legacy');
+    // No node write was ever sent.
+    expect(h.consul.state.nodes.get('shared')!.ModifyIndex).toBe(before.ModifyIndex);
+  });
+
+  test('finding 3: a second registrar of another cluster id given the same node name refuses to start', async () => {
+    h.kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
+    const east = await h.registrar({ clusterId: 'east', consulNodeName: 'one-node' });
+    await converged(east);
+    const error = await h
+      .registrar({ clusterId: 'west', consulNodeName: 'one-node' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain('"one-node"');
+    expect((error as Error).message).toContain('"east"');
+    // The node keeps its owner; nothing flips on resync.
+    east.controller.leadershipChanged();
+    await east.controller.whenIdle();
+    expect(h.consul.state.nodes.get('one-node')?.Meta['external-k8s-cluster-id']).toBe('east');
+  });
+
   test('a periodic resync repairs drift, writing only the difference', async () => {
     const { kube } = h;
     kube.create(service('a', { externalIPs: ['1.1.1.1'] }));
@@ -565,6 +633,90 @@ describe('failures', () => {
       rules: { servicePrefix: { '': 'write' }, nodePrefix: { '': 'write' } },
     });
     await eventually(() => expect(h.addresses('web')).toEqual(['1.1.1.1:80']), 8000);
+  });
+
+  test('finding 1: a token with service:write on web* only: web-* register, api/zzz get an Event, /readyz stays ready, retries back off', async () => {
+    await h.close();
+    h = await Harness.start({
+      acl: {
+        enabled: true,
+        tokens: [
+          {
+            secretId: 'web-only-secret',
+            accessorId: 'aaaaaaaa-1111-2222-3333-444444444444',
+            rules: { nodePrefix: { '': 'write' }, servicePrefix: { '': 'read', web: 'write' } },
+          },
+        ],
+      },
+    });
+    for (const [i, name] of ['api', 'zzz', 'web-1', 'web-2', 'web-3'].entries())
+      h.kube.create(service(name, { externalIPs: [`1.1.1.${i + 1}`] }));
+    const registrar = await h.registrar({}, { token: 'web-only-secret', serveHttp: true });
+    const base = `http://127.0.0.1:${boundPort(registrar.server!)}`;
+    await eventually(() =>
+      expect(
+        h
+          .instances()
+          .map((i) => i.Service)
+          .sort(),
+      ).toEqual(['web-1', 'web-2', 'web-3']),
+    );
+    await eventually(() => expect(registrar.controller.isReady()).toBe(true));
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+
+    await eventually(() => expect(h.kube.list('events', 'default')).toHaveLength(2));
+    const events = h.kube.list<{
+      type: string;
+      reason: string;
+      message: string;
+      involvedObject: { name: string };
+    }>('events', 'default');
+    expect(events.map((e) => e.involvedObject.name).sort()).toEqual(['api', 'zzz']);
+    for (const event of events) {
+      expect(event).toMatchObject({ type: 'Warning', reason: 'ConsulRegistrationRefused' });
+      expect(event.message).toContain(`service:write on "${event.involvedObject.name}"`);
+      expect(event.message).not.toContain('web-only-secret');
+      expect(event.message).not.toContain('aaaaaaaa-1111');
+    }
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('registrar_refused_services{reason="permission",component="registrar"} 2');
+    expect(metrics).toMatch(
+      /registrar_refused_operations_total\{reason="permission",component="registrar"\} [2-9]/,
+    );
+
+    // Retries of the refused services back off (1 s, 2 s, 4 s ... up to minutes), not every pass.
+    const attempts = () =>
+      h.consul.requests.entries.filter((e) => e.path === '/v1/txn' && e.status === 409).length;
+    const before = attempts();
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(attempts() - before).toBeLessThanOrEqual(6);
+    expect(JSON.stringify(registrar.logs)).not.toContain('web-only-secret');
+  });
+
+  test('a refused Service registers once the token is allowed, without holding others meanwhile', async () => {
+    await h.close();
+    h = await Harness.start({
+      acl: {
+        enabled: true,
+        tokens: [
+          {
+            secretId: 'tok',
+            rules: { nodePrefix: { '': 'write' }, servicePrefix: { '': 'read', web: 'write' } },
+          },
+        ],
+      },
+    });
+    h.kube.create(service('api', { externalIPs: ['1.1.1.1'] }));
+    h.kube.create(service('web', { externalIPs: ['1.1.1.2'] }));
+    const registrar = await h.registrar({}, { token: 'tok', refusalRetry: { initialMs: 50, maxMs: 200 } });
+    await eventually(() => expect(h.addresses('web')).toEqual(['1.1.1.2:80']));
+    expect(h.addresses('api')).toEqual([]);
+    h.consul.acl.setToken({
+      secretId: 'tok',
+      rules: { nodePrefix: { '': 'write' }, servicePrefix: { '': 'write' } },
+    });
+    await eventually(() => expect(h.addresses('api')).toEqual(['1.1.1.1:80']));
+    await converged(registrar);
   });
 
   test('dropped watches and 410 Gone: relist, no missed deletion', async () => {

@@ -9,6 +9,7 @@ import { type ConsulDouble, type ConsulDoubleOptions, startConsulDouble } from '
 import { KubeDouble, type KubeObject } from '../test/support/kube';
 import { parseRegistrarConfig, type RawRegistrarOptions, type RegistrarConfig } from './config';
 import { consulFromEnv, startRegistrar, type RunningRegistrar } from './main';
+import type { RefusalRetry } from './refusals';
 
 export interface TestRegistrar extends RunningRegistrar {
   config: RegistrarConfig;
@@ -24,6 +25,8 @@ export interface StartOptions {
   /** More CONSUL_* variables (e.g. CONSUL_CACERT). */
   env?: Record<string, string>;
   httpPortInUse?: 'fail' | 'continue';
+  /** Retry delays of refused Services (default: the product's, 1 s growing to minutes). */
+  refusalRetry?: RefusalRetry;
 }
 
 export class Harness {
@@ -55,11 +58,17 @@ export class Harness {
     const started = await startRegistrar(config, {
       logger,
       consul,
+      env: { ...this.consul.env(options.token), ...options.env },
+      tokenFilePollMs: 50,
       kubeConfig: this.kube.kubeConfig({ skipTLSVerify: true }),
       serveHttp: options.serveHttp ?? false,
       ...(options.identity ? { identity: options.identity } : {}),
       ...(options.httpPortInUse ? { httpPortInUse: options.httpPortInUse } : {}),
-      controller: { debounceMs: 10, retry: { initialMs: 20, maxMs: 200 } },
+      controller: {
+        debounceMs: 10,
+        retry: { initialMs: 20, maxMs: 200 },
+        ...(options.refusalRetry ? { refusalRetry: options.refusalRetry } : {}),
+      },
     });
     const registrar: TestRegistrar = { ...started, config, logs };
     this.running.add(registrar);

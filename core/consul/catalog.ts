@@ -16,6 +16,12 @@ import { ConsulError, toConsulError, type TxnOpError } from './errors';
 /** Consul's documented limit of operations in one `/v1/txn` request. */
 export const MAX_TXN_OPS = 64;
 
+/**
+ * Bytes we put in one `/v1/txn` body: under Consul's `limits.txn_max_req_len` (524288 by
+ * default, a 413 above it) with room for the request framing.
+ */
+export const MAX_TXN_BYTES = 480 * 1024;
+
 export interface Weights {
   Passing: number;
   Warning: number;
@@ -249,6 +255,19 @@ export async function readNodeServices(
   return { ...result, value: { node: result.value?.Node ?? null, services: result.value?.Services ?? [] } };
 }
 
+/** One node by name (`GET /v1/catalog/nodes` filtered to it, so its services are not read), or null. */
+export async function readNode(consul: ConsulClient, node: string): Promise<CatalogNode | null> {
+  const result = await read<CatalogNode[] | null>(
+    consul,
+    'catalog.nodes',
+    '/catalog/nodes',
+    {},
+    { filter: `Node == ${JSON.stringify(node)}` },
+    {},
+  );
+  return result.value?.find((entry) => entry.Node === node) ?? null;
+}
+
 /** `GET /v1/health/service/:name` (`passing` keeps only instances whose checks all pass). */
 export async function readHealthService(
   consul: ConsulClient,
@@ -269,10 +288,16 @@ export async function readHealthService(
   return { ...result, value: result.value ?? [] };
 }
 
+/** Per-write options: `timeoutMs` bounds the request (e.g. by the remaining lease time). */
+export interface WriteOptions {
+  timeoutMs?: number;
+}
+
 /** `PUT /v1/catalog/register` with the full body (the npm client drops Weights and more). */
 export async function registerCatalog(
   consul: ConsulClient,
   registration: CatalogRegistration,
+  options: WriteOptions = {},
 ): Promise<void> {
   try {
     await rawConsulRequest(consul, {
@@ -280,7 +305,7 @@ export async function registerCatalog(
       name: 'catalog.register',
       path: '/catalog/register',
       body: registration,
-      timeoutMs: DEFAULT_READ_TIMEOUT_MS,
+      timeoutMs: options.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
     });
   } catch (err) {
     throw toConsulError(err, 'catalog.register', clientToken(consul));
@@ -291,6 +316,7 @@ export async function registerCatalog(
 export async function deregisterCatalog(
   consul: ConsulClient,
   deregistration: CatalogDeregistration,
+  options: WriteOptions = {},
 ): Promise<void> {
   try {
     await rawConsulRequest(consul, {
@@ -298,7 +324,7 @@ export async function deregisterCatalog(
       name: 'catalog.deregister',
       path: '/catalog/deregister',
       body: deregistration,
-      timeoutMs: DEFAULT_READ_TIMEOUT_MS,
+      timeoutMs: options.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
     });
   } catch (err) {
     throw toConsulError(err, 'catalog.deregister', clientToken(consul));
@@ -307,10 +333,49 @@ export async function deregisterCatalog(
 
 /** Splits operations into consecutive batches of at most `size` (order kept). */
 export function batchOps<T>(ops: readonly T[], size = MAX_TXN_OPS): T[][] {
-  if (!Number.isInteger(size) || size < 1)
-    throw new RangeError(`batch size must be an integer >= 1, got ${size}`);
+  return batchTxnOps(ops, { maxOps: size });
+}
+
+export interface TxnLimits {
+  /** Operations per transaction (default MAX_TXN_OPS). */
+  maxOps?: number;
+  /** JSON bytes per transaction body (default MAX_TXN_BYTES). */
+  maxBytes?: number;
+  /** Serialized size of one operation; default its JSON length in UTF-8 bytes. */
+  sizeOf?: (op: never) => number;
+}
+
+/** JSON size of one value in UTF-8 bytes (what goes on the wire). */
+export function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+/**
+ * Splits operations into consecutive batches bounded by count and by body bytes (`[a,b]`: one
+ * byte per separator plus the brackets), order kept. An operation too large on its own goes alone
+ * (Consul answers 413 and the caller falls back to a single call).
+ */
+export function batchTxnOps<T>(ops: readonly T[], limits: TxnLimits = {}): T[][] {
+  const maxOps = limits.maxOps ?? MAX_TXN_OPS;
+  const maxBytes = limits.maxBytes ?? MAX_TXN_BYTES;
+  if (!Number.isInteger(maxOps) || maxOps < 1)
+    throw new RangeError(`batch size must be an integer >= 1, got ${maxOps}`);
+  if (!(maxBytes > 2)) throw new RangeError(`batch byte limit must be > 2, got ${maxBytes}`);
+  const sizeOf = (limits.sizeOf as ((op: T) => number) | undefined) ?? jsonBytes;
   const batches: T[][] = [];
-  for (let start = 0; start < ops.length; start += size) batches.push(ops.slice(start, start + size));
+  let current: T[] = [];
+  let bytes = 2;
+  for (const op of ops) {
+    const size = sizeOf(op);
+    if (current.length > 0 && (current.length >= maxOps || bytes + 1 + size > maxBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 2;
+    }
+    bytes += size + (current.length > 0 ? 1 : 0);
+    current.push(op);
+  }
+  if (current.length > 0) batches.push(current);
   return batches;
 }
 
@@ -321,20 +386,22 @@ export interface TxnApplyResult {
 }
 
 /**
- * Applies catalog operations in transactions of at most `maxOpsPerTxn` (each one all-or-nothing),
- * in order. On a failure, earlier batches stay applied: the ConsulError says how many ops were
- * committed (`committedOps`) and its per-op errors carry indexes into `ops` as given.
+ * Applies catalog operations in transactions bounded by `maxOpsPerTxn` and `maxBytes` (each one
+ * all-or-nothing), in order. On a failure, earlier batches stay applied: the ConsulError says how
+ * many ops were committed (`committedOps`) and its per-op errors carry indexes into `ops` as given.
  */
 export async function applyCatalogTxn(
   consul: ConsulClient,
   ops: readonly CatalogTxnOp[],
-  options: { maxOpsPerTxn?: number } = {},
+  options: { maxOpsPerTxn?: number; maxBytes?: number; timeoutMs?: number } = {},
 ): Promise<TxnApplyResult> {
-  const size = options.maxOpsPerTxn ?? MAX_TXN_OPS;
   const results: TxnResult[] = [];
   let committed = 0;
   let transactions = 0;
-  for (const batch of batchOps(ops, size)) {
+  const limits: TxnLimits = {};
+  if (options.maxOpsPerTxn !== undefined) limits.maxOps = options.maxOpsPerTxn;
+  if (options.maxBytes !== undefined) limits.maxBytes = options.maxBytes;
+  for (const batch of batchTxnOps(ops, limits)) {
     transactions++;
     let body: unknown;
     try {
@@ -343,7 +410,7 @@ export async function applyCatalogTxn(
         name: 'txn',
         path: '/txn',
         body: batch,
-        timeoutMs: DEFAULT_READ_TIMEOUT_MS,
+        timeoutMs: options.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
       });
     } catch (err) {
       const base = toConsulError(err, 'txn', clientToken(consul));

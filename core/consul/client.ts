@@ -147,3 +147,12 @@ export function clientToken(consul: ConsulClient): string | undefined {
   const token = (consul as unknown as PapiInternals)._defaults?.token;
   return typeof token === 'string' && token ? token : undefined;
 }
+
+/** Replaces the token the client sends (a rotated token file); false when it was already in use. */
+export function setClientToken(consul: ConsulClient, token: string): boolean {
+  const client = consul as unknown as PapiInternals;
+  const defaults = (client._defaults ??= {});
+  if (defaults.token === token) return false;
+  defaults.token = token;
+  return true;
+}

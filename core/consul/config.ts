@@ -18,6 +18,8 @@ export const CONSUL_ENV = [
   'CONSUL_CLIENT_CERT',
   'CONSUL_CLIENT_KEY',
   'CONSUL_TLS_SERVER_NAME',
+  'CONSUL_NAMESPACE',
+  'CONSUL_PARTITION',
 ] as const;
 
 export const DEFAULT_CONSUL_ADDR = '127.0.0.1:8500';
@@ -44,6 +46,9 @@ export interface ConsulConfig {
   host: string;
   port: number;
   datacenter?: string;
+  /** CONSUL_NAMESPACE / CONSUL_PARTITION (Consul Enterprise), kept so callers never drop them silently. */
+  namespace?: string;
+  partition?: string;
   tls: ConsulTlsMaterial;
   /** The ACL token; never log it: use `describe()`. Not enumerable, so JSON/inspect skip it. */
   readonly token?: string;
@@ -215,6 +220,10 @@ export function consulConfigFromEnv(
     describe: () => describeConfig(config),
   };
   if (datacenter !== undefined) config.datacenter = datacenter;
+  const namespace = envValue(env, 'CONSUL_NAMESPACE');
+  if (namespace !== undefined) config.namespace = namespace;
+  const partition = envValue(env, 'CONSUL_PARTITION');
+  if (partition !== undefined) config.partition = partition;
   // Not enumerable: JSON.stringify, util.inspect and pino never see the token by accident.
   Object.defineProperty(config, 'token', { value: token, enumerable: false });
   Object.defineProperty(config, 'describe', { enumerable: false });

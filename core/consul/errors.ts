@@ -137,3 +137,23 @@ export function toConsulError(err: unknown, operation: string, token?: string): 
         : (e.message ?? String(err));
   return new ConsulError(scrub(`consul ${operation}: ${reason}`), 'transient', operation);
 }
+
+/** True for Consul's ACL denial text (`Permission denied: ... lacks permission ...`). */
+export function isPermissionDenied(text: string): boolean {
+  return /Permission denied/i.test(text);
+}
+
+/** True for a token Consul does not know (deleted, expired, logged out): no request can succeed. */
+export function isTokenNotFound(error: ConsulError): boolean {
+  return error.kind === 'auth' && /ACL not found/i.test(error.message);
+}
+
+/**
+ * The permission a denial names, without the token's accessor, e.g. `service:write on "api"`
+ * (Consul's wording: `lacks permission 'service:write' on "api"`); undefined when not named.
+ */
+export function missingPermission(text: string): string | undefined {
+  const match = /lacks permission '([a-z_-]+:[a-z]+)'(?: on ("(?:[^"\\]|\\.)*"|\S+))?/i.exec(text);
+  if (!match) return undefined;
+  return match[2] ? `${match[1]} on ${match[2]}` : match[1];
+}

@@ -3,3 +3,4 @@ export * from './config';
 export * from './client';
 export * from './errors';
 export * from './catalog';
+export * from './token-file';

@@ -144,3 +144,56 @@ describe('EventDeduplicator', () => {
     expect(dedup.claim('k1', 5000)).toEqual({ action: 'create' });
   });
 });
+
+describe('finding 6: rate-limited like client-go (per-object spam filter, overall rate, few in flight)', () => {
+  test('400 objects at once: a burst then 5 per second, never more than 2 requests in flight', async () => {
+    double.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'burst' } });
+    const counting = double.kubeConfig().makeApiClient(CoreV1Api);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let posts = 0;
+    const create = counting.createNamespacedEvent.bind(counting);
+    counting.createNamespacedEvent = async (...args: Parameters<typeof create>) => {
+      inFlight++;
+      posts++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        return await create(...args);
+      } finally {
+        inFlight--;
+      }
+    };
+    const events = new EventRecorder({ core: counting, component: 'test-registrar', instance: 'pod-1' });
+    for (let i = 0; i < 400; i++) {
+      void events.warning(
+        { kind: 'Service', apiVersion: 'v1', namespace: 'burst', name: `svc-${i}` },
+        'Bad',
+        'x',
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // client-go: burst 10, then 5 per second; before: all 400 within 1.1 s, ~70 in flight.
+    expect(posts).toBeLessThanOrEqual(17);
+    expect(posts).toBeGreaterThanOrEqual(10);
+    expect(maxInFlight).toBeLessThanOrEqual(2);
+    expect(events.pending).toBeGreaterThan(300);
+  });
+
+  test('one object: at most 25 events, then held back (spam filter)', async () => {
+    const clock = { now: Date.parse('2026-03-01T10:00:00Z') };
+    const events = new EventRecorder({
+      core,
+      component: 'test-registrar',
+      now: () => clock.now,
+      qps: 1000,
+      burst: 1000,
+    });
+    const spammy: InvolvedObject = { kind: 'Service', apiVersion: 'v1', namespace: 'shop', name: 'spammy' };
+    const results: boolean[] = [];
+    for (let i = 0; i < 30; i++) results.push(await events.warning(spammy, 'Bad', `message ${i}`));
+    expect(results.filter(Boolean)).toHaveLength(25);
+    expect(eventsAbout('spammy')).toHaveLength(25);
+    clock.now += 300_000; // one token back after 5 minutes
+    expect(await events.warning(spammy, 'Bad', 'later')).toBe(true);
+  });
+});

@@ -16,6 +16,9 @@ import { describeKubeError, isNotFound } from './errors';
  * the window, the Event already written is patched (`count` + 1, `lastTimestamp`), as client-go's
  * recorder aggregates, instead of adding another object. Recording is best effort: a failure is
  * reported through `onError` and never thrown, and the same event is tried again on the next call.
+ * Like client-go's recorder, writes are rate limited: a spam filter per object (burst 25, then one
+ * per 5 minutes), a rate over all objects (5 per second, burst 10), at most 2 requests in flight,
+ * and a bounded queue (1000) beyond which events are dropped.
  */
 export type EventType = 'Normal' | 'Warning';
 
@@ -40,6 +43,16 @@ export interface EventRecorderOptions {
   /** Clock, injectable for tests. */
   now?: () => number;
   onError?: (error: unknown, description: string) => void;
+  /** Event writes in flight at once (default 2; client-go's broadcaster writes one at a time). */
+  maxInFlight?: number;
+  /** Event writes per second over all objects, and the burst (default 5 and 10: client-go's client QPS). */
+  qps?: number;
+  burst?: number;
+  /** Events per object before its spam filter holds them back (default 25), and its refill (1 per 5 min). */
+  perObjectBurst?: number;
+  perObjectRefillMs?: number;
+  /** Writes waiting at most (default 1000, as client-go's queue); beyond, events are dropped. */
+  maxQueued?: number;
 }
 
 /** Messages longer than this are cut: Events are for people, and etcd objects are not free. */
@@ -143,8 +156,78 @@ export function buildEvent(
   };
 }
 
+/** A token bucket on an injected clock (pure). */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly burst: number,
+    private readonly refillMs: number,
+    now: number,
+  ) {
+    this.tokens = burst;
+    this.updatedAt = now;
+  }
+
+  private refill(now: number): void {
+    this.tokens = Math.min(this.burst, this.tokens + (now - this.updatedAt) / this.refillMs);
+    this.updatedAt = now;
+  }
+
+  /** Takes a token when one is there. */
+  take(now: number): boolean {
+    this.refill(now);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Milliseconds until a token is there (0: now). */
+  waitMs(now: number): number {
+    this.refill(now);
+    return this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) * this.refillMs);
+  }
+
+  /** Full again (nothing taken for a whole burst's refill): safe to forget. */
+  full(now: number): boolean {
+    this.refill(now);
+    return this.tokens >= this.burst;
+  }
+}
+
+/**
+ * client-go's spam filter: a bucket per involved object, so one object that keeps failing cannot
+ * fill the namespace with Events; buckets refilled to full are forgotten (memory stays bounded).
+ */
+export class SpamFilter {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly burst: number,
+    private readonly refillMs: number,
+  ) {}
+
+  allow(objectKey: string, now: number): boolean {
+    let bucket = this.buckets.get(objectKey);
+    if (!bucket) {
+      if (this.buckets.size >= MAX_REMEMBERED) {
+        for (const [key, old] of this.buckets) if (old.full(now)) this.buckets.delete(key);
+      }
+      bucket = new TokenBucket(this.burst, this.refillMs, now);
+      this.buckets.set(objectKey, bucket);
+    }
+    return bucket.take(now);
+  }
+}
+
 export class EventRecorder {
   private readonly dedup: EventDeduplicator;
+  private readonly spam: SpamFilter;
+  private readonly rate: TokenBucket;
+  private readonly queue: Array<() => Promise<void>> = [];
+  private inFlight = 0;
+  private pumpTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly instance: string;
 
@@ -152,6 +235,46 @@ export class EventRecorder {
     this.dedup = new EventDeduplicator(options.dedupWindowMs ?? 10 * 60_000);
     this.now = options.now ?? Date.now;
     this.instance = options.instance ?? os.hostname();
+    this.spam = new SpamFilter(options.perObjectBurst ?? 25, options.perObjectRefillMs ?? 300_000);
+    this.rate = new TokenBucket(options.burst ?? 10, 1000 / (options.qps ?? 5), this.now());
+  }
+
+  /** Writes waiting for their turn (for tests and metrics). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Runs queued writes while the in-flight limit and the rate allow. */
+  private pump(): void {
+    const maxInFlight = this.options.maxInFlight ?? 2;
+    while (this.queue.length > 0 && this.inFlight < maxInFlight) {
+      const waitMs = this.rate.waitMs(this.now());
+      if (waitMs > 0) {
+        if (!this.pumpTimer) {
+          this.pumpTimer = setTimeout(() => {
+            this.pumpTimer = undefined;
+            this.pump();
+          }, waitMs);
+          this.pumpTimer.unref();
+        }
+        return;
+      }
+      this.rate.take(this.now());
+      const task = this.queue.shift()!;
+      this.inFlight++;
+      void task().finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  /** Queues a write; resolves with its result. */
+  private enqueue(write: () => Promise<boolean>): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.queue.push(() => write().then(resolve));
+      this.pump();
+    });
   }
 
   /** Resolves true when an Event was created or patched, false when suppressed or on failure. */
@@ -160,6 +283,33 @@ export class EventRecorder {
     const now = this.now();
     const claim = this.dedup.claim(key, now);
     if (claim.action === 'suppress') return false;
+    const objectKey = JSON.stringify([
+      involved.kind,
+      involved.namespace ?? '',
+      involved.name,
+      involved.uid ?? '',
+    ]);
+    if (!this.spam.allow(objectKey, now)) {
+      this.dedup.release(key);
+      return false;
+    }
+    if (this.queue.length >= (this.options.maxQueued ?? 1000)) {
+      this.dedup.release(key);
+      this.options.onError?.(undefined, 'too many events queued; this one is dropped');
+      return false;
+    }
+    return this.enqueue(() => this.write(key, claim, involved, type, reason, message));
+  }
+
+  private async write(
+    key: string,
+    claim: EventClaim,
+    involved: InvolvedObject,
+    type: EventType,
+    reason: string,
+    message: string,
+  ): Promise<boolean> {
+    const now = this.now();
     try {
       if (claim.action === 'patch' && (await this.patchRepeat(claim.written, new Date(now)))) {
         this.dedup.wrote(key, { ...claim.written, count: claim.written.count + 1 });

@@ -144,3 +144,37 @@ test('settings are checked', () => {
   );
   expect(() => new LeaderElector({ ...base, retryPeriodMs: 20_000 })).toThrow('retryPeriodMs');
 });
+
+test('finding 7: a wall-clock jump neither lets a standby steal a live Lease nor extends the leader', async () => {
+  // client-go judges expiry by when it observed the record change, on a monotonic clock.
+  let wall = Date.parse('2026-05-01T00:00:00Z');
+  const spy = jest.spyOn(Date, 'now').mockImplementation(() => wall);
+  try {
+    const name = `lease-${++leaseCounter}`;
+    const make = (identity: string) =>
+      new LeaderElector({
+        coordination,
+        namespace: 'default',
+        name,
+        identity,
+        leaseDurationSeconds: 15,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 2_000,
+      });
+    const a = make('a');
+    const b = make('b');
+    expect(await a.tryAcquireOrRenew()).toBe(true);
+    expect(await b.tryAcquireOrRenew()).toBe(false);
+    wall += 3_600_000; // NTP step / VM resume: one hour on the wall clock, milliseconds really
+    expect(await b.tryAcquireOrRenew()).toBe(false);
+    expect(b.isLeader()).toBe(false);
+    expect(a.isLeader()).toBe(true);
+    // What is left of our lease counts from before the last renewal, on the monotonic clock.
+    const left = a.leaseRemainingMs();
+    expect(left).toBeGreaterThan(13_000);
+    expect(left).toBeLessThanOrEqual(15_000);
+    expect(b.leaseRemainingMs()).toBe(0);
+  } finally {
+    spy.mockRestore();
+  }
+});

@@ -8,6 +8,9 @@ import { decideLease, releasedSpec } from './lease';
  * Every write is a compare-and-swap on metadata.resourceVersion (a 409 means someone else won).
  * The leader renews every `retryPeriodMs`; if it cannot renew for `renewDeadlineMs` it stops
  * leading. `stop()` releases the Lease (empty holder) so a standby takes over immediately.
+ * Durations (renew deadline, expiry, what is left of our lease) are judged on a monotonic clock,
+ * so a wall-clock step (NTP, a VM resume) neither makes a standby steal a live Lease nor lets a
+ * demoted leader believe it still leads; only the timestamps written into the Lease use the wall clock.
  */
 export interface LeaderElectionOptions {
   coordination: CoordinationV1Api;
@@ -26,8 +29,13 @@ export interface LeaderElectionOptions {
   /** Called when the observed holder changes (empty string: nobody). */
   onNewLeader?: (identity: string) => void;
   onError?: (error: unknown, description: string) => void;
-  /** Clock, injectable for tests. */
+  /**
+   * Clock for durations, injectable for tests; default monotonic (`performance.now()`). When
+   * given without `wallClock`, it is also used for the timestamps written.
+   */
   now?: () => number;
+  /** Clock for the Lease's acquireTime/renewTime; default `Date.now`. */
+  wallClock?: () => number;
 }
 
 export class LeaderElector {
@@ -35,6 +43,7 @@ export class LeaderElector {
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
   private readonly now: () => number;
+  private readonly wallClock: () => number;
   private leading = false;
   private lastRenewMs = 0;
   private observedVersion: string | undefined;
@@ -48,7 +57,8 @@ export class LeaderElector {
     this.leaseDurationSeconds = options.leaseDurationSeconds ?? 15;
     this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => performance.now());
+    this.wallClock = options.wallClock ?? options.now ?? Date.now;
     if (!Number.isInteger(this.leaseDurationSeconds) || this.leaseDurationSeconds < 1) {
       throw new RangeError(
         `leaseDurationSeconds must be a positive integer, got ${this.leaseDurationSeconds}`,
@@ -69,6 +79,17 @@ export class LeaderElector {
   /** True while this replica holds a Lease it renewed within the renew deadline. */
   isLeader(): boolean {
     return this.leading && this.now() - this.lastRenewMs < this.renewDeadlineMs;
+  }
+
+  /**
+   * How long this replica may still act as leader (ms): until another replica could take the
+   * Lease over, counted from the start of our last successful renewal (the others count from when
+   * they saw it, which is later). 0 when not leading. Writes bounded by it cannot land after a
+   * takeover.
+   */
+  leaseRemainingMs(): number {
+    if (!this.isLeader()) return 0;
+    return Math.max(0, this.lastRenewMs + this.leaseDurationSeconds * 1000 - this.now());
   }
 
   /** The holder last seen on the Lease ('' when released, undefined before the first read). */
@@ -104,10 +125,12 @@ export class LeaderElector {
 
   /** One round: read the Lease, then create, renew or take it when allowed. Resolves isLeader(). */
   async tryAcquireOrRenew(): Promise<boolean> {
+    const startedMs = this.now();
     try {
       const won = await this.round();
       if (won) {
-        this.lastRenewMs = this.now();
+        // From before the request: the renewal may have been stored any time after this.
+        this.lastRenewMs = startedMs;
         this.setLeading(true);
       } else if (this.leading && this.observedHolder !== this.options.identity) {
         this.setLeading(false);
@@ -137,6 +160,7 @@ export class LeaderElector {
       identity,
       leaseDurationSeconds: this.leaseDurationSeconds,
       nowMs,
+      wallMs: this.wallClock(),
       observedAtMs: this.observedAtMs,
     });
     if (decision.action === 'wait') return false;
@@ -170,7 +194,7 @@ export class LeaderElector {
       await this.options.coordination.replaceNamespacedLease({
         name,
         namespace,
-        body: this.leaseBody(lease, releasedSpec(lease.spec, this.now())),
+        body: this.leaseBody(lease, releasedSpec(lease.spec, this.wallClock())),
       });
     } catch (error) {
       // A conflict means someone else already holds it; anything else: the Lease simply expires.

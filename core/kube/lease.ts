@@ -19,14 +19,17 @@ export interface LeaseSituation {
   current: V1LeaseSpec | undefined;
   identity: string;
   leaseDurationSeconds: number;
+  /** Our clock for durations (monotonic in production). */
   nowMs: number;
-  /** Local time at which we first saw the current record (its resourceVersion). */
+  /** Wall-clock time for the timestamps written (default `nowMs`). */
+  wallMs?: number;
+  /** Local time (same clock as `nowMs`) at which we first saw the current record (its resourceVersion). */
   observedAtMs: number;
 }
 
 export function decideLease(situation: LeaseSituation): LeaseDecision {
   const { current, identity, leaseDurationSeconds, nowMs } = situation;
-  const now = new V1MicroTime(nowMs);
+  const now = new V1MicroTime(situation.wallMs ?? nowMs);
   if (!current) {
     return {
       action: 'create',

@@ -42,6 +42,8 @@ export interface ConsulDoubleOptions {
   acl?: AclOptions;
   /** Operations allowed in one `/v1/txn` (Consul's documented limit: 64). */
   maxTxnOps?: number;
+  /** Body bytes allowed in one `/v1/txn` (Consul's `limits.txn_max_req_len`, 524288 by default). */
+  maxTxnBytes?: number;
   /** Add Consul's random extra wait (up to wait/16) to blocking queries. Default true. */
   blockingJitter?: boolean;
 }
@@ -58,6 +60,8 @@ export interface RequestLogEntry {
   /** Whether a token was sent (the token itself is not kept). */
   hasToken: boolean;
   blocking: boolean;
+  /** Size of the request body in bytes (0 without one). */
+  bodyBytes: number;
 }
 
 export interface FailOptions {
@@ -206,6 +210,7 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
   const host = options.host ?? '127.0.0.1';
   const datacenter = options.datacenter ?? 'dc1';
   const maxTxnOps = options.maxTxnOps ?? 64;
+  const maxTxnBytes = options.maxTxnBytes ?? 524_288;
   const jitter = options.blockingJitter ?? true;
   const secure = options.tls !== undefined;
   const state = new CatalogState(datacenter);
@@ -803,13 +808,21 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
 
   // ------------------------------------------------------------------ routing
 
-  async function readBody(req: http.IncomingMessage): Promise<unknown> {
+  async function readBody(req: http.IncomingMessage, entry: RequestLogEntry): Promise<unknown> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
+      entry.bodyBytes = size;
       if (size > MAX_BODY_BYTES) throw new HttpError(413, 'Request body too large');
       chunks.push(chunk as Buffer);
+    }
+    // agent/txn_endpoint.go: the txn body limit (limits.txn_max_req_len), checked before decoding.
+    if (entry.path === '/v1/txn' && size > maxTxnBytes) {
+      throw new HttpError(
+        413,
+        `Request body(${size} bytes) too large, max size: ${maxTxnBytes} bytes. See https://developer.hashicorp.com/consul/docs/agent/config/config-files#txn_max_req_len.`,
+      );
     }
     const text = Buffer.concat(chunks).toString('utf8');
     if (text.trim() === '') return undefined;
@@ -872,6 +885,7 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
       write: false,
       hasToken: tokenOf(req, query) !== undefined,
       blocking: false,
+      bodyBytes: 0,
     };
     delete entry.query.token;
     log.push(entry);
@@ -880,7 +894,7 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
       let bodyError: DecodeError | undefined;
       if (method === 'PUT' || method === 'POST') {
         try {
-          body = await readBody(req);
+          body = await readBody(req, entry);
         } catch (err) {
           if (err instanceof DecodeError) bodyError = err;
           else throw err;
