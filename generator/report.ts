@@ -1,7 +1,7 @@
 /** Human-readable views of a plan: table, unified diff, commit message, pull-request text. Pure. */
 import { createTwoFilesPatch } from 'diff';
 import { countChanges, type Plan, type ServiceChange } from './plan';
-import type { SkippedService } from './types';
+import type { CatalogGap, SkippedService } from './types';
 
 /** Lists longer than this are cut in commit messages and PR bodies (the diff has everything). */
 const LIST_LIMIT = 200;
@@ -131,4 +131,18 @@ export function pullRequestBody(plan: Plan, skipped: readonly SkippedService[]):
     lines.push('', '</details>');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** What a partial read could not see and what it kept (stderr, logs, pull requests). */
+export function incompleteMessage(incomplete: {
+  gaps: readonly CatalogGap[];
+  kept: readonly string[];
+}): string {
+  const gaps = incomplete.gaps.map((gap) => `${gap.what}: ${gap.reason}`).join('; ');
+  const kept = incomplete.kept.map((file) => file.replace(/\.yaml$/, ''));
+  const shown = kept.length > 20 ? [...kept.slice(0, 20), `... and ${kept.length - 20} more`] : kept;
+  return (
+    `the Consul catalog was read only in part (${gaps}); nothing it could not see was removed` +
+    (kept.length > 0 ? `: kept ${kept.length} Service(s) as committed: ${shown.join(', ')}` : '')
+  );
 }
