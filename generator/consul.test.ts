@@ -151,7 +151,13 @@ describe('generate --once from Consul', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const files = [...filesAt(remote, 'main', 'consul').keys()].map((file) => path.basename(file)).sort();
-    expect(files).toEqual(['api.yaml', 'inventory.configmap.yaml', 'kustomization.yaml', 'web.yaml']);
+    expect(files).toEqual([
+      '.consul-k8s-gitops-owner',
+      'api.yaml',
+      'inventory.configmap.yaml',
+      'kustomization.yaml',
+      'web.yaml',
+    ]);
   });
 
   it('--consul-datacenter-dns without a value puts the datacenter Consul answered from', async () => {

@@ -16,7 +16,7 @@ import {
 import { desiredState, mergeConflicts, type DesiredState } from './desired';
 import type { Forge, PullRequest } from './forge/forge';
 import { checkMassDeletion, type GuardOptions, type GuardVerdict } from './guard';
-import { assertInsideRepository, assertManagedPathInTree } from './managed-dir';
+import { assertInsideRepository, assertManagedPathInTree, assertOwner } from './managed-dir';
 import type { GeneratorMetrics } from './metrics';
 import {
   filesToDescribe,
@@ -26,7 +26,7 @@ import {
   type CurrentEntry,
   type Plan,
 } from './plan';
-import { INVENTORY_FILE } from './render';
+import { INVENTORY_FILE, OWNER_FILE, ownerOfMarker } from './render';
 import { PushRejectedError, type GitRepository } from './repo';
 import { commitMessage, pullRequestBody, pullRequestTitle } from './report';
 import type { SelectOptions } from './select';
@@ -136,18 +136,22 @@ export async function runOnce(
     if (!repository.isRemote) await repository.advanceWorkTree(settings.branch, start.base, commit);
     phases.mark('commit');
     deps.logger.debug({ phasesMs: phases.report() }, 'run phases');
-    deps.metrics?.commits.inc();
-    if (!repository.isRemote)
+    if (!repository.isRemote) {
+      deps.metrics?.commits.inc();
       return { ...result, status: 'committed', commit, pushed: false, pushAttempts: 0 };
+    }
 
     try {
       await deps.beforePush?.(attempt);
       if (settings.pullRequest) {
         const pullRequest = await publishPullRequest(repository, settings, plan, desired, start.base, commit);
+        deps.metrics?.commits.inc();
         deps.metrics?.pushes.inc();
         return { ...result, status: 'pull-request', commit, pullRequest };
       }
-      await repository.pushCommit(commit, settings.branch);
+      // A commit counts once it is on the branch, and only for the run that moved the branch there
+      // (a twin run that made the same commit, or lost the push race, does not count it again).
+      if (await repository.pushCommit(commit, settings.branch)) deps.metrics?.commits.inc();
       deps.metrics?.pushes.inc();
       return { ...result, status: 'committed', commit, pushed: true, pushAttempts: attempt };
     } catch (err) {
@@ -216,6 +220,7 @@ async function planRun(
     );
   }
   const current = repository ? await repository.listTree(start.base, settings.managedPath) : new Map();
+  if (render.owner !== undefined) await checkOwner(repository, current, render.owner, settings.managedPath);
   // A partial read cannot tell "gone" from "not visible": every Service it would remove stays, and
   // the inventory (a view of the whole catalog) stays as committed.
   const kept = snapshot.gaps ? await unconfirmedFiles(repository, current, desired.files) : new Map();
@@ -231,6 +236,19 @@ async function planRun(
   deps.metrics?.servicesUnconfirmed.set(keptServices.length);
   const incomplete = snapshot.gaps ? { gaps: snapshot.gaps, kept: keptServices } : undefined;
   return { current, result: { plan, previous, desired, guard, ...(incomplete ? { incomplete } : {}) } };
+}
+
+/** Refuses a directory whose ownership marker names another generator. */
+async function checkOwner(
+  repository: GitRepository | undefined,
+  current: ReadonlyMap<string, CurrentEntry>,
+  owner: string,
+  managedPath: string,
+): Promise<void> {
+  const marker = current.get(OWNER_FILE);
+  if (!repository || marker?.type !== 'file') return;
+  const content = (await repository.readBlobs([marker.blob])).get(marker.blob);
+  assertOwner(content === undefined ? undefined : ownerOfMarker(content), owner, managedPath);
 }
 
 /** Committed Service files the rendered directory lacks, and the inventory, with their content. */

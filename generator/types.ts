@@ -64,4 +64,8 @@ export interface RenderOptions {
   datacenterFromCatalog?: boolean;
   /** Add the Consul tags as an annotation (`--annotate-consul-tags`). */
   annotateTags: boolean;
+  /** The inventory ConfigMap's name (default `consul-k8s-gitops-inventory`). */
+  inventoryName?: string;
+  /** `--owner-id`: written into the ownership marker (none when undefined). */
+  owner?: string;
 }

@@ -107,7 +107,12 @@ it('watches Consul, respects cluster conflicts, holds the Lease, serves health a
   await eventually(async () => ((await fetch(`${base()}/readyz`)).status === 200 ? true : undefined));
 
   const files = namesAt(remote, 'main', 'consul').map((file) => path.basename(file));
-  expect(files).toEqual(['inventory.configmap.yaml', 'kustomization.yaml', 'web.yaml']);
+  expect(files).toEqual([
+    '.consul-k8s-gitops-owner',
+    'inventory.configmap.yaml',
+    'kustomization.yaml',
+    'web.yaml',
+  ]);
   expect(git(remote, 'show', 'main:consul/inventory.configmap.yaml')).toContain(
     '"api": conflict: Service "api" already defined in the cluster (namespace default) without label app.kubernetes.io/managed-by=consul-k8s-gitops',
   );
@@ -128,8 +133,15 @@ it('watches Consul, respects cluster conflicts, holds the Lease, serves health a
   await eventually(() => (namesAt(remote, 'main', 'consul').includes('consul/db.yaml') ? true : undefined));
   expect(commitCount(remote)).toBe(before + 1);
 
+  // The commit is counted once its push returned, which may be just after the remote shows it.
+  await eventually(async () =>
+    /consul_k8s_gitops_generator_commits_total\{component="generator"\} 2/.test(
+      await (await fetch(`${base()}/metrics`)).text(),
+    )
+      ? true
+      : undefined,
+  );
   const metrics = await (await fetch(`${base()}/metrics`)).text();
-  expect(metrics).toMatch(/consul_k8s_gitops_generator_commits_total\{component="generator"\} 2/);
   expect(metrics).toMatch(/consul_k8s_gitops_generator_services_rendered\{component="generator"\} 2/);
   expect(metrics).toMatch(
     /consul_k8s_gitops_generator_last_success_timestamp_seconds\{component="generator"\} [1-9]/,
@@ -191,7 +203,7 @@ it('reports unhealthy and not ready, and counts a refusal, when the mass-deletio
     pattern.exec(await (await fetch(`${base()}/metrics`)).text())?.[1];
   await eventually(() => (port > 0 ? true : undefined));
   await eventually(async () => ((await readyStatus()) === 200 ? true : undefined));
-  expect(namesAt(remote, 'main', 'consul')).toHaveLength(6);
+  expect(namesAt(remote, 'main', 'consul')).toHaveLength(7);
   const head = git(remote, 'rev-parse', 'main');
 
   writeFileSync(catalog, JSON.stringify({ a: [] }));
@@ -215,7 +227,7 @@ it('reports unhealthy and not ready, and counts a refusal, when the mass-deletio
   writeFileSync(catalog, JSON.stringify({ a: [], b: [], c: [] }));
   await eventually(async () => ((await readyStatus()) === 200 ? true : undefined));
   expect(await status('/healthz')).toBe(200);
-  expect(namesAt(remote, 'main', 'consul')).toHaveLength(5);
+  expect(namesAt(remote, 'main', 'consul')).toHaveLength(6);
 
   // A broken catalog file is retried (it can be fixed) and reported as unhealthy meanwhile.
   writeFileSync(catalog, '{ not json');
@@ -227,7 +239,7 @@ it('reports unhealthy and not ready, and counts a refusal, when the mass-deletio
   expect(await status('/livez')).toBe(200);
   writeFileSync(catalog, JSON.stringify({ a: [], b: [], c: [] }));
   await eventually(async () => ((await status('/healthz')) === 200 ? true : undefined));
-  expect(namesAt(remote, 'main', 'consul')).toHaveLength(5);
+  expect(namesAt(remote, 'main', 'consul')).toHaveLength(6);
 
   signals.emit('SIGTERM', 'SIGTERM');
   expect(await exited).toBe(0);
@@ -287,7 +299,7 @@ it('reports a read filtered by ACLs on /healthz and in consul_k8s_gitops_generat
     /consul_k8s_gitops_generator_catalog_incomplete\{component="generator"\} (\d+)/.exec(
       await (await fetch(`${base()}/metrics`)).text(),
     )?.[1];
-  await eventually(() => (port > 0 && namesAt(remote, 'main', 'consul').length === 4 ? true : undefined));
+  await eventually(() => (port > 0 && namesAt(remote, 'main', 'consul').length === 5 ? true : undefined));
   expect(await metric()).toBe('0');
 
   consul.acl.enabled = true;
