@@ -74,6 +74,10 @@ export function createGenerateCommand(): Command {
         "this cluster's registrar --cluster-id: only its own Kubernetes services are loop-guarded; other clusters' are rendered",
       )
       .option(
+        '--owner-id <id>',
+        'who owns --path (written to its .consul-k8s-gitops-owner marker; another generator is refused); default --cluster-id, else "default". Also names the inventory ConfigMap',
+      )
+      .option(
         '--include <glob>',
         'render only Consul names matching a glob (repeatable; commas outside braces separate globs)',
         collectPatterns,

@@ -10,6 +10,8 @@ import { isDns1123Label, isDnsSubdomain } from '../core/names/dns';
 import type { LogLevel } from '../core/runtime/logger';
 import type { GuardOptions } from './guard';
 import { normaliseManagedPath } from './managed-dir';
+import { shortHash } from './names';
+import { INVENTORY_NAME } from './render';
 import type { GitCredentials, GitIdentity } from './repo';
 import type { SelectOptions } from './select';
 import type { RenderOptions } from './types';
@@ -21,6 +23,16 @@ export const DEFAULT_LEASE_NAME = 'consul-k8s-gitops-generator';
 export const DEFAULT_AUTHOR_NAME = 'consul-k8s-gitops';
 export const DEFAULT_AUTHOR_EMAIL = 'consul-k8s-gitops@users.noreply.localhost';
 export const DEFAULT_PR_BRANCH_PREFIX = 'consul-k8s-gitops/';
+export const DEFAULT_OWNER_ID = 'default';
+
+/**
+ * The inventory ConfigMap's name: one per generator, so two generators writing to one namespace
+ * (each its own --path) do not collide in kustomize or in the cluster. From --owner-id or
+ * --cluster-id when given, else from the managed path.
+ */
+export function inventoryNameFor(id: string | undefined, managedPath: string): string {
+  return `${INVENTORY_NAME}-${id ?? shortHash(managedPath)}`;
+}
 
 /** Option values as commander hands them over. */
 export interface GenerateFlags {
@@ -31,6 +43,7 @@ export interface GenerateFlags {
   datacenter?: string;
   consulK8sTag: string;
   clusterId?: string;
+  ownerId?: string;
   include?: string[];
   exclude?: string[];
   consulDomain: string;
@@ -174,6 +187,12 @@ export function parseGenerateConfig(
       `--cluster-id: "${flags.clusterId}" is not a cluster ID (lowercase letters, digits and "-", as given to the registrar)`,
     );
   }
+  if (flags.ownerId !== undefined) {
+    check(
+      isDns1123Label(flags.ownerId),
+      `--owner-id: "${flags.ownerId}" is not a valid ID (lowercase letters, digits and "-", at most 63 characters)`,
+    );
+  }
   if (flags.datacenter !== undefined)
     check(DATACENTER.test(flags.datacenter), `--datacenter: "${flags.datacenter}" is not a datacenter name`);
 
@@ -294,6 +313,8 @@ export function parseGenerateConfig(
       namespace: flags.k8sWriteNamespace,
       domain: flags.consulDomain,
       annotateTags: Boolean(flags.annotateConsulTags),
+      owner: flags.ownerId ?? flags.clusterId ?? DEFAULT_OWNER_ID,
+      inventoryName: inventoryNameFor(flags.ownerId ?? flags.clusterId, managedPath),
       ...(datacenterDns !== undefined ? { datacenter: datacenterDns } : {}),
       ...(datacenterFromCatalog ? { datacenterFromCatalog } : {}),
     },

@@ -8,7 +8,6 @@ import { createGenerateCommand } from './command';
 import { parseGenerateConfig, type GenerateFlags } from './config';
 import { buildRun } from './main';
 import { runOnce, type RunOutcome } from './run';
-import { instancesMatter } from './select';
 import { ConsulCatalogSource } from './source/consul';
 import {
   bareRemote,
@@ -17,8 +16,10 @@ import {
   generate,
   git,
   ISOLATED_GIT_ENV,
+  namesAt,
   tempDir,
 } from './testing/git-fixture';
+import { eventually } from './testing/eventually';
 import { CatalogWatcher, type WatchOptions } from './watch';
 
 let consul: ConsulDouble;
@@ -73,36 +74,68 @@ function setup() {
 }
 
 describe('ConsulCatalogSource', () => {
-  it('reads names, tags and every instance meta', async () => {
+  it('reads names, tags and what the instances meta say (opt-out, loop guard, cluster)', async () => {
     register('web', { tags: ['v1'] });
-    register('web', { id: 'web-2', node: 'vm-2', meta: { 'k8s-sync': 'false' } });
+    register('web', { id: 'web-2', node: 'vm-2', meta: { 'k8s-sync': 'f' } });
     register('from-k8s', { tags: ['k8s'], meta: { 'external-source': 'kubernetes' } });
-    const source = new ConsulCatalogSource(consulConfigFromEnv(consul.env()));
+    register('east', { meta: { 'external-source': 'kubernetes', 'external-k8s-cluster-id': 'east' } });
+    register('west', { meta: { 'external-source': 'kubernetes', 'external-k8s-cluster-id': 'west' } });
+    const source = new ConsulCatalogSource(consulConfigFromEnv(consul.env()), { clusterId: 'west' });
     const snapshot = await source.read();
-    const web = snapshot.services.find((service) => service.name === 'web')!;
-    expect(web.tags).toEqual(['v1']);
-    expect(
-      web.instances
-        .map((instance) => instance.meta)
-        .sort((a, b) => Object.keys(a).length - Object.keys(b).length),
-    ).toEqual([{}, { 'k8s-sync': 'false' }]);
+    const facts = Object.fromEntries(
+      snapshot.services.map((service) => [service.name, [service.optedOut, service.fromKubernetes]]),
+    );
+    expect(facts).toEqual({
+      web: [true, 'none'],
+      'from-k8s': [false, 'this-cluster'],
+      east: [false, 'other-cluster'],
+      west: [false, 'this-cluster'],
+    });
+    expect(snapshot.services.find((service) => service.name === 'web')!.tags).toEqual(['v1']);
     expect(snapshot.index).toMatch(/^\d+$/);
+    expect(snapshot.gaps).toBeUndefined();
   });
 
-  it('does not read the instances of services skipped whatever they hold', async () => {
-    register('web');
-    register('from-k8s', { tags: ['k8s'] });
-    register('bad_name');
-    register('excluded');
-    const source = new ConsulCatalogSource(consulConfigFromEnv(consul.env()), {
-      instancesMatter: instancesMatter({ syncTag: 'k8s', include: [], exclude: ['excluded'], prefix: '' }),
-    });
+  // Finding 3: consul-k8s's to-k8s reads /v1/catalog/services (stale); so does a run, a fixed
+  // number of times whatever the catalog's size (it used to read /v1/health/service per service).
+  it.each([10, 300])('reads %i services with a constant number of stale requests', async (count) => {
+    for (let i = 0; i < count; i += 1)
+      register(`svc-${i}`, { meta: i % 7 === 0 ? { 'k8s-sync': 'false' } : {} });
+    const source = new ConsulCatalogSource(consulConfigFromEnv(consul.env()), { clusterId: 'west' });
     consul.requests.clear();
-    await source.read();
-    const healthReads = consul.requests.entries.filter((entry) =>
-      entry.path.startsWith('/v1/health/service/'),
+    const snapshot = await source.read();
+    expect(snapshot.services).toHaveLength(count);
+    expect(snapshot.services.filter((service) => service.optedOut)).toHaveLength(Math.ceil(count / 7));
+    const entries = consul.requests.entries;
+    expect(entries).toHaveLength(4);
+    expect(entries.every((entry) => entry.path === '/v1/catalog/services' && 'stale' in entry.query)).toBe(
+      true,
     );
-    expect(healthReads.map((entry) => entry.path)).toEqual(['/v1/health/service/web']);
+    expect(entries.filter((entry) => entry.query.filter?.includes('ServiceMeta'))).toHaveLength(3);
+  });
+
+  it('reads one instance only when the datacenter goes into externalName', async () => {
+    for (let i = 0; i < 20; i += 1) register(`svc-${i}`);
+    const source = new ConsulCatalogSource(consulConfigFromEnv(consul.env()), { needsDatacenter: true });
+    consul.requests.clear();
+    expect((await source.read()).datacenter).toBe('dc1');
+    expect(consul.requests.count((entry) => entry.path.startsWith('/v1/health/service/'))).toBe(1);
+    expect(consul.requests.count()).toBe(4);
+  });
+
+  it('watch mode holds one blocking query on the stale listing', async () => {
+    register('web');
+    const source = new ConsulCatalogSource(consulConfigFromEnv(consul.env()), { waitMs: 10_000 });
+    const { index } = await source.read();
+    const controller = new AbortController();
+    consul.requests.clear();
+    const waiting = source.waitForChange(index, controller.signal);
+    await eventually(() => (consul.blockedQueries() === 1 ? true : undefined));
+    register('api');
+    expect(await waiting).not.toBe(index);
+    expect(
+      consul.requests.entries.map((entry) => [entry.path, entry.blocking, 'stale' in entry.query]),
+    ).toEqual([['/v1/catalog/services', true, true]]);
   });
 });
 
@@ -118,7 +151,13 @@ describe('generate --once from Consul', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const files = [...filesAt(remote, 'main', 'consul').keys()].map((file) => path.basename(file)).sort();
-    expect(files).toEqual(['api.yaml', 'inventory.configmap.yaml', 'kustomization.yaml', 'web.yaml']);
+    expect(files).toEqual([
+      '.consul-k8s-gitops-owner',
+      'api.yaml',
+      'inventory.configmap.yaml',
+      'kustomization.yaml',
+      'web.yaml',
+    ]);
   });
 
   it('--consul-datacenter-dns without a value puts the datacenter Consul answered from', async () => {
@@ -135,7 +174,7 @@ describe('generate --once from Consul', () => {
     );
   });
 
-  it('Consul 500 or 403 or an ACL-emptied answer never deletes anything', async () => {
+  it('Consul 500 or 403 or an ACL-emptied answer never deletes anything (exit 4: catalog incomplete)', async () => {
     const { remote, args } = setup();
     register('web');
     register('api');
@@ -144,21 +183,55 @@ describe('generate --once from Consul', () => {
 
     consul.faults.failNext(1);
     const failed = await generate(args(), { ...process.env, ...consul.env() });
-    expect(failed.code).toBe(1);
+    expect(failed.code).toBe(4);
     expect(failed.stderr).toMatch(/HTTP 500.*nothing is changed/);
 
     consul.acl.enabled = true;
     consul.acl.defaultPolicy = 'deny';
     const unknownToken = await generate(args(), { ...process.env, ...consul.env('not-a-token') });
-    expect(unknownToken.code).toBe(1);
+    expect(unknownToken.code).toBe(4);
     expect(unknownToken.stderr).toMatch(/HTTP 403/);
     expect(unknownToken.stderr).not.toContain('not-a-token');
 
     consul.acl.setToken({ secretId: 'no-rights', rules: {} });
     const noRights = await generate(args(), { ...process.env, ...consul.env('no-rights') });
-    expect(noRights.code).toBe(1);
+    expect(noRights.code).toBe(4);
     expect(noRights.stderr).toContain('filtered by ACLs');
     expect(git(remote, 'rev-parse', 'main')).toBe(head);
+  });
+
+  // Finding 1: a token that lost read rights on some services made a run commit "N removed", exit 0.
+  it('a read filtered by ACLs removes nothing, still adds what it sees, names what it kept, exits 4', async () => {
+    const { remote, args } = setup();
+    for (const name of ['web', 'api', 'billing-a', 'billing-b']) register(name);
+    expect((await generate(args(), { ...process.env, ...consul.env() })).code).toBe(0);
+
+    register('orders');
+    consul.acl.enabled = true;
+    consul.acl.defaultPolicy = 'deny';
+    consul.acl.setToken({
+      secretId: 'partial',
+      rules: { servicePrefix: { '': 'read', billing: 'deny' }, nodePrefix: { '': 'read' } },
+    });
+    const partial = await generate(args(), { ...process.env, ...consul.env('partial') });
+    expect(partial.code).toBe(4);
+    expect(partial.stdout).toMatch(/1 added, 0 changed, 0 removed/);
+    expect(partial.stderr).toMatch(/X-Consul-Results-Filtered-By-ACLs: true/);
+    expect(partial.stderr).toMatch(/kept 2 Service\(s\) as committed: billing-a, billing-b/);
+    const files = namesAt(remote, 'main', 'consul').map((file) => path.basename(file));
+    expect(files).toEqual(
+      expect.arrayContaining(['billing-a.yaml', 'billing-b.yaml', 'orders.yaml', 'web.yaml']),
+    );
+    expect(git(remote, 'show', 'main:consul/kustomization.yaml')).toContain('billing-a.yaml');
+    // The inventory describes the whole catalog: a partial read leaves it as committed.
+    expect(git(remote, 'show', 'main:consul/inventory.configmap.yaml')).toMatch(/synced: 4\n/);
+
+    // Once the token can read everything again, a service really gone is removed as usual.
+    consul.acl.enabled = false;
+    consul.seed.deregister({ Node: 'vm-1', ServiceID: 'billing-b' });
+    const full = await generate(args(), { ...process.env, ...consul.env() });
+    expect(full.code).toBe(0);
+    expect(full.stdout).toMatch(/0 added, 0 changed, 1 removed/);
   });
 });
 

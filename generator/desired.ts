@@ -17,9 +17,10 @@ export function desiredState(
   select: SelectOptions,
   render: RenderOptions,
   conflicts: Conflicts = new Map(),
+  kept: ReadonlyMap<string, string> = new Map(),
 ): DesiredState {
   const { selected, skipped } = selectServices(snapshot.services, select, conflicts);
-  const files = renderDirectory(selected, skipped, render);
+  const files = renderDirectory(selected, skipped, render, kept);
   const info = new Map<string, ServiceInfo>();
   for (const service of selected) {
     info.set(serviceFileName(service.k8sName), {

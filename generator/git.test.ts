@@ -63,11 +63,12 @@ describe('generate --once against a bare remote', () => {
     expect(first.stdout).toMatch(/^committed [0-9a-f]{12} to .* and pushed: 3 added, 0 changed, 0 removed/);
     expect(commitCount(remote)).toBe(2);
     const files = filesAt(remote, 'main', 'clusters/prod/consul');
-    expect([...files.keys()].sort()).toEqual(
-      ['api', 'db', 'inventory.configmap', 'kustomization', 'web'].map(
+    expect([...files.keys()].sort()).toEqual([
+      'clusters/prod/consul/.consul-k8s-gitops-owner',
+      ...['api', 'db', 'inventory.configmap', 'kustomization', 'web'].map(
         (name) => `clusters/prod/consul/${name}.yaml`,
       ),
-    );
+    ]);
     expect(git(remote, 'show', 'main:README.md')).toBe('# cluster config');
     const message = git(remote, 'log', '-1', '--format=%B', 'main');
     expect(message).toContain('(3 added, 0 changed, 0 removed)');
@@ -191,11 +192,11 @@ describe('generate --once against a bare remote', () => {
       setTimeout(() => child.kill('SIGKILL'), killAfterMs);
       await exited;
       // Either nothing was pushed yet, or the complete state was.
-      expect([0, 3002]).toContain(namesAt(remote, 'main', 'clusters/prod/consul').length);
+      expect([0, 3003]).toContain(namesAt(remote, 'main', 'clusters/prod/consul').length);
     }
     const next = await generate(args());
     expect(next.code).toBe(0);
-    expect(namesAt(remote, 'main', 'clusters/prod/consul')).toHaveLength(3002);
+    expect(namesAt(remote, 'main', 'clusters/prod/consul')).toHaveLength(3003);
   });
 
   it('refuses mass deletion (exit 3, remote untouched) unless --allow-mass-delete', async () => {
@@ -219,6 +220,7 @@ describe('generate --once against a bare remote', () => {
     const files = [...filesAt(remote, 'main', 'clusters/prod/consul').keys()];
     // The directory never becomes empty: kustomization and inventory stay.
     expect(files).toEqual([
+      'clusters/prod/consul/.consul-k8s-gitops-owner',
       'clusters/prod/consul/inventory.configmap.yaml',
       'clusters/prod/consul/kustomization.yaml',
     ]);
@@ -228,7 +230,7 @@ describe('generate --once against a bare remote', () => {
     const { remote, args } = setup({});
     const result = await generate(args());
     expect(result.code).toBe(0);
-    expect([...filesAt(remote, 'main', 'clusters/prod/consul').keys()]).toHaveLength(2);
+    expect([...filesAt(remote, 'main', 'clusters/prod/consul').keys()]).toHaveLength(3);
   });
 
   it('works with an empty remote (no branch yet)', async () => {

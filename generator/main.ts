@@ -2,7 +2,8 @@
  * `generate`: wires config -> source, repository, forge, cluster check -> one run (`--once`,
  * `--dry-run`) or the watch loop. Prints results on stdout, logs JSON on stderr.
  * Exit codes: 0 committed / up to date / nothing to change (dry run); 1 error; 2 dry run found
- * changes; 3 refused by the mass-deletion guard (`--once`).
+ * changes; 3 refused by the mass-deletion guard (`--once`); 4 the Consul catalog could not be
+ * read completely (filtered by ACLs, or a failed read): nothing it could not see was changed.
  */
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -13,12 +14,11 @@ import { parseGenerateConfig, type GenerateFlags, type GeneratorConfig } from '.
 import type * as ForgeModule from './forge';
 import type { GeneratorMetrics } from './metrics';
 import { GitRepository, locateRepository, displayUrl } from './repo';
-import { changeTable, summaryLine, unifiedDiff } from './report';
+import { changeTable, incompleteMessage, summaryLine, unifiedDiff } from './report';
 import { runOnce, type RunDependencies, type RunOutcome, type RunSettings } from './run';
-import { instancesMatter } from './select';
 import { CatalogFileSource } from './source/catalog-file';
 import { ConsulCatalogSource } from './source/consul';
-import type { CatalogSource } from './source/source';
+import { CatalogSourceError, type CatalogSource } from './source/source';
 import type * as WatchModule from './watch-main';
 
 /*
@@ -40,6 +40,7 @@ export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_CHANGES = 2;
 export const EXIT_REFUSED = 3;
+export const EXIT_INCOMPLETE = 4;
 
 export interface GenerateIo {
   stdout: (text: string) => void;
@@ -78,7 +79,7 @@ export async function runGenerate(flags: GenerateFlags, io: GenerateIo = default
     return report(outcome, config, io);
   } catch (err) {
     io.stderr(`error: ${redactText((err as Error).message)}\n`);
-    return EXIT_ERROR;
+    return isCatalogReadFailure(err) ? EXIT_INCOMPLETE : EXIT_ERROR;
   }
 }
 
@@ -91,13 +92,16 @@ export async function buildRun(
 ): Promise<{ deps: RunDependencies; settings: RunSettings }> {
   const source: CatalogSource =
     config.source.kind === 'file'
-      ? new CatalogFileSource(config.source.path)
+      ? new CatalogFileSource(config.source.path, config.select.clusterId)
       : new ConsulCatalogSource(
           consulConfigFromEnv(
             io.env,
             config.source.datacenter ? { datacenter: config.source.datacenter } : {},
           ),
-          { instancesMatter: instancesMatter(config.select) },
+          {
+            ...(config.select.clusterId !== undefined ? { clusterId: config.select.clusterId } : {}),
+            needsDatacenter: Boolean(config.render.datacenterFromCatalog),
+          },
         );
   const location = await locateRepository(config.repo, config.workdir);
   if (config.pullRequest && location.kind !== 'remote') {
@@ -160,8 +164,24 @@ export async function buildRun(
   return { deps, settings };
 }
 
-/** Prints the outcome; returns the exit code. */
+/** Consul could not be read (down, 403, timeout): a failed read, not bad input. */
+export function isCatalogReadFailure(err: unknown): boolean {
+  return err instanceof CatalogSourceError && (err.kind === 'transient' || err.kind === 'denied');
+}
+
+/** Prints the outcome; returns the exit code (4 whenever the catalog read was partial). */
 export function report(
+  outcome: RunOutcome,
+  config: GeneratorConfig,
+  io: Pick<GenerateIo, 'stdout' | 'stderr'>,
+): number {
+  const code = reportStatus(outcome, config, io);
+  if (!outcome.incomplete) return code;
+  io.stderr(`warning: ${incompleteMessage(outcome.incomplete)}\n`);
+  return code === EXIT_REFUSED || code === EXIT_ERROR ? code : EXIT_INCOMPLETE;
+}
+
+function reportStatus(
   outcome: RunOutcome,
   config: GeneratorConfig,
   io: Pick<GenerateIo, 'stdout' | 'stderr'>,

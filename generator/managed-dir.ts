@@ -96,3 +96,15 @@ export async function assertInsideRepository(repoRoot: string, managedPath: stri
     return;
   }
 }
+
+/**
+ * Two generators given one --path would undo each other's commits forever: the directory's
+ * ownership marker names its generator, and any other is refused. `marker` is the committed
+ * marker's owner (undefined: no marker yet, the directory is adopted).
+ */
+export function assertOwner(marker: string | undefined, owner: string, managedPath: string): void {
+  if (marker === undefined || marker === owner) return;
+  throw new ManagedPathError(
+    `--path: "${managedPath}" is owned by another generator (--owner-id "${marker.slice(0, 64)}" in ${managedPath}/.consul-k8s-gitops-owner); this one is "${owner}": give each generator its own --path (or the same --owner-id if it is the same generator)`,
+  );
+}

@@ -10,6 +10,8 @@ export class GeneratorMetrics {
   readonly pushRetries: Counter;
   readonly guardRefusals: Counter;
   readonly lastSuccess: Gauge;
+  readonly catalogIncomplete: Gauge;
+  readonly servicesUnconfirmed: Gauge;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -40,6 +42,16 @@ export class GeneratorMetrics {
     this.guardRefusals = new Counter({
       name: `${prefix}guard_refusals_total`,
       help: 'Runs refused by the mass-deletion guard.',
+      registers,
+    });
+    this.catalogIncomplete = new Gauge({
+      name: `${prefix}catalog_incomplete`,
+      help: '1 when the last catalog read was partial (filtered by ACLs) or failed: nothing it could not see was removed.',
+      registers,
+    });
+    this.servicesUnconfirmed = new Gauge({
+      name: `${prefix}services_unconfirmed`,
+      help: 'Committed Services the last (partial) read could not confirm and kept as they are.',
       registers,
     });
     this.lastSuccess = new Gauge({

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import yaml from 'js-yaml';
 import { CONSUL_SERVICE_NAME } from '../core/annotations/keys';
-import { SUPPORT_FILES } from './render';
+import { isGenerated, SUPPORT_FILES } from './render';
 import { compare } from './select';
 
 /** What reports say about one Service file. */
@@ -30,7 +30,10 @@ export interface ServiceChange {
  * An entry currently in the managed directory (as committed): a regular file with its git blob
  * id, or something else (symlink, subdirectory, submodule) that does not belong there.
  */
-export type CurrentEntry = { type: 'file'; blob: string } | { type: 'other' };
+export type CurrentEntry =
+  | { type: 'file'; blob: string }
+  /** `record`: the `git mktree` line that keeps it as it is (`<mode> <type> <id>\t<name>`). */
+  | { type: 'other'; record?: string };
 
 /** The id git gives a file with this content (`git hash-object`). */
 export function gitBlobId(content: string): string {
@@ -66,12 +69,22 @@ export function filesToDescribe(
   return files;
 }
 
+/** What happens to one file of the managed directory (every file a run touches, and those it keeps). */
+export interface FileChange {
+  file: string;
+  kind: 'added' | 'changed' | 'removed' | 'kept-not-ours';
+  /** The file was not written by the generator (no generated header) and is replaced. */
+  notOurs?: boolean;
+}
+
 export interface Plan {
   /** Files to create or overwrite, sorted by name. */
   writes: [string, string][];
   /** Entries to remove, sorted by name. */
   deletes: string[];
   changes: ServiceChange[];
+  /** Every file added, changed or removed, and the files not ours that are kept, sorted by name. */
+  files: FileChange[];
   /** Service files present before the run (what the mass-deletion guard measures against). */
   currentServiceCount: number;
   desiredServiceCount: number;
@@ -102,7 +115,9 @@ export function describeServiceFile(file: string, content: string | undefined): 
 
 /**
  * `previous` holds the committed content of (at least) the files `filesToDescribe` names; it is
- * only used to describe changes, the comparison itself is by blob id.
+ * used to describe changes and to tell our files from others' (the comparison is by blob id).
+ * Entries that are not ours — files without the generated header, subdirectories, symlinks — are
+ * kept and reported, never removed; one is replaced only when a generated file needs its name.
  */
 export function planChanges(
   current: ReadonlyMap<string, CurrentEntry>,
@@ -113,11 +128,23 @@ export function planChanges(
   const writes: [string, string][] = [];
   const deletes: string[] = [];
   const changes: ServiceChange[] = [];
+  const files: FileChange[] = [];
+  const notOurs = (file: string, entry: CurrentEntry): boolean => {
+    if (entry.type === 'other') return true;
+    const content = previous.get(file);
+    return content !== undefined && !isGenerated(content);
+  };
   let currentServiceCount = 0;
   for (const [file, entry] of current) {
-    if (isServiceFile(file) && entry.type === 'file') currentServiceCount += 1;
+    const ours = !notOurs(file, entry);
+    if (isServiceFile(file) && entry.type === 'file' && ours) currentServiceCount += 1;
     if (desired.has(file)) continue;
+    if (!ours) {
+      files.push({ file, kind: 'kept-not-ours' });
+      continue;
+    }
     deletes.push(file);
+    files.push({ file, kind: 'removed' });
     if (isServiceFile(file) && entry.type === 'file') {
       const before = describeServiceFile(file, previous.get(file));
       changes.push(
@@ -139,6 +166,13 @@ export function planChanges(
     if (entry?.type === 'file' && entry.blob === blobIdOf(desired, file)) continue;
     if (entry?.type === 'other') deletes.push(file);
     writes.push([file, content]);
+    files.push(
+      withoutUndefined({
+        file,
+        kind: entry ? 'changed' : 'added',
+        notOurs: entry && notOurs(file, entry) ? true : undefined,
+      }),
+    );
     if (!isService) continue;
     const after = desiredInfo.get(file) ?? describeServiceFile(file, content);
     const before = entry?.type === 'file' ? describeServiceFile(file, previous.get(file)) : undefined;
@@ -156,7 +190,13 @@ export function planChanges(
   writes.sort((a, b) => compare(a[0], b[0]));
   deletes.sort(compare);
   changes.sort((a, b) => compare(a.file, b.file));
-  return { writes, deletes, changes, currentServiceCount, desiredServiceCount };
+  files.sort((a, b) => compare(a.file, b.file));
+  return { writes, deletes, changes, files, currentServiceCount, desiredServiceCount };
+}
+
+/** The files not ours that a run keeps in the managed directory. */
+export function keptNotOurs(plan: Plan): string[] {
+  return plan.files.filter((change) => change.kind === 'kept-not-ours').map((change) => change.file);
 }
 
 export function isEmptyPlan(plan: Plan): boolean {

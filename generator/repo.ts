@@ -15,6 +15,7 @@ import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { redactText } from '../core/runtime/logger';
 import { gitBlobId, type CurrentEntry } from './plan';
+import { lockWorkdir } from './workdir-lock';
 
 export interface GitIdentity {
   name: string;
@@ -67,6 +68,26 @@ export class PushRejectedError extends GitCommandError {
     super(`push to ${branch} rejected: the remote branch moved (non-fast-forward)`);
     this.name = 'PushRejectedError';
   }
+}
+
+/**
+ * Whether git's push output says the remote ref moved under us, in any of the ways git and
+ * receive-pack word it: a client-side non-fast-forward (`[rejected] ... (fetch first)`), a lease
+ * that no longer holds (`stale info`), or a server-side lost race — `[remote rejected] ... (failed
+ * to update ref)` / `(failed to lock)` — reported as `cannot lock ref '<ref>': is at X but
+ * expected Y` or `incorrect old value provided` on a line of its own (refs/files-backend.c).
+ */
+export function isMovedRefRejection(output: string): boolean {
+  return [
+    /\[rejected\]/i,
+    /non-fast-forward/i,
+    /\(fetch first\)/i,
+    /stale info/i,
+    /\[remote rejected\][^\n]*\((failed to update ref|failed to lock|incorrect old value)/i,
+    /cannot lock ref '[^'\n]*': is at [0-9a-f]+ but expected [0-9a-f]+/i,
+    /cannot lock ref '[^'\n]*': reference already exists/i,
+    /incorrect old value provided/i,
+  ].some((pattern) => pattern.test(output));
 }
 
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
@@ -225,10 +246,15 @@ export class GitRepository {
     const fresh = !existsSync(path.join(dir, '.git')) && !existsSync(path.join(dir, 'HEAD'));
     if (fresh && location.kind === 'local' && !create) return undefined;
     await mkdir(dir, { recursive: true });
+    if (location.kind === 'remote') lockWorkdir(dir, '--workdir');
     const repository = new GitRepository(dir, location, options);
     // A remote's copy has no work tree: runs read and write objects and refs only.
     if (fresh)
       await repository.run(['init', '-q', ...(location.kind === 'remote' ? ['--bare'] : []), '-b', branch]);
+    if (location.kind === 'local') {
+      const gitDir = path.join(dir, '.git');
+      lockWorkdir((await stat(gitDir)).isDirectory() ? gitDir : dir, '--repo');
+    }
     if (location.kind === 'remote') {
       const remotes = await repository.run(['remote']);
       const verb = remotes.split('\n').includes('origin') ? 'set-url' : 'add';
@@ -335,7 +361,7 @@ export class GitRepository {
       await this.git.raw(['push', '--porcelain', lease, 'origin', `${commit}:refs/heads/${branch}`]);
     } catch (err) {
       const message = (err as Error).message;
-      if (/stale info|\[rejected\]/i.test(message)) throw new PushRejectedError(branch);
+      if (isMovedRefRejection(message)) throw new PushRejectedError(branch);
       throw new GitCommandError(this.scrub(`git push failed: ${message}`));
     }
   }
@@ -345,23 +371,21 @@ export class GitRepository {
   }
 
   /**
-   * What HEAD holds directly in the managed path: plain files with their blob ids; anything else
-   * (symlinks, subdirectories, submodules) as `other`, keyed by its first path segment.
+   * What `ref` holds directly in the managed path: plain files with their blob ids; anything else
+   * (symlinks, subdirectories, submodules) as `other`, with the tree record that keeps it.
    */
   async listTree(ref: string | undefined, managedPath: string): Promise<Map<string, CurrentEntry>> {
     const entries = new Map<string, CurrentEntry>();
     if (ref === undefined || (await this.resolve(ref)) === undefined) return entries;
-    const output = await this.run(['ls-tree', '-r', '-z', '--full-tree', ref, '--', `${managedPath}/`]);
+    const output = await this.run(['ls-tree', '-z', '--full-tree', ref, '--', `${managedPath}/`]);
     const prefix = `${managedPath}/`;
     for (const record of output.split('\0')) {
       const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record);
       if (!match || !match[4]!.startsWith(prefix)) continue;
-      const relative = match[4]!.slice(prefix.length);
-      const slash = relative.indexOf('/');
-      if (slash >= 0) entries.set(relative.slice(0, slash), { type: 'other' });
-      else if (match[2] === 'blob' && (match[1] === '100644' || match[1] === '100755')) {
-        entries.set(relative, { type: 'file', blob: match[3]! });
-      } else entries.set(relative, { type: 'other' });
+      const name = match[4]!.slice(prefix.length);
+      if (match[2] === 'blob' && (match[1] === '100644' || match[1] === '100755')) {
+        entries.set(name, { type: 'file', blob: match[3]! });
+      } else entries.set(name, { type: 'other', record: `${match[1]} ${match[2]} ${match[3]}\t${name}` });
     }
     return entries;
   }
@@ -440,6 +464,7 @@ export class GitRepository {
     const entries = new Map<string, string>();
     for (const [name, entry] of options.current) {
       if (entry.type === 'file') entries.set(name, `100644 blob ${entry.blob}\t${name}`);
+      else if (entry.record !== undefined) entries.set(name, entry.record);
     }
     for (const name of options.deletes) entries.delete(name);
     for (const [name, content] of options.writes)
@@ -472,19 +497,18 @@ export class GitRepository {
     return output.toString('utf8').trim();
   }
 
-  /** Pushes `commit` to `branch` without force; a non-fast-forward becomes PushRejectedError. */
-  async pushCommit(commit: string, branch: string): Promise<void> {
+  /**
+   * Pushes `commit` to `branch` without force; a moved ref becomes PushRejectedError. Returns
+   * whether the branch moved (false: it already was at `commit`, pushed by a twin run).
+   */
+  async pushCommit(commit: string, branch: string): Promise<boolean> {
     try {
-      await this.git.raw(['push', '--porcelain', 'origin', `${commit}:refs/heads/${branch}`]);
+      const output = await this.git.raw(['push', '--porcelain', 'origin', `${commit}:refs/heads/${branch}`]);
+      // Porcelain flag "=": the remote ref already pointed there.
+      return !output.split('\n').some((line) => line.startsWith('=\t'));
     } catch (err) {
       const message = (err as Error).message;
-      if (
-        /\[rejected\]|non-fast-forward|fetch first|\[remote rejected\].*(lock|stale)|stale info/i.test(
-          message,
-        )
-      ) {
-        throw new PushRejectedError(branch);
-      }
+      if (isMovedRefRejection(message)) throw new PushRejectedError(branch);
       throw new GitCommandError(this.scrub(`git push failed: ${message}`));
     }
   }

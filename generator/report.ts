@@ -1,14 +1,33 @@
 /** Human-readable views of a plan: table, unified diff, commit message, pull-request text. Pure. */
 import { createTwoFilesPatch } from 'diff';
-import { countChanges, type Plan, type ServiceChange } from './plan';
-import type { SkippedService } from './types';
+import { countChanges, keptNotOurs, type FileChange, type Plan, type ServiceChange } from './plan';
+import type { CatalogGap, SkippedService } from './types';
 
 /** Lists longer than this are cut in commit messages and PR bodies (the diff has everything). */
 const LIST_LIMIT = 200;
 
-export function summaryLine(plan: Plan): string {
+/** `N added, N changed, N removed` (Services). */
+export function countsLine(plan: Plan): string {
   const counts = countChanges(plan);
   return `${counts.added} added, ${counts.changed} changed, ${counts.removed} removed`;
+}
+
+/** The counts, plus the files not ours that the run kept. */
+export function summaryLine(plan: Plan): string {
+  const kept = keptNotOurs(plan);
+  const shown = kept.length > 5 ? [...kept.slice(0, 5), `... and ${kept.length - 5} more`] : kept;
+  return (
+    countsLine(plan) +
+    (kept.length > 0
+      ? `; kept ${kept.length} file(s) not written by consul-k8s-gitops: ${shown.join(', ')}`
+      : '')
+  );
+}
+
+/** How a file change reads in tables. */
+export function fileChangeLabel(change: FileChange): string {
+  if (change.kind === 'kept-not-ours') return 'kept (not ours)';
+  return change.notOurs ? `${change.kind} (replaced a file not ours)` : change.kind;
 }
 
 function changedTarget(change: ServiceChange): string {
@@ -19,13 +38,24 @@ function changedTarget(change: ServiceChange): string {
   return before === after ? after : `${before} → ${after}`;
 }
 
-/** A fixed-width table: SERVICE, CHANGE, EXTERNALNAME (before → after); `limit` cuts long ones. */
+/**
+ * Fixed-width tables: SERVICE, CHANGE, EXTERNALNAME (before → after), then FILE, CHANGE for every
+ * file the run writes, removes or keeps though it is not ours; `limit` cuts long ones.
+ */
 export function changeTable(plan: Plan, limit = Infinity): string {
   const shown = plan.changes.length > limit ? plan.changes.slice(0, limit) : plan.changes;
   const rows = shown.map((change) => [change.k8sName, change.kind, changedTarget(change)]);
   if (shown.length < plan.changes.length)
     rows.push([`... and ${plan.changes.length - shown.length} more`, '', '']);
-  const header = ['SERVICE', 'CHANGE', 'EXTERNALNAME'];
+  const files = plan.files.length > limit ? plan.files.slice(0, limit) : plan.files;
+  const fileRows = files.map((change) => [change.file, fileChangeLabel(change)]);
+  if (files.length < plan.files.length)
+    fileRows.push([`... and ${plan.files.length - files.length} more`, '']);
+  const services = fixedWidth(['SERVICE', 'CHANGE', 'EXTERNALNAME'], rows);
+  return fileRows.length > 0 ? `${services}\n${fixedWidth(['FILE', 'CHANGE'], fileRows)}` : services;
+}
+
+function fixedWidth(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]!.length)),
   );
@@ -87,11 +117,16 @@ export function commitMessage(plan: Plan, managedPath: string): string {
     );
   }
   if (sections.length === 0) sections.push('Generated files updated (no Service changed).');
+  const kept = keptNotOurs(plan);
+  if (kept.length > 0)
+    sections.push(
+      `Kept, not written by consul-k8s-gitops (${kept.length}):\n${limited(kept.map((file) => `  ${file}`)).join('\n')}`,
+    );
   return `${subject}\n\n${sections.join('\n\n')}\n`;
 }
 
 export function pullRequestTitle(plan: Plan, managedPath: string): string {
-  return `consul-k8s-gitops: sync ${managedPath || '.'} from Consul (${summaryLine(plan)})`;
+  return `consul-k8s-gitops: sync ${managedPath || '.'} from Consul (${countsLine(plan)})`;
 }
 
 function markdownCell(text: string): string {
@@ -118,6 +153,18 @@ export function pullRequestBody(plan: Plan, skipped: readonly SkippedService[]):
     );
     lines.push('');
   }
+  if (plan.files.length > 0) {
+    lines.push(
+      `<details><summary>Files (${plan.files.length})</summary>`,
+      '',
+      '| File | Change |',
+      '| --- | --- |',
+    );
+    lines.push(
+      ...limited(plan.files.map((change) => `| ${markdownCell(change.file)} | ${fileChangeLabel(change)} |`)),
+    );
+    lines.push('', '</details>', '');
+  }
   if (skipped.length > 0) {
     lines.push(`<details><summary>Skipped services and conflicts (${skipped.length})</summary>`, '');
     lines.push(
@@ -131,4 +178,18 @@ export function pullRequestBody(plan: Plan, skipped: readonly SkippedService[]):
     lines.push('', '</details>');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** What a partial read could not see and what it kept (stderr, logs, pull requests). */
+export function incompleteMessage(incomplete: {
+  gaps: readonly CatalogGap[];
+  kept: readonly string[];
+}): string {
+  const gaps = incomplete.gaps.map((gap) => `${gap.what}: ${gap.reason}`).join('; ');
+  const kept = incomplete.kept.map((file) => file.replace(/\.yaml$/, ''));
+  const shown = kept.length > 20 ? [...kept.slice(0, 20), `... and ${kept.length - 20} more`] : kept;
+  return (
+    `the Consul catalog was read only in part (${gaps}); nothing it could not see was removed` +
+    (kept.length > 0 ? `: kept ${kept.length} Service(s) as committed: ${shown.join(', ')}` : '')
+  );
 }

@@ -16,14 +16,22 @@ import {
 import { desiredState, mergeConflicts, type DesiredState } from './desired';
 import type { Forge, PullRequest } from './forge/forge';
 import { checkMassDeletion, type GuardOptions, type GuardVerdict } from './guard';
-import { assertInsideRepository, assertManagedPathInTree } from './managed-dir';
+import { assertInsideRepository, assertManagedPathInTree, assertOwner } from './managed-dir';
 import type { GeneratorMetrics } from './metrics';
-import { filesToDescribe, isEmptyPlan, planChanges, type CurrentEntry, type Plan } from './plan';
+import {
+  filesToDescribe,
+  isEmptyPlan,
+  isServiceFile,
+  planChanges,
+  type CurrentEntry,
+  type Plan,
+} from './plan';
+import { INVENTORY_FILE, OWNER_FILE, ownerOfMarker } from './render';
 import { PushRejectedError, type GitRepository } from './repo';
 import { commitMessage, pullRequestBody, pullRequestTitle } from './report';
 import type { SelectOptions } from './select';
 import type { CatalogSource } from './source/source';
-import type { CatalogSnapshot, RenderOptions } from './types';
+import type { CatalogGap, CatalogSnapshot, RenderOptions } from './types';
 
 export interface RunSettings {
   select: SelectOptions;
@@ -56,6 +64,11 @@ interface RunBase {
   previous: ReadonlyMap<string, string>;
   desired: DesiredState;
   guard: GuardVerdict;
+  /**
+   * The catalog read was partial: what was missing and why, and the Service files kept as
+   * committed because the read could not confirm them (nothing was removed).
+   */
+  incomplete?: { gaps: CatalogGap[]; kept: string[] };
 }
 
 export type PullRequestAction = 'opened' | 'updated' | 'unchanged' | 'closed' | 'none';
@@ -123,18 +136,22 @@ export async function runOnce(
     if (!repository.isRemote) await repository.advanceWorkTree(settings.branch, start.base, commit);
     phases.mark('commit');
     deps.logger.debug({ phasesMs: phases.report() }, 'run phases');
-    deps.metrics?.commits.inc();
-    if (!repository.isRemote)
+    if (!repository.isRemote) {
+      deps.metrics?.commits.inc();
       return { ...result, status: 'committed', commit, pushed: false, pushAttempts: 0 };
+    }
 
     try {
       await deps.beforePush?.(attempt);
       if (settings.pullRequest) {
         const pullRequest = await publishPullRequest(repository, settings, plan, desired, start.base, commit);
+        deps.metrics?.commits.inc();
         deps.metrics?.pushes.inc();
         return { ...result, status: 'pull-request', commit, pullRequest };
       }
-      await repository.pushCommit(commit, settings.branch);
+      // A commit counts once it is on the branch, and only for the run that moved the branch there
+      // (a twin run that made the same commit, or lost the push race, does not count it again).
+      if (await repository.pushCommit(commit, settings.branch)) deps.metrics?.commits.inc();
       deps.metrics?.pushes.inc();
       return { ...result, status: 'committed', commit, pushed: true, pushAttempts: attempt };
     } catch (err) {
@@ -196,20 +213,62 @@ async function planRun(
 ): Promise<{ current: Map<string, CurrentEntry>; result: RunBase }> {
   const conflicts = mergeConflicts(start.repositoryConflicts, clusterConflicts);
   const render = renderOptionsFor(settings.render, snapshot);
-  const desired = desiredState(snapshot, settings.select, render, conflicts);
+  let desired = desiredState(snapshot, settings.select, render, conflicts);
   if (render.datacenterFromCatalog && render.datacenter === undefined && desired.selected.length > 0) {
     throw new Error(
       '--consul-datacenter-dns: Consul did not say which datacenter answered; give it (--consul-datacenter-dns <dc>)',
     );
   }
   const current = repository ? await repository.listTree(start.base, settings.managedPath) : new Map();
+  if (render.owner !== undefined) await checkOwner(repository, current, render.owner, settings.managedPath);
+  // A partial read cannot tell "gone" from "not visible": every Service it would remove stays, and
+  // the inventory (a view of the whole catalog) stays as committed.
+  const kept = snapshot.gaps ? await unconfirmedFiles(repository, current, desired.files) : new Map();
+  if (kept.size > 0) desired = desiredState(snapshot, settings.select, render, conflicts, kept);
+  const keptServices = [...kept.keys()].filter(isServiceFile).sort();
   const previous = await previousContents(repository, current, desired.files);
   const plan = planChanges(current, desired.files, desired.info, previous);
   const removed = plan.changes.filter((change) => change.kind === 'removed').length;
   const guard = checkMassDeletion(plan.currentServiceCount, removed, settings.guard);
   deps.metrics?.servicesRendered.set(desired.selected.length);
   deps.metrics?.servicesSkipped.set(desired.skipped.length);
-  return { current, result: { plan, previous, desired, guard } };
+  deps.metrics?.catalogIncomplete.set(snapshot.gaps ? 1 : 0);
+  deps.metrics?.servicesUnconfirmed.set(keptServices.length);
+  const incomplete = snapshot.gaps ? { gaps: snapshot.gaps, kept: keptServices } : undefined;
+  return { current, result: { plan, previous, desired, guard, ...(incomplete ? { incomplete } : {}) } };
+}
+
+/** Refuses a directory whose ownership marker names another generator. */
+async function checkOwner(
+  repository: GitRepository | undefined,
+  current: ReadonlyMap<string, CurrentEntry>,
+  owner: string,
+  managedPath: string,
+): Promise<void> {
+  const marker = current.get(OWNER_FILE);
+  if (!repository || marker?.type !== 'file') return;
+  const content = (await repository.readBlobs([marker.blob])).get(marker.blob);
+  assertOwner(content === undefined ? undefined : ownerOfMarker(content), owner, managedPath);
+}
+
+/** Committed Service files the rendered directory lacks, and the inventory, with their content. */
+async function unconfirmedFiles(
+  repository: GitRepository | undefined,
+  current: ReadonlyMap<string, CurrentEntry>,
+  rendered: ReadonlyMap<string, string>,
+): Promise<Map<string, string>> {
+  const blobs = new Map<string, string>();
+  for (const [file, entry] of current)
+    if (entry.type === 'file' && ((isServiceFile(file) && !rendered.has(file)) || file === INVENTORY_FILE))
+      blobs.set(file, entry.blob);
+  const kept = new Map<string, string>();
+  if (!repository || blobs.size === 0) return kept;
+  const contents = await repository.readBlobs([...new Set(blobs.values())]);
+  for (const [file, blob] of blobs) {
+    const content = contents.get(blob);
+    if (content !== undefined) kept.set(file, content);
+  }
+  return kept;
 }
 
 /** The render options of this run: `--consul-datacenter-dns` without a value takes the catalog's datacenter. */

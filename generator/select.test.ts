@@ -1,12 +1,15 @@
+import { factsOfInstances, GO_FALSE_VALUES } from './instance-rules';
 import { selectServices, type SelectOptions } from './select';
 import type { CatalogService } from './types';
 
 const options: SelectOptions = { syncTag: 'k8s', include: [], exclude: [], prefix: '' };
-const svc = (name: string, tags: string[] = [], meta: Record<string, string>[] = [{}]): CatalogService => ({
-  name,
-  tags,
-  instances: meta.map((m) => ({ meta: m })),
-});
+/** A service from its instances' meta; `clusterId` as the source would be given it. */
+const svc = (
+  name: string,
+  tags: string[] = [],
+  meta: Record<string, string>[] = [{}],
+  clusterId?: string,
+): CatalogService => ({ name, tags, ...factsOfInstances(meta, clusterId) });
 const reasons = (
   services: CatalogService[],
   opts: SelectOptions = options,
@@ -43,6 +46,16 @@ describe('selectServices', () => {
     const result = reasons([svc('a', [], [{ 'k8s-sync': 'false' }]), svc('b', [], [{ 'k8s-sync': 'true' }])]);
     expect(result.selected).toEqual(['b']);
     expect(result.skipped.a).toMatch(/opted out/);
+  });
+
+  it('k8s-sync takes Go booleans (strconv.ParseBool): 0, f, F, false, FALSE, False opt out; others do not', () => {
+    const falsy = GO_FALSE_VALUES.map((value, i) => svc(`off-${i}`, [], [{ 'k8s-sync': value }]));
+    const other = ['1', 't', 'true', 'no', 'fAlSe', ''].map((value, i) =>
+      svc(`on-${i}`, [], [{ 'k8s-sync': value }]),
+    );
+    const result = reasons([...falsy, ...other]);
+    expect(new Set(result.selected)).toEqual(new Set(other.map((service) => service.name)));
+    expect(Object.keys(result.skipped)).toHaveLength(GO_FALSE_VALUES.length);
   });
 
   it('applies --include then --exclude globs', () => {
@@ -88,10 +101,10 @@ describe('selectServices with --cluster-id', () => {
   it("renders other clusters' Kubernetes services and guards only this cluster's", () => {
     const result = reasons(
       [
-        svc('checkout', ['k8s'], [east]),
-        svc('billing', ['k8s'], [west]),
-        svc('shared', ['k8s'], [east, west]),
-        svc('consul-k8s', ['k8s'], [{ 'external-source': 'kubernetes' }]),
+        svc('checkout', ['k8s'], [east], 'west'),
+        svc('billing', ['k8s'], [west], 'west'),
+        svc('shared', ['k8s'], [east, west], 'west'),
+        svc('consul-k8s', ['k8s'], [{ 'external-source': 'kubernetes' }], 'west'),
         svc('tag-only', ['k8s']),
         svc('vm'),
       ],

@@ -9,13 +9,10 @@ import { isConsulDnsName } from '../core/names/dns';
 import {
   EXTERNAL_SOURCE_KUBERNETES,
   META_EXTERNAL_SOURCE as EXTERNAL_SOURCE_META,
-  META_K8S_CLUSTER_ID as CLUSTER_ID_META,
 } from '../core/consul/meta';
+import { OPT_OUT_META } from './instance-rules';
 import { assignKubernetesNames } from './names';
 import type { CatalogService, SelectedService, SkippedService } from './types';
-
-/** Instance meta a Consul service owner sets to keep a service out of Kubernetes. */
-export const OPT_OUT_META = 'k8s-sync';
 
 export interface SelectOptions {
   /** `--consul-k8s-tag`: services carrying it came from Kubernetes. */
@@ -51,20 +48,6 @@ function compileFilter(options: SelectOptions): NameFilter {
   return { include: options.include.map(compile), exclude: options.exclude.map(compile) };
 }
 
-/**
- * False when a service is skipped whatever its instances say (sync tag without --cluster-id,
- * name filters, a name Consul DNS cannot resolve): a source need not read its instances.
- */
-export function instancesMatter(options: SelectOptions): (name: string, tags: readonly string[]) => boolean {
-  const filter = compileFilter(options);
-  return (name, tags) => {
-    if (options.clusterId === undefined && tags.includes(options.syncTag)) return false;
-    if (filter.include.length > 0 && !filter.include.some((matcher) => matcher.match(name))) return false;
-    if (filter.exclude.some((matcher) => matcher.match(name))) return false;
-    return isConsulDnsName(name);
-  };
-}
-
 /** The reason a service is not rendered before names are assigned, or undefined. */
 export function exclusionReason(
   service: CatalogService,
@@ -73,9 +56,7 @@ export function exclusionReason(
 ): string | undefined {
   const loop = loopGuardReason(service, options);
   if (loop !== undefined) return loop;
-  if (service.instances.some((instance) => instance.meta[OPT_OUT_META]?.toLowerCase() === 'false')) {
-    return `opted out (instance meta ${OPT_OUT_META}=false)`;
-  }
+  if (service.optedOut) return `opted out (instance meta ${OPT_OUT_META}=false)`;
   const matches = (matcher: Minimatch): boolean => matcher.match(service.name);
   if (filter.include.length > 0 && !filter.include.some(matches)) {
     return `not matched by --include ${options.include.join(', ')}`;
@@ -95,25 +76,18 @@ export function exclusionReason(
  * only when no instance says it came from another cluster.
  */
 function loopGuardReason(service: CatalogService, options: SelectOptions): string | undefined {
-  const fromKubernetes = service.instances.filter(
-    (instance) => instance.meta[EXTERNAL_SOURCE_META] === EXTERNAL_SOURCE_KUBERNETES,
-  );
   if (options.clusterId === undefined) {
     if (service.tags.includes(options.syncTag)) {
       return `came from Kubernetes (tag "${options.syncTag}"): not synced back (loop guard)`;
     }
-    if (fromKubernetes.length > 0) {
+    if (service.fromKubernetes !== 'none') {
       return `came from Kubernetes (meta ${EXTERNAL_SOURCE_META}=${EXTERNAL_SOURCE_KUBERNETES}): not synced back (loop guard)`;
     }
     return undefined;
   }
-  const own = fromKubernetes.some((instance) => {
-    const id = instance.meta[CLUSTER_ID_META];
-    return id === undefined || id === '' || id === options.clusterId;
-  });
-  if (own)
+  if (service.fromKubernetes === 'this-cluster')
     return `came from this cluster's Kubernetes (--cluster-id ${options.clusterId}): not synced back (loop guard)`;
-  if (service.tags.includes(options.syncTag) && fromKubernetes.length === 0) {
+  if (service.tags.includes(options.syncTag) && service.fromKubernetes === 'none') {
     return `came from Kubernetes (tag "${options.syncTag}", no cluster ID): not synced back (loop guard)`;
   }
   return undefined;

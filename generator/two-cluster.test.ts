@@ -95,8 +95,20 @@ it('cluster A services appear as ExternalName in B; nothing loops back', async (
     namesAt(remote, 'main', 'consul')
       .map((file) => path.basename(file, '.yaml'))
       .sort();
-  expect(names(repoB)).toEqual(['checkout', 'inventory.configmap', 'kustomization', 'legacy-db']);
-  expect(names(repoA)).toEqual(['billing', 'inventory.configmap', 'kustomization', 'legacy-db']);
+  expect(names(repoB)).toEqual([
+    '.consul-k8s-gitops-owner',
+    'checkout',
+    'inventory.configmap',
+    'kustomization',
+    'legacy-db',
+  ]);
+  expect(names(repoA)).toEqual([
+    '.consul-k8s-gitops-owner',
+    'billing',
+    'inventory.configmap',
+    'kustomization',
+    'legacy-db',
+  ]);
   const inventoryB = filesAt(repoB, 'main', 'consul').get('consul/inventory.configmap.yaml')!;
   expect(inventoryB).toContain('"billing": came from this cluster\'s Kubernetes (--cluster-id west)');
 

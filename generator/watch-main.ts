@@ -13,7 +13,7 @@ import {
   startHealthServer,
 } from '../core/runtime';
 import type { GeneratorConfig } from './config';
-import { buildRun, type GenerateIo } from './main';
+import { buildRun, isCatalogReadFailure, type GenerateIo } from './main';
 import { GeneratorMetrics } from './metrics';
 import { runOnce } from './run';
 import { CatalogSourceError } from './source/source';
@@ -29,9 +29,12 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
   // A standby replica is ready (it has nothing to do); the leader is ready once a run succeeded.
   health.addReadinessCheck('last-run', () => lastRunOk || (elector !== undefined && !elector.isLeader()));
   let sourceProblem = false;
+  let catalogIncomplete = false;
   // These need a person (or --allow-mass-delete), not a restart: /healthz fails, /livez does not.
   health.addHealthCheck('mass-deletion-guard', () => !guardRefused);
   health.addHealthCheck('catalog-source', () => !sourceProblem);
+  // A partial or failed read removes nothing, so the tree may hold what Consul no longer has.
+  health.addHealthCheck('catalog-complete', () => !catalogIncomplete);
 
   let elector: LeaderElector | undefined;
   if (config.watch.leaderElect) {
@@ -64,6 +67,8 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
         if (outcome) guardRefused = outcome.status === 'refused';
         // Unreadable, invalid or refused catalog: retried, but reported until a run completes.
         sourceProblem = error instanceof CatalogSourceError && error.kind !== 'transient';
+        catalogIncomplete = outcome ? outcome.incomplete !== undefined : isCatalogReadFailure(error);
+        metrics.catalogIncomplete.set(catalogIncomplete ? 1 : 0);
       },
     },
     {

@@ -13,6 +13,7 @@ import { createGenerateCommand } from './command';
 import type { GenerateFlags } from './config';
 import { runGenerate } from './main';
 import { bareRemote, commitCount, git, ISOLATED_GIT_ENV, namesAt, tempDir } from './testing/git-fixture';
+import { eventually } from './testing/eventually';
 
 let consul: ConsulDouble;
 let kube: KubeDouble;
@@ -27,20 +28,6 @@ afterAll(async () => {
   await kube.close();
   root.cleanup();
 });
-
-/** Polls `check` every 50 ms for at most `timeoutMs`. */
-async function eventually<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 it('watches Consul, respects cluster conflicts, holds the Lease, serves health and metrics, stops on SIGTERM', async () => {
   const dir = path.join(root.dir, 'watch');
@@ -120,7 +107,12 @@ it('watches Consul, respects cluster conflicts, holds the Lease, serves health a
   await eventually(async () => ((await fetch(`${base()}/readyz`)).status === 200 ? true : undefined));
 
   const files = namesAt(remote, 'main', 'consul').map((file) => path.basename(file));
-  expect(files).toEqual(['inventory.configmap.yaml', 'kustomization.yaml', 'web.yaml']);
+  expect(files).toEqual([
+    '.consul-k8s-gitops-owner',
+    'inventory.configmap.yaml',
+    'kustomization.yaml',
+    'web.yaml',
+  ]);
   expect(git(remote, 'show', 'main:consul/inventory.configmap.yaml')).toContain(
     '"api": conflict: Service "api" already defined in the cluster (namespace default) without label app.kubernetes.io/managed-by=consul-k8s-gitops',
   );
@@ -141,8 +133,15 @@ it('watches Consul, respects cluster conflicts, holds the Lease, serves health a
   await eventually(() => (namesAt(remote, 'main', 'consul').includes('consul/db.yaml') ? true : undefined));
   expect(commitCount(remote)).toBe(before + 1);
 
+  // The commit is counted once its push returned, which may be just after the remote shows it.
+  await eventually(async () =>
+    /consul_k8s_gitops_generator_commits_total\{component="generator"\} 2/.test(
+      await (await fetch(`${base()}/metrics`)).text(),
+    )
+      ? true
+      : undefined,
+  );
   const metrics = await (await fetch(`${base()}/metrics`)).text();
-  expect(metrics).toMatch(/consul_k8s_gitops_generator_commits_total\{component="generator"\} 2/);
   expect(metrics).toMatch(/consul_k8s_gitops_generator_services_rendered\{component="generator"\} 2/);
   expect(metrics).toMatch(
     /consul_k8s_gitops_generator_last_success_timestamp_seconds\{component="generator"\} [1-9]/,
@@ -204,7 +203,7 @@ it('reports unhealthy and not ready, and counts a refusal, when the mass-deletio
     pattern.exec(await (await fetch(`${base()}/metrics`)).text())?.[1];
   await eventually(() => (port > 0 ? true : undefined));
   await eventually(async () => ((await readyStatus()) === 200 ? true : undefined));
-  expect(namesAt(remote, 'main', 'consul')).toHaveLength(6);
+  expect(namesAt(remote, 'main', 'consul')).toHaveLength(7);
   const head = git(remote, 'rev-parse', 'main');
 
   writeFileSync(catalog, JSON.stringify({ a: [] }));
@@ -228,7 +227,7 @@ it('reports unhealthy and not ready, and counts a refusal, when the mass-deletio
   writeFileSync(catalog, JSON.stringify({ a: [], b: [], c: [] }));
   await eventually(async () => ((await readyStatus()) === 200 ? true : undefined));
   expect(await status('/healthz')).toBe(200);
-  expect(namesAt(remote, 'main', 'consul')).toHaveLength(5);
+  expect(namesAt(remote, 'main', 'consul')).toHaveLength(6);
 
   // A broken catalog file is retried (it can be fixed) and reported as unhealthy meanwhile.
   writeFileSync(catalog, '{ not json');
@@ -240,8 +239,91 @@ it('reports unhealthy and not ready, and counts a refusal, when the mass-deletio
   expect(await status('/livez')).toBe(200);
   writeFileSync(catalog, JSON.stringify({ a: [], b: [], c: [] }));
   await eventually(async () => ((await status('/healthz')) === 200 ? true : undefined));
-  expect(namesAt(remote, 'main', 'consul')).toHaveLength(5);
+  expect(namesAt(remote, 'main', 'consul')).toHaveLength(6);
 
+  signals.emit('SIGTERM', 'SIGTERM');
+  expect(await exited).toBe(0);
+});
+
+// Finding 1: a partial read is shown on /healthz and in a metric, and removes nothing.
+it('reports a read filtered by ACLs on /healthz and in consul_k8s_gitops_generator_catalog_incomplete', async () => {
+  const dir = path.join(root.dir, 'watch-partial');
+  mkdirSync(dir);
+  const remote = bareRemote(dir);
+  consul.seed.clear();
+  for (const name of ['web', 'secret-a'])
+    consul.seed.register({
+      Node: 'vm-1',
+      Address: '10.0.0.1',
+      Service: { ID: name, Service: name, Port: 80 },
+    });
+  let flags: GenerateFlags | undefined;
+  await createGenerateCommand()
+    .action((parsed: GenerateFlags) => {
+      flags = parsed;
+    })
+    .parseAsync(
+      ['--watch', '--repo', remote, '--workdir', path.join(dir, 'work'), '--path', 'consul'].concat([
+        '--buffer-min',
+        '100ms',
+        '--buffer-max',
+        '500ms',
+        '--http-port',
+        '0',
+      ]),
+      { from: 'user' },
+    );
+  const signals = new EventEmitter();
+  let port = 0;
+  let logs = '';
+  const exited = runGenerate(flags!, {
+    stdout: () => undefined,
+    stderr: () => undefined,
+    env: { ...process.env, ...ISOLATED_GIT_ENV, ...consul.env('partial') },
+    logger: createLogger({
+      level: 'info',
+      destination: new Writable({
+        write(chunk, _encoding, callback) {
+          logs += String(chunk);
+          callback();
+        },
+      }),
+    }),
+    signals,
+    onListening: (bound) => {
+      port = bound;
+    },
+  });
+  const base = () => `http://127.0.0.1:${port}`;
+  const metric = async () =>
+    /consul_k8s_gitops_generator_catalog_incomplete\{component="generator"\} (\d+)/.exec(
+      await (await fetch(`${base()}/metrics`)).text(),
+    )?.[1];
+  await eventually(() => (port > 0 && namesAt(remote, 'main', 'consul').length === 5 ? true : undefined));
+  expect(await metric()).toBe('0');
+
+  consul.acl.enabled = true;
+  consul.acl.defaultPolicy = 'deny';
+  consul.acl.setToken({ secretId: 'partial', rules: { servicePrefix: { '': 'read', secret: 'deny' } } });
+  consul.seed.register({
+    Node: 'vm-1',
+    Address: '10.0.0.1',
+    Service: { ID: 'api', Service: 'api', Port: 80 },
+  });
+  await eventually(async () => ((await fetch(`${base()}/healthz`)).status === 503 ? true : undefined));
+  expect(await metric()).toBe('1');
+  expect(await (await fetch(`${base()}/healthz`)).json()).toEqual({
+    status: 'unhealthy',
+    failing: ['catalog-complete'],
+  });
+  const files = namesAt(remote, 'main', 'consul').map((file) => path.basename(file));
+  expect(files).toEqual(expect.arrayContaining(['api.yaml', 'secret-a.yaml', 'web.yaml']));
+  expect(logs).toMatch(/kept 1 Service\(s\) as committed: secret-a/);
+
+  consul.acl.enabled = false;
+  consul.seed.register({ Node: 'vm-1', Address: '10.0.0.1', Service: { ID: 'db', Service: 'db', Port: 80 } });
+  await eventually(async () => ((await fetch(`${base()}/healthz`)).status === 200 ? true : undefined));
+  expect(await metric()).toBe('0');
   signals.emit('SIGTERM', 'SIGTERM');
   expect(await exited).toBe(0);
 });

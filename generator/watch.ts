@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { Backoff, sleep } from '../core/kube/backoff';
 import type { GeneratorMetrics } from './metrics';
+import { incompleteMessage } from './report';
 import type { RunOutcome } from './run';
 import type { CatalogSource } from './source/source';
 
@@ -112,6 +113,11 @@ export class CatalogWatcher {
     const result = outcome.status === 'up-to-date' ? 'up_to_date' : outcome.status.replace('-', '_');
     this.deps.metrics?.runs.inc({ result });
     if (ok) this.deps.metrics?.lastSuccess.set(Date.now() / 1000);
+    if (outcome.incomplete)
+      this.deps.logger.warn(
+        { gaps: outcome.incomplete.gaps, kept: outcome.incomplete.kept.length },
+        incompleteMessage(outcome.incomplete),
+      );
     if (outcome.status === 'refused')
       this.deps.logger.error({ reason: outcome.reason }, 'mass-deletion guard refused the run');
     else

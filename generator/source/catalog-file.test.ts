@@ -4,19 +4,26 @@ describe('parseCatalogFile', () => {
   it('reads the /v1/catalog/services shape', () => {
     const snapshot = parseCatalogFile('{"web":["a","b"],"db":[]}');
     expect(snapshot.services).toEqual([
-      { name: 'web', tags: ['a', 'b'], instances: [{ meta: {} }] },
-      { name: 'db', tags: [], instances: [{ meta: {} }] },
+      { name: 'web', tags: ['a', 'b'], optedOut: false, fromKubernetes: 'none' },
+      { name: 'db', tags: [], optedOut: false, fromKubernetes: 'none' },
     ]);
   });
 
   it('reads objects with Tags, Meta and Instances (Meta shared by every instance)', () => {
     const snapshot = parseCatalogFile(
       JSON.stringify({
-        api: { Tags: ['v1'], Meta: { team: 'x' }, Instances: [{ Meta: { zone: 'a' } }, {}] },
+        api: { Tags: ['v1'], Meta: { team: 'x' }, Instances: [{ Meta: { 'k8s-sync': '0' } }, {}] },
+        web: {
+          Meta: { 'external-source': 'kubernetes' },
+          Instances: [{ Meta: { 'external-k8s-cluster-id': 'east' } }],
+        },
       }),
+      'catalog file',
+      'west',
     );
     expect(snapshot.services).toEqual([
-      { name: 'api', tags: ['v1'], instances: [{ meta: { team: 'x', zone: 'a' } }, { meta: { team: 'x' } }] },
+      { name: 'api', tags: ['v1'], optedOut: true, fromKubernetes: 'none' },
+      { name: 'web', tags: [], optedOut: false, fromKubernetes: 'other-cluster' },
     ]);
   });
 
@@ -28,8 +35,8 @@ describe('parseCatalogFile', () => {
       }),
     );
     expect(snapshot.services).toEqual([
-      { name: 'api', tags: ['v1'], instances: [{ meta: { team: 'x', zone: 'a' } }] },
-      { name: 'web', tags: ['k8s'], instances: [{ meta: { 'external-source': 'kubernetes' } }] },
+      { name: 'api', tags: ['v1'], optedOut: false, fromKubernetes: 'none' },
+      { name: 'web', tags: ['k8s'], optedOut: false, fromKubernetes: 'this-cluster' },
     ]);
   });
 

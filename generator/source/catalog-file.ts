@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { sleep } from '../../core/kube/backoff';
+import { factsOfInstances } from '../instance-rules';
 import type { CatalogService, CatalogSnapshot } from '../types';
 import { CatalogSourceError, type CatalogSource } from './source';
 
@@ -63,13 +64,11 @@ function canonicalService(entry: object, origin: string, name: string): Record<s
   return service;
 }
 
-/** Shared by every service given as a plain tag list (read-only; saves two objects per service). */
-const ONE_PLAIN_INSTANCE: CatalogService['instances'] = Object.freeze([
-  Object.freeze({ meta: Object.freeze({}) }),
-]) as never;
-
-/** Parses catalog-file text; throws CatalogSourceError naming the field and the reason. */
-export function parseCatalogFile(text: string, origin = 'catalog file'): CatalogSnapshot {
+/**
+ * Parses catalog-file text; throws CatalogSourceError naming the field and the reason.
+ * `clusterId` (`--cluster-id`) decides which Kubernetes instances are this cluster's.
+ */
+export function parseCatalogFile(text: string, origin = 'catalog file', clusterId?: string): CatalogSnapshot {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -85,13 +84,19 @@ export function parseCatalogFile(text: string, origin = 'catalog file'): Catalog
   const services: CatalogService[] = [];
   for (const [name, entry] of Object.entries(json)) {
     if (Array.isArray(entry)) {
-      services.push({ name, tags: check(tagsSchema, entry, origin, name), instances: ONE_PLAIN_INSTANCE });
+      services.push({
+        name,
+        tags: check(tagsSchema, entry, origin, name),
+        optedOut: false,
+        fromKubernetes: 'none',
+      });
     } else if (entry !== null && typeof entry === 'object') {
       const detailed = check(detailedSchema, canonicalService(entry, origin, name), origin, name);
-      const instances = (detailed.Instances ?? [{ Meta: {} }]).map((instance) => ({
-        meta: { ...(detailed.Meta ?? {}), ...instance.Meta },
+      const metas = (detailed.Instances ?? [{ Meta: {} }]).map((instance) => ({
+        ...(detailed.Meta ?? {}),
+        ...instance.Meta,
       }));
-      services.push({ name, tags: detailed.Tags, instances });
+      services.push({ name, tags: detailed.Tags, ...factsOfInstances(metas, clusterId) });
     } else {
       throw new CatalogSourceError(
         `${origin}: ${name}: expected an array of tags or an object with "Tags", "Meta" and/or "Instances"`,
@@ -123,7 +128,10 @@ const POLL_MS = 1000;
 export class CatalogFileSource implements CatalogSource {
   readonly description: string;
 
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    private readonly clusterId?: string,
+  ) {
     this.description = `catalog file ${path}`;
   }
 
@@ -138,7 +146,7 @@ export class CatalogFileSource implements CatalogSource {
         'config',
       );
     }
-    return parseCatalogFile(text, `--catalog-file ${this.path}`);
+    return parseCatalogFile(text, `--catalog-file ${this.path}`, this.clusterId);
   }
 
   async waitForChange(index: string | undefined, signal: AbortSignal): Promise<string | undefined> {

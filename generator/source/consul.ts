@@ -1,31 +1,36 @@
 /**
- * The Consul source: `/v1/catalog/services` (names, tags, blocking index) plus each candidate's
- * instances from `/v1/health/service/:name` (their service meta: loop guard and opt-out).
- * Any Consul error, 403, or an empty answer filtered by ACLs becomes a CatalogSourceError, so a
- * run never mistakes "cannot see" for "gone".
+ * The Consul source. A read costs a fixed number of requests whatever the catalog's size, all
+ * `/v1/catalog/services?stale` (as consul-k8s's to-k8s reads it): every name with its tags, then
+ * the names having an instance that opts out, that came from Kubernetes, and (with a cluster ID)
+ * that came from this cluster — each a `filter` on `ServiceMeta` (see instance-rules.ts). The only
+ * per-service read is one `/v1/health/service` when the datacenter must go into externalName
+ * (the listing does not say which datacenter answered).
+ *
+ * Any Consul error or 403 becomes a CatalogSourceError (nothing is changed). An answer filtered
+ * by ACLs is returned with a gap: the run then removes nothing, since what it cannot see may exist.
  */
-import { setMaxListeners } from 'node:events';
+import { queryCatalogServices } from '../../core/consul/catalog-query';
 import {
   ConsulError,
   createConsulClient,
   nextBlockingIndex,
-  readCatalogServices,
   readHealthService,
   type ConsulClient,
   type ConsulConfig,
 } from '../../core/consul';
-import type { CatalogService, CatalogSnapshot } from '../types';
+import { factsFromListings, instanceFilters } from '../instance-rules';
+import type { CatalogGap, CatalogService, CatalogSnapshot } from '../types';
 import { CatalogSourceError, type CatalogSource } from './source';
 
-const PARALLEL_READS = 16;
 const DEFAULT_WAIT_MS = 5 * 60_000;
+const FILTERED_BY_ACLS =
+  'filtered by ACLs (X-Consul-Results-Filtered-By-ACLs: true): the token cannot read every service';
 
 export interface ConsulSourceOptions {
-  /**
-   * Whether a service's instances (their meta) can change the outcome; when false they are not
-   * read (one request saved per skipped service). Default: always read.
-   */
-  instancesMatter?: (name: string, tags: readonly string[]) => boolean;
+  /** `--cluster-id`: which Kubernetes registrations are this cluster's. */
+  clusterId?: string;
+  /** Read the datacenter that answered (for `--consul-datacenter-dns` without a value). */
+  needsDatacenter?: boolean;
   /** Blocking query wait (default 5 min). */
   waitMs?: number;
 }
@@ -43,48 +48,59 @@ export class ConsulCatalogSource implements CatalogSource {
   }
 
   async read(signal?: AbortSignal): Promise<CatalogSnapshot> {
-    // Every parallel read listens for the abort.
-    if (signal) setMaxListeners(PARALLEL_READS + 8, signal);
+    const filters = instanceFilters(this.options.clusterId);
+    const query = (what: string, filter?: string) =>
+      queryCatalogServices(this.consul, {
+        ...(filter ? { filter } : {}),
+        ...(signal ? { signal } : {}),
+      }).then((answer) => ({ what, answer }));
     try {
-      const listing = await readCatalogServices(this.consul, signal ? { signal } : {});
-      const names = Object.keys(listing.value);
-      if (names.length === 0 && listing.filteredByAcls) {
-        throw new CatalogSourceError(
-          'Consul answered an empty catalog filtered by ACLs: the token has lost its read rights; nothing is changed',
-          'denied',
-        );
-      }
-      const services: CatalogService[] = [];
-      let datacenter: string | undefined;
-      const pending = names.map((name) => ({ name, tags: listing.value[name] ?? [] }));
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < pending.length) {
-          const { name, tags } = pending[next++]!;
-          if (this.options.instancesMatter && !this.options.instancesMatter(name, tags)) {
-            services.push({ name, tags, instances: [] });
-            continue;
-          }
-          const entries = await readHealthService(this.consul, name, signal ? { signal } : {});
-          datacenter ??= entries.value.find((entry) => entry.Node.Datacenter)?.Node.Datacenter;
-          services.push({
-            name,
-            tags,
-            instances: entries.value.map((entry) => ({ meta: { ...(entry.Service.Meta ?? {}) } })),
-          });
-        }
+      const [all, optedOut, fromKubernetes, thisCluster] = await Promise.all([
+        query('/v1/catalog/services'),
+        query('/v1/catalog/services (instances opting out)', filters.optedOut),
+        query('/v1/catalog/services (instances from Kubernetes)', filters.fromKubernetes),
+        ...(filters.thisCluster
+          ? [query("/v1/catalog/services (instances from this cluster's Kubernetes)", filters.thisCluster)]
+          : []),
+      ]);
+      const names = (listing: { answer: { value: Record<string, string[]> } } | undefined) =>
+        new Set(Object.keys(listing?.answer.value ?? {}));
+      const listings = {
+        optedOut: names(optedOut),
+        fromKubernetes: names(fromKubernetes),
+        ...(thisCluster ? { thisCluster: names(thisCluster) } : {}),
       };
-      await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, pending.length) }, worker));
-      return { services, index: listing.index, ...(datacenter ? { datacenter } : {}) };
+      const services: CatalogService[] = Object.entries(all!.answer.value).map(([name, tags]) => ({
+        name,
+        tags: tags ?? [],
+        ...factsFromListings(name, listings),
+      }));
+      const gaps: CatalogGap[] = [all, optedOut, fromKubernetes, thisCluster]
+        .filter((listing) => listing?.answer.filteredByAcls)
+        .map((listing) => ({ what: listing!.what, reason: FILTERED_BY_ACLS }));
+      const datacenter = await this.datacenter(services, signal);
+      return {
+        services,
+        index: all!.answer.index,
+        ...(datacenter ? { datacenter } : {}),
+        ...(gaps.length > 0 ? { gaps } : {}),
+      };
     } catch (err) {
       throw asSourceError(err);
     }
   }
 
+  /** The datacenter that answered, from one instance (only when the output needs it). */
+  private async datacenter(services: CatalogService[], signal?: AbortSignal): Promise<string | undefined> {
+    if (!this.options.needsDatacenter || services.length === 0) return undefined;
+    const entries = await readHealthService(this.consul, services[0]!.name, signal ? { signal } : {});
+    return entries.value.find((entry) => entry.Node.Datacenter)?.Node.Datacenter;
+  }
+
   async waitForChange(index: string | undefined, signal: AbortSignal): Promise<string | undefined> {
     try {
       const blockOn = index === undefined ? undefined : nextBlockingIndex(undefined, index);
-      const listing = await readCatalogServices(this.consul, {
+      const listing = await queryCatalogServices(this.consul, {
         ...(blockOn !== undefined ? { index: blockOn } : {}),
         waitMs: this.options.waitMs ?? DEFAULT_WAIT_MS,
         signal,
