@@ -233,6 +233,22 @@ describe('generate --once from Consul', () => {
     expect(full.code).toBe(0);
     expect(full.stdout).toMatch(/0 added, 0 changed, 1 removed/);
   });
+
+  it('a read without a token from a Consul whose default ACL policy is deny removes nothing, exits 4', async () => {
+    // Consul never sets X-Consul-Results-Filtered-By-ACLs on a read without a token
+    // (agent/consul/rpc.go, maskResultsFilteredByACLs): an empty answer may hide everything.
+    const { remote, args } = setup();
+    for (const name of ['web', 'api', 'billing']) register(name);
+    expect((await generate(args(), { ...process.env, ...consul.env() })).code).toBe(0);
+    const before = namesAt(remote, 'main', 'consul');
+
+    consul.acl.enabled = true;
+    consul.acl.defaultPolicy = 'deny';
+    const anonymous = await generate(args(), { ...process.env, ...consul.env() });
+    expect(anonymous.code).toBe(4);
+    expect(anonymous.stderr).toMatch(/without a token .* default ACL policy is deny/);
+    expect(namesAt(remote, 'main', 'consul')).toEqual(before);
+  });
 });
 
 describe('watch mode', () => {

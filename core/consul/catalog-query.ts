@@ -58,6 +58,7 @@ export async function queryCatalogServices(
       index: header('x-consul-index') ?? '0',
       knownLeader: header('x-consul-knownleader') === 'true',
       filteredByAcls: header('x-consul-results-filtered-by-acls') === 'true',
+      maybeFilteredByAcls: !clientToken(consul) && header('x-consul-default-acl-policy') === 'deny',
       value: (body as Record<string, string[]> | null) ?? {},
     };
   } catch (err) {

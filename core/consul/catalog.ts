@@ -125,6 +125,11 @@ export interface Indexed<T> {
   knownLeader: boolean;
   /** `X-Consul-Results-Filtered-By-ACLs: true`: the token could not see everything. */
   filteredByAcls: boolean;
+  /**
+   * No token was sent to a Consul whose default ACL policy is deny: Consul never says whether
+   * such an answer was filtered (agent/consul/rpc.go, maskResultsFilteredByACLs), so it may be.
+   */
+  maybeFilteredByAcls: boolean;
   value: T;
 }
 
@@ -186,11 +191,12 @@ function header(res: ConsulResponse, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function indexed<T>(res: ConsulResponse, value: T): Indexed<T> {
+function indexed<T>(res: ConsulResponse, value: T, tokenSent: boolean): Indexed<T> {
   return {
     index: header(res, 'x-consul-index') ?? '0',
     knownLeader: header(res, 'x-consul-knownleader') === 'true',
     filteredByAcls: header(res, 'x-consul-results-filtered-by-acls') === 'true',
+    maybeFilteredByAcls: !tokenSent && header(res, 'x-consul-default-acl-policy') === 'deny',
     value,
   };
 }
@@ -214,7 +220,7 @@ async function read<T>(
       ctx,
       timeoutMs: readTimeout(options),
     });
-    return indexed(res, body as T);
+    return indexed(res, body as T, Boolean(clientToken(consul)));
   } catch (err) {
     throw toConsulError(err, operation, clientToken(consul));
   } finally {

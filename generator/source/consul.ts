@@ -26,6 +26,9 @@ const DEFAULT_WAIT_MS = 5 * 60_000;
 const FILTERED_BY_ACLS =
   'filtered by ACLs (X-Consul-Results-Filtered-By-ACLs: true): the token cannot read every service';
 
+const ANONYMOUS_UNDER_DENY =
+  'read without a token from a Consul whose default ACL policy is deny: Consul does not say what it filters from such a read (set CONSUL_HTTP_TOKEN)';
+
 export interface ConsulSourceOptions {
   /** `--cluster-id`: which Kubernetes registrations are this cluster's. */
   clusterId?: string;
@@ -75,9 +78,12 @@ export class ConsulCatalogSource implements CatalogSource {
         tags: tags ?? [],
         ...factsFromListings(name, listings),
       }));
-      const gaps: CatalogGap[] = [all, optedOut, fromKubernetes, thisCluster]
-        .filter((listing) => listing?.answer.filteredByAcls)
-        .map((listing) => ({ what: listing!.what, reason: FILTERED_BY_ACLS }));
+      const gaps: CatalogGap[] = [all, optedOut, fromKubernetes, thisCluster].flatMap((listing) => {
+        if (listing?.answer.filteredByAcls) return [{ what: listing.what, reason: FILTERED_BY_ACLS }];
+        if (listing?.answer.maybeFilteredByAcls)
+          return [{ what: listing.what, reason: ANONYMOUS_UNDER_DENY }];
+        return [];
+      });
       const datacenter = await this.datacenter(services, signal);
       return {
         services,

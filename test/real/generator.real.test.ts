@@ -187,8 +187,16 @@ test('a token filtered by ACLs never makes a run delete the services it cannot r
     await consul.createToken('service_prefix "api" { policy = "read" }\nnode_prefix "" { policy = "read" }')
   ).secretId;
   const run = generateOnce(partial);
-  expect(run.status).not.toBe(0);
+  expect(run.status).toBe(4);
   expect(filesOnMain()).toEqual(before);
   expect(`${run.stdout}${run.stderr}`).toMatch(/ACL/);
   expect(existsSync(remote)).toBe(true);
+}, 120_000);
+
+test('a read without any token (Consul masks what it filtered) never deletes either', () => {
+  const before = filesOnMain();
+  const run = generateOnce('');
+  expect(run.status).toBe(4);
+  expect(run.stderr).toMatch(/without a token/);
+  expect(filesOnMain()).toEqual(before);
 }, 120_000);
