@@ -16,6 +16,7 @@ import { admissionReview } from './reviews';
 
 const root = path.resolve(__dirname, '../../..');
 const dist = root.endsWith(`${path.sep}dist`) ? root : path.join(root, 'dist');
+const repoRoot = root.endsWith(`${path.sep}dist`) ? path.dirname(root) : root;
 
 export interface HostileResult {
   baselineRssMb: number;
@@ -33,17 +34,26 @@ function rssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return Number(match[1]) / 1024;
 }
 
+/** The heap cap the shipped Deployment gives the webhook (NODE_OPTIONS), so the test runs as production does. */
+function productionHeapFlags(): string[] {
+  const manifest = fs.readFileSync(path.join(repoRoot, 'deploy/components/webhook/deployment.yaml'), 'utf8');
+  const flag = /--max-old-space-size=\d+/.exec(manifest)?.[0];
+  if (!flag) throw new Error('deploy/components/webhook/deployment.yaml sets no --max-old-space-size');
+  return [flag];
+}
+
 function startWebhook(certFile: string, keyFile: string): Promise<{ proc: ChildProcess; port: number }> {
   const proc = spawn(
     process.execPath,
-    [path.join(dist, 'cli.js'), 'webhook', '--port', '0', '--host', '127.0.0.1'].concat([
-      '--tls-cert-file',
-      certFile,
-      '--tls-private-key-file',
-      keyFile,
-      '--shutdown-delay',
+    [
+      ...productionHeapFlags(),
+      path.join(dist, 'cli.js'),
+      'webhook',
+      '--port',
       '0',
-    ]),
+      '--host',
+      '127.0.0.1',
+    ].concat(['--tls-cert-file', certFile, '--tls-private-key-file', keyFile, '--shutdown-delay', '0']),
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
