@@ -11,7 +11,6 @@ import {
   CEL_RULES,
   CEL_VARIABLES,
   NOT_EXPRESSIBLE,
-  RATCHET_DIFFERENCES,
   celString,
   type CelRule,
 } from '../core/annotations';
@@ -37,7 +36,7 @@ export const WEBHOOK_NAMESPACE_SELECTOR = {
 export const WEBHOOK_MATCH_CONDITIONS = [
   {
     name: 'has-consul-annotation',
-    expression: `has(object.metadata.annotations) && object.metadata.annotations.exists(k, k.startsWith('${ANNOTATION_PREFIX}'))`,
+    expression: `has(object.metadata.annotations) && object.metadata.annotations.exists(k, k.lowerAscii().startsWith('${ANNOTATION_PREFIX}'))`,
   },
 ];
 
@@ -154,8 +153,6 @@ export function notCoveredComment(): string {
     ...ALL_RULES.filter((r) => NOT_EXPRESSIBLE[r.id]).map(
       (r) => `  ${r.id} (${r.severity}): ${NOT_EXPRESSIBLE[r.id]}`,
     ),
-    'Checked differently:',
-    ...Object.entries(RATCHET_DIFFERENCES).map(([id, why]) => `  ${id}: ${why}`),
   ];
   return lines.map((l) => `# ${l}`.trimEnd()).join('\n');
 }

@@ -70,7 +70,14 @@ export const PATTERNS = {
   /** `-0`, `-0x0`, `-0_0`…: negative zero, which Go reads as 0 (not negative). */
   goNegativeZero: '^-0[xXoObB]?[0_]*$',
   metaKey: '^[A-Za-z0-9_-]+$',
-  weight: '^[1-9][0-9]*$',
+  /** Go strconv.Atoi syntax (consul-k8s reads weights with it): base 10, optional sign, leading zeros. */
+  atoi: '^[+-]?[0-9]+$',
+  /** An Atoi value from 1 to 99999 (at most five significant digits), so CEL's int() cannot overflow. */
+  weightSmall: '^[+]?0*[1-9][0-9]{0,4}$',
+  /** An Atoi value of 1 or more. */
+  weightPositive: '^[+]?0*[1-9][0-9]*$',
+  /** The significant digits of an Atoi value. */
+  significant: '[1-9][0-9]*$',
   /** What Consul DNS resolves (core/names isConsulDnsName). */
   dnsLabel: '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$',
 } as const;
@@ -81,6 +88,8 @@ const re = (name: keyof typeof PATTERNS) => celString(PATTERNS[name]);
 const show = (v: string) => `('"' + (${v}.size() > 40 ? ${v}.substring(0, 39) + '…' : ${v}) + '"')`;
 /** CEL: JavaScript `length` (UTF-16 code units) of a string. */
 const utf16 = (v: string) => `(${v}.size() + ${v}.findAll(${re('astral')}).size())`;
+/** CEL: Go `len` (UTF-8 bytes) of a string, as Consul counts meta values. */
+const utf8 = (v: string) => `bytes(${v}).size()`;
 const trimmedUtf16 = (v: string) =>
   `(${utf16(v)} - ${v}.find(${re('leading')}).size() - ${v}.find(${re('trailing')}).size())`;
 const blank = (v: string) => `${v}.matches(${re('blank')})`;
@@ -108,7 +117,10 @@ const MAX_NAME = 255;
 const MAX_META_KEY = 128;
 const MAX_META_VALUE = 512;
 const MAX_META_PAIRS = 64;
-const MAX_WEIGHT = 2147483647;
+// Consul keeps service weights within 1..65535 (analyze.ts MAX_WEIGHT).
+const MAX_WEIGHT = 65535;
+/** Go int64, the range of strconv.Atoi: 19 digits compare as strings. */
+const INT64_MAX = '9223372036854775807';
 const META_KEY = `k.substring(${SERVICE_META_PREFIX.length})`;
 const OWNERSHIP_PREFIX = 'external-k8s-';
 
@@ -117,10 +129,10 @@ const metaValid = (map: string) =>
   [
     `${META_KEY}.matches(${re('metaKey')})`,
     `${META_KEY}.size() <= ${MAX_META_KEY}`,
-    `!${META_KEY}.lowerAscii().startsWith('consul-')`,
+    `!${META_KEY}.startsWith('consul-')`,
     `${META_KEY} != ${celString(META_EXTERNAL_SOURCE)}`,
     `!${META_KEY}.startsWith(${celString(OWNERSHIP_PREFIX)})`,
-    `${utf16(`${map}[k]`)} <= ${MAX_META_VALUE}`,
+    `${utf8(`${map}[k]`)} <= ${MAX_META_VALUE}`,
   ].join(' && ');
 const metaCountOf = (map: string) =>
   `${map}.filter(k, k.startsWith(${celString(SERVICE_META_PREFIX)}) && ${metaValid(map)}).size()`;
@@ -163,7 +175,11 @@ const trimmed = (v: string) =>
   `${v}.substring(${v}.find(${re('leading')}).size(), ${v}.size() - ${v}.find(${re('trailing')}).size())`;
 /** CEL: `service-name` raises no error (the warnings on it need that). */
 const nameOk = `!${blank('v')} && ${trimmedUtf16('v')} <= ${MAX_NAME} && !v.matches(${re('nameBad')})`;
-const weightValid = `v.matches(${re('weight')}) && v.size() <= 10 && int(v) <= ${MAX_WEIGHT}`;
+/** CEL: `service-weight` raises no error ("" is skipped, as consul-k8s does). */
+const weightValid = `v.matches(${re('weightSmall')}) && int(v) <= ${MAX_WEIGHT}`;
+/** CEL: a weight above the limit that Atoi still reads (within int64). */
+const significant = `v.find(${re('significant')})`;
+const weightAbove = `v.matches(${re('weightPositive')}) && (${significant}.size() < 19 || (${significant}.size() == 19 && ${significant} <= '${INT64_MAX}'))`;
 /** CEL: instances come from endpoints (no external IPs, not a LoadBalancer: the webhook's default settings). */
 const endpointBased = `!(has(object.spec.externalIPs) && object.spec.externalIPs.size() > 0) && !(has(object.spec.type) && object.spec.type == 'LoadBalancer')`;
 const registrarAdds = `(${OWNERSHIP_META_KEYS.length} + variables.ports.size() + (${endpointBased} ? ${ENDPOINT_META_KEYS.length} : 0))`;
@@ -198,11 +214,16 @@ export const CEL_RULES: CelRule[] = [
     `v.matches(${re('nameBad')})`,
     `${show('v')} + ' contains "/" or a control character; use letters, digits and hyphens'`,
   ),
-  key(RULES.portEmpty, SERVICE_PORT, blank('v'), `'is empty; use a port number 1-65535 or a port name'`),
+  key(
+    RULES.portEmpty,
+    SERVICE_PORT,
+    `v != '' && ${blank('v')}`,
+    `'is whitespace only; use a port number 1-65535 or a port name'`,
+  ),
   key(
     RULES.portOutOfRange,
     SERVICE_PORT,
-    `(v.matches(${re('decimal')}) && (v.size() > 5 || int(v) < 1 || int(v) > 65535)) || (v.matches(${re('goInt')}) && v.matches(${re('goNegative')}) && !v.matches(${re('goNegativeZero')}))`,
+    `(v.matches(${re('decimal')}) && v != '0' && (v.size() > 5 || int(v) > 65535)) || (v.matches(${re('goInt')}) && v.matches(${re('goNegative')}) && !v.matches(${re('goNegativeZero')}))`,
     `${show('v')} + ' is out of range or negative; use a port number 1-65535 or a port name'`,
   ),
   key(
@@ -220,8 +241,8 @@ export const CEL_RULES: CelRule[] = [
   key(
     RULES.weightInvalid,
     SERVICE_WEIGHT,
-    `!(v.matches(${re('weight')}) && v.size() <= 10 && int(v) <= ${MAX_WEIGHT})`,
-    `${show('v')} + ' is not a whole number from 1 to ${MAX_WEIGHT}'`,
+    `v != '' && !(${weightValid})`,
+    `(${weightAbove} ? ${significant} + ' is above ${MAX_WEIGHT}, the largest weight Consul keeps; it would be reset to 1' : ${show('v')} + ' is not a whole number from 1 to ${MAX_WEIGHT}; consul-k8s ignores it')`,
   ),
   meta(
     RULES.metaInvalidKey,
@@ -235,7 +256,7 @@ export const CEL_RULES: CelRule[] = [
   ),
   meta(
     RULES.metaReservedKey,
-    `${META_KEY}.lowerAscii().startsWith('consul-')`,
+    `${META_KEY}.startsWith('consul-')`,
     `'meta key ' + ${show(META_KEY)} + ' starts with "consul-", which Consul reserves'`,
   ),
   meta(
@@ -245,8 +266,8 @@ export const CEL_RULES: CelRule[] = [
   ),
   meta(
     RULES.metaValueTooLong,
-    `${utf16('variables.a[k]')} > ${MAX_META_VALUE}`,
-    `'value is ' + string(${utf16('variables.a[k]')}) + ' characters long; Consul allows ${MAX_META_VALUE}'`,
+    `${utf8('variables.a[k]')} > ${MAX_META_VALUE}`,
+    `'value is ' + string(${utf8('variables.a[k]')}) + ' bytes long (UTF-8); Consul allows ${MAX_META_VALUE}'`,
   ),
   {
     ruleId: RULES.metaTooMany.id,
@@ -263,6 +284,12 @@ export const CEL_RULES: CelRule[] = [
     SERVICE_NAME,
     `${nameOk} && (v.find(${re('leading')}).size() > 0 || v.find(${re('trailing')}).size() > 0)`,
     `${show('v')} + ' has surrounding whitespace; it is trimmed to ' + ${show(trimmed('v'))}`,
+  ),
+  key(
+    RULES.portZero,
+    SERVICE_PORT,
+    `v == '0'`,
+    `'0 means the first port (as in consul-k8s); remove it or name a port'`,
   ),
   key(
     RULES.nameNotDnsLabel,
@@ -291,7 +318,7 @@ export const CEL_RULES: CelRule[] = [
   key(
     RULES.weightNoEffect,
     SERVICE_WEIGHT,
-    `v == '1'`,
+    `v.matches('^[+]?0*1$')`,
     `'1 is the default weight; the annotation has no effect'`,
   ),
   key(
@@ -334,12 +361,6 @@ export const NOT_EXPRESSIBLE: Record<string, string> = {
     "a warning on consul-k8s's escape-aware tag split and on the registrar's `--consul-k8s-tag`",
 };
 
-/** Ratcheting the policy does differently from the webhook (documented; the equivalence suite skips these cases). */
-export const RATCHET_DIFFERENCES: Record<string, string> = {
-  [RULES.metaTooMany.id]:
-    'the webhook ratchets on the first key that does not fit; finding it needs sorting, so the policy lets an UPDATE through when the count of meta pairs does not grow',
-};
-
 /**
  * For each covered rule, words that the webhook's message and the policy's message both contain:
  * "the policy says what the webhook says" is tested with these (core/annotations tests the
@@ -350,19 +371,20 @@ export const CEL_REASONS: Record<string, string> = {
   [RULES.nameEmpty.id]: 'is empty; give a Consul service name',
   [RULES.nameTooLong.id]: 'characters long; the limit is 255',
   [RULES.nameInvalidCharacter.id]: 'use letters, digits and hyphens',
-  [RULES.portEmpty.id]: 'is empty; use a port number 1-65535 or a port name',
+  [RULES.portEmpty.id]: 'is whitespace only; use a port number 1-65535 or a port name',
   [RULES.portOutOfRange.id]: 'use a port number 1-65535 or a port name',
   [RULES.portNotDecimal.id]: 'is not a decimal number',
   [RULES.portUnknownName.id]: 'matches no port name',
-  [RULES.weightInvalid.id]: 'is not a whole number from 1 to 2147483647',
+  [RULES.weightInvalid.id]: '65535',
   [RULES.metaInvalidKey.id]: 'may only contain letters, digits, "_" and "-"',
   [RULES.metaKeyTooLong.id]: 'characters long; Consul allows 128',
   [RULES.metaReservedKey.id]: 'starts with "consul-", which Consul reserves',
   [RULES.metaOwnershipKey.id]: 'is set by the sync itself',
-  [RULES.metaValueTooLong.id]: 'characters long; Consul allows 512',
+  [RULES.metaValueTooLong.id]: 'bytes long (UTF-8); Consul allows 512',
   [RULES.metaTooMany.id]: "the sync adds) exceed Consul's limit of 64",
   [RULES.nameWhitespace.id]: 'has surrounding whitespace; it is trimmed to',
   [RULES.nameNotDnsLabel.id]: 'is not a DNS label (letters, digits, hyphens, max 63)',
+  [RULES.portZero.id]: '0 means the first port (as in consul-k8s)',
   [RULES.portNotDeclared.id]: 'is not a port, targetPort or nodePort of this Service',
   [RULES.metaPortKey.id]: 'may collide with the port-<name> meta the sync adds per port',
   [RULES.metaNoRoom.id]: "the registrar adds per instance exceed Consul's limit of 64",

@@ -22,7 +22,6 @@ export {
   CEL_RULES,
   CEL_VARIABLES,
   NOT_EXPRESSIBLE,
-  RATCHET_DIFFERENCES,
   PATTERNS,
   celString,
   type CelRule,

@@ -69,7 +69,14 @@ export const POLICY_CORPUS: PolicyCase[] = [
   { title: 'port empty', annotations: { [`${K}service-port`]: ' ' }, rules: ['service-port/empty'] },
   { title: 'port hex', annotations: { [`${K}service-port`]: '0x1F90' }, rules: ['service-port/not-decimal'] },
   { title: 'port octal', annotations: { [`${K}service-port`]: '010' }, rules: ['service-port/not-decimal'] },
-  { title: 'port zero', annotations: { [`${K}service-port`]: '0' }, rules: ['service-port/out-of-range'] },
+  // consul-k8s: "" and 0 both mean "no port given" (the first port is used).
+  { title: 'port empty string', annotations: { [`${K}service-port`]: '' }, rules: [] },
+  { title: 'port zero', annotations: { [`${K}service-port`]: '0' }, rules: ['service-port/zero'] },
+  {
+    title: 'port double zero',
+    annotations: { [`${K}service-port`]: '00' },
+    rules: ['service-port/not-decimal'],
+  },
   { title: 'port big', annotations: { [`${K}service-port`]: '70000' }, rules: ['service-port/out-of-range'] },
   {
     title: 'port negative',
@@ -115,9 +122,11 @@ export const POLICY_CORPUS: PolicyCase[] = [
   },
   {
     title: 'meta reserved',
-    annotations: { [`${K}service-meta-Consul-x`]: 'x' },
+    annotations: { [`${K}service-meta-consul-x`]: 'x' },
     rules: ['service-meta/reserved-key'],
   },
+  // Consul checks its reserved prefix with strings.HasPrefix: case-sensitive.
+  { title: 'meta reserved, other case', annotations: { [`${K}service-meta-Consul-x`]: 'x' }, rules: [] },
   {
     title: 'meta ownership',
     annotations: { [`${K}service-meta-external-k8s-ns`]: 'x' },
@@ -132,6 +141,18 @@ export const POLICY_CORPUS: PolicyCase[] = [
     title: 'meta long value',
     annotations: { [`${K}service-meta-team`]: 'v'.repeat(513) },
     rules: ['service-meta/value-too-long'],
+  },
+  // Consul counts meta values in UTF-8 bytes: 171 three-byte characters are 513 bytes.
+  {
+    title: 'meta long value in bytes',
+    annotations: { [`${K}service-meta-team`]: '界'.repeat(171) },
+    rules: ['service-meta/value-too-long'],
+  },
+  { title: 'meta value 510 bytes', annotations: { [`${K}service-meta-team`]: '界'.repeat(170) }, rules: [] },
+  {
+    title: 'meta value 512 bytes, astral',
+    annotations: { [`${K}service-meta-team`]: '😀'.repeat(128) },
+    rules: [],
   },
   {
     title: 'meta port key',
@@ -159,6 +180,50 @@ export const POLICY_CORPUS: PolicyCase[] = [
   {
     title: 'weight huge',
     annotations: { [`${K}service-weight`]: '2147483648' },
+    type: 'LoadBalancer',
+    rules: ['service-weight/invalid'],
+  },
+  {
+    title: 'weight above 65535',
+    annotations: { [`${K}service-weight`]: '65536' },
+    type: 'LoadBalancer',
+    rules: ['service-weight/invalid'],
+  },
+  {
+    title: 'weight 65535',
+    annotations: { [`${K}service-weight`]: '65535' },
+    type: 'LoadBalancer',
+    rules: [],
+  },
+  {
+    title: 'weight beyond int64',
+    annotations: { [`${K}service-weight`]: '9223372036854775808' },
+    type: 'LoadBalancer',
+    rules: ['service-weight/invalid'],
+  },
+  {
+    title: 'weight int64 max',
+    annotations: { [`${K}service-weight`]: '9223372036854775807' },
+    type: 'LoadBalancer',
+    rules: ['service-weight/invalid'],
+  },
+  // Go strconv.Atoi: a sign and leading zeros are accepted; "" is skipped.
+  {
+    title: 'weight Atoi forms',
+    annotations: { [`${K}service-weight`]: '+05' },
+    type: 'LoadBalancer',
+    rules: [],
+  },
+  {
+    title: 'weight Atoi one',
+    annotations: { [`${K}service-weight`]: '+01' },
+    type: 'LoadBalancer',
+    rules: ['service-weight/no-effect'],
+  },
+  { title: 'weight empty', annotations: { [`${K}service-weight`]: '' }, type: 'LoadBalancer', rules: [] },
+  {
+    title: 'weight negative zero',
+    annotations: { [`${K}service-weight`]: '-0' },
     type: 'LoadBalancer',
     rules: ['service-weight/invalid'],
   },
@@ -210,6 +275,19 @@ export const POLICY_CORPUS: PolicyCase[] = [
       [`${K}service-meta-x.y`]: 'x',
     },
     rules: ['service-meta/invalid-key', 'service-port/unknown-name', 'service-sync/invalid'],
+  },
+  // UPDATE: the meta count ratchets (allowed over the limit while it does not grow).
+  {
+    title: 'update keeps too many meta pairs',
+    annotations: { ...meta(62), [`${K}service-meta-other`]: 'v' },
+    oldAnnotations: meta(63),
+    rules: ['service-meta/too-many', 'service-meta/no-room'],
+  },
+  {
+    title: 'update grows too many meta pairs',
+    annotations: meta(64),
+    oldAnnotations: meta(63),
+    rules: ['service-meta/too-many', 'service-meta/no-room'],
   },
   // UPDATE: ratcheting per annotation.
   {
