@@ -6,12 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { createTestCa, type IssuedCertificate } from '../../support/pki';
 import {
   freePorts,
+  jsonRequest,
   realBinary,
   removeDir,
   startProcess,
@@ -124,40 +123,18 @@ export async function startRealConsul(options: RealConsulOptions = {}): Promise<
   const address = `127.0.0.1:${httpPort}`;
 
   const api: RealConsul['api'] = (method, path, body, token = managementToken) =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string> = {};
-      if (token) headers['X-Consul-Token'] = token;
-      if (payload) headers['Content-Type'] = 'application/json';
-      const common = {
+    jsonRequest(
+      {
         host: '127.0.0.1',
         port: httpPort,
         path: `/v1${path}`,
         method,
-        headers,
+        headers: token ? { 'X-Consul-Token': token } : {},
         timeout: 10_000,
-      };
-      const req = tls
-        ? httpsRequest({ ...common, ca: tls.caPem, cert: tls.client.certPem, key: tls.client.keyPem })
-        : httpRequest(common);
-      req.on('response', (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          let parsed: unknown = text;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            // plain-text error bodies stay strings
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error(`consul ${method} ${path} timed out`)));
-      req.on('error', reject);
-      req.end(payload);
-    });
+        ...(tls ? { tls: { ca: tls.caPem, cert: tls.client.certPem, key: tls.client.keyPem } } : {}),
+      },
+      body,
+    );
 
   await waitForReady(
     proc,

@@ -7,11 +7,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { createTestCa } from '../../support/pki';
 import {
   freePorts,
+  jsonRequest,
   realBinary,
   removeDir,
   startProcess,
@@ -174,39 +174,18 @@ export async function startRealKube(): Promise<RealKube> {
   const adminToken = tokens.admin!;
 
   const api: RealKube['api'] = (method, path, body, token = adminToken) =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request({
+    jsonRequest(
+      {
         host: '127.0.0.1',
         port: securePort,
         path,
         method,
-        ca: ca.certPem,
         timeout: 30_000,
-        headers: {
-          Authorization: `Bearer ${token}`,
-          Accept: 'application/json',
-          ...(payload ? { 'Content-Type': 'application/json' } : {}),
-        },
-      });
-      req.on('response', (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          let parsed: unknown = text;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            // /readyz and friends answer text
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error(`kube-apiserver ${method} ${path} timed out`)));
-      req.on('error', reject);
-      req.end(payload);
-    });
+        headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+        tls: { ca: ca.certPem },
+      },
+      body,
+    );
 
   try {
     await waitForReady(apiserver, async () => (await api('GET', '/readyz')).status === 200, 120_000);

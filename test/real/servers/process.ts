@@ -4,6 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,4 +140,37 @@ export async function waitForReady(
 /** Removes a server's folder (logs included) unless KEEP_REAL_LOGS is set, for debugging. */
 export function removeDir(dir: string): void {
   if (!process.env.KEEP_REAL_LOGS) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * One JSON call to a server on loopback: `body` is sent as JSON, the answer parsed as JSON when it
+ * is JSON (text otherwise, as error bodies often are). HTTPS when `tls` holds the CA (and a client pair).
+ */
+export function jsonRequest(
+  options: RequestOptions & { tls?: { ca: string; cert?: string; key?: string } },
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const { tls, ...common } = options;
+    const headers = { ...(common.headers ?? {}), ...(payload ? { 'Content-Type': 'application/json' } : {}) };
+    const req = tls ? httpsRequest({ ...common, headers, ...tls }) : httpRequest({ ...common, headers });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        let parsed: unknown = text;
+        try {
+          parsed = text ? JSON.parse(text) : undefined;
+        } catch {
+          // a text body stays a string
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${common.method} ${common.path} timed out`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
