@@ -9,7 +9,9 @@
  *      writes per change.
  * Environment: BENCH_SERVICES (default 10000), BENCH_IDLE_SECONDS (60), BENCH_CHANGES (200),
  * BENCH_LOG_LEVEL (the registrar's, default warn), BENCH_REGISTRAR_NODE_OPTIONS (the registrar
- * process's NODE_OPTIONS, default `--max-old-space-size=192` as in the deployment).
+ * process's NODE_OPTIONS, default empty: Node's own heap sizing, the issue-11 RSS goal).
+ * Objects carry what a real API server adds for `kubectl apply` (managedFields and the
+ * last-applied-configuration annotation), so the informer caches weigh what they weigh in a cluster.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,8 +26,8 @@ const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
 const NODES = 50;
 const RESYNC_SECONDS = 20;
-/** The heap cap the registrar container runs with (deploy sets the same NODE_OPTIONS). */
-const REGISTRAR_NODE_OPTIONS = process.env.BENCH_REGISTRAR_NODE_OPTIONS ?? '--max-old-space-size=192';
+/** The registrar's NODE_OPTIONS: none by default, so the RSS goal holds with Node's own heap sizing. */
+const REGISTRAR_NODE_OPTIONS = process.env.BENCH_REGISTRAR_NODE_OPTIONS ?? '';
 const NODE_NAME = 'k8s-sync-bench';
 const MAX_TXN_OPS = 64;
 /** consul-k8s's fixed sync period: it re-registers every instance this often. */
@@ -49,6 +51,41 @@ function ip(prefix: number, n: number): string {
   return `${prefix}.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 }
 
+/**
+ * What the API server stores beside an object: a managedFields entry naming every field its
+ * writer set, and for `kubectl apply` also the client-side apply annotation (the whole manifest).
+ */
+function writtenBy(
+  manager: 'kubectl-client-side-apply' | 'endpointslice-controller',
+  object: KubeObject,
+  fields: string,
+): KubeObject {
+  const metadata = object.metadata ?? {};
+  const annotations: Record<string, string> | undefined =
+    manager === 'kubectl-client-side-apply'
+      ? {
+          ...metadata.annotations,
+          'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(object)}\n`,
+        }
+      : metadata.annotations;
+  const managedFields = [
+    {
+      manager,
+      operation: 'Update',
+      apiVersion: object.apiVersion,
+      time: '2026-12-01T00:00:00Z',
+      fieldsType: 'FieldsV1',
+      fieldsV1: JSON.parse(fields) as unknown,
+    },
+  ];
+  return { ...object, metadata: { ...metadata, ...(annotations ? { annotations } : {}), managedFields } };
+}
+
+const SERVICE_FIELDS =
+  '{"f:metadata":{"f:annotations":{".":{},"f:kubectl.kubernetes.io/last-applied-configuration":{}}},"f:spec":{"f:externalTrafficPolicy":{},"f:internalTrafficPolicy":{},"f:ports":{".":{},"k:{\\"port\\":80,\\"protocol\\":\\"TCP\\"}":{".":{},"f:name":{},"f:port":{},"f:protocol":{},"f:targetPort":{}}},"f:selector":{},"f:sessionAffinity":{},"f:type":{}}}';
+const SLICE_FIELDS =
+  '{"f:addressType":{},"f:endpoints":{},"f:metadata":{"f:labels":{".":{},"f:endpointslice.kubernetes.io/managed-by":{},"f:kubernetes.io/service-name":{}},"f:ownerReferences":{".":{},"k:{\\"uid\\":\\"5f1c\\"}":{}}},"f:ports":{}}';
+
 function serviceObject(i: number, kind: Kind, annotations: Record<string, string> = {}): KubeObject {
   const name = `svc-${i}`;
   const ports = [
@@ -62,32 +99,35 @@ function serviceObject(i: number, kind: Kind, annotations: Record<string, string
   ];
   const spec: Record<string, unknown> = { type: kind === 'ExternalIPs' ? 'ClusterIP' : kind, ports };
   if (kind === 'ExternalIPs') spec.externalIPs = [0, 1, 2].map((k) => ip(100, i * 3 + k));
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace: `ns-${i % 20}`, annotations },
-    spec,
-  };
+  return writtenBy(
+    'kubectl-client-side-apply',
+    { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: `ns-${i % 20}`, annotations }, spec },
+    SERVICE_FIELDS,
+  );
 }
 
 function sliceObject(i: number, readyMask = 0b111): KubeObject {
-  return {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: {
-      name: `svc-${i}-x`,
-      namespace: `ns-${i % 20}`,
-      labels: { 'kubernetes.io/service-name': `svc-${i}` },
+  return writtenBy(
+    'endpointslice-controller',
+    {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: `svc-${i}-x`,
+        namespace: `ns-${i % 20}`,
+        labels: { 'kubernetes.io/service-name': `svc-${i}` },
+      },
+      addressType: 'IPv4',
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      endpoints: [0, 1, 2].map((k) => ({
+        addresses: [ip(10, i * 3 + k)],
+        conditions: { ready: (readyMask & (1 << k)) !== 0, serving: true, terminating: false },
+        nodeName: `node-${(i + k) % NODES}`,
+        targetRef: { kind: 'Pod', name: `svc-${i}-pod-${k}`, namespace: `ns-${i % 20}` },
+      })),
     },
-    addressType: 'IPv4',
-    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
-    endpoints: [0, 1, 2].map((k) => ({
-      addresses: [ip(10, i * 3 + k)],
-      conditions: { ready: (readyMask & (1 << k)) !== 0, serving: true, terminating: false },
-      nodeName: `node-${(i + k) % NODES}`,
-      targetRef: { kind: 'Pod', name: `svc-${i}-pod-${k}`, namespace: `ns-${i % 20}` },
-    })),
-  };
+    SLICE_FIELDS,
+  );
 }
 
 function seed(kube: KubeDouble): { operations: number } {

@@ -11,11 +11,12 @@ import {
   readNodeServices,
   toConsulError,
 } from '../core/consul';
+import { selectJsonValues } from '../core/consul/json-select';
 import { isOwnedBy, READINESS_CHECK_NAME, READINESS_CHECK_TYPE } from './catalog';
 import type { ActualCheck, ActualInstance, ActualState, Op } from './diff';
 
-/** `GET /v1/health/node/:node`: every check on the node. */
-async function readNodeChecks(consul: ConsulClient, node: string): Promise<HealthCheck[]> {
+/** `GET /v1/health/node/:node`: every check on the node, each reduced as it is read (json-select). */
+async function readNodeChecks(consul: ConsulClient, node: string): Promise<ActualCheck[]> {
   try {
     const [, body] = await rawConsulRequest(consul, {
       method: 'GET',
@@ -23,25 +24,32 @@ async function readNodeChecks(consul: ConsulClient, node: string): Promise<Healt
       path: '/health/node/{node}',
       params: { node },
       timeoutMs: 30_000,
+      buffer: true,
     });
-    return (body as HealthCheck[] | null) ?? [];
+    const checks: ActualCheck[] = [];
+    if (Buffer.isBuffer(body)) {
+      selectJsonValues(
+        body,
+        (path) => path.length === 1,
+        (_path, check) => checks.push(fromHealthCheck(check as HealthCheck)),
+      );
+    }
+    return checks;
   } catch (err) {
     throw toConsulError(err, 'health.node', clientToken(consul));
   }
 }
 
+/**
+ * One read after the other, each reduced to what the diff needs while it is read: at 30,000
+ * instances each answer is tens of MB of JSON, and whole parsed trees set the process's peak
+ * memory (BENCHMARKS.md, registrar RSS).
+ */
 export async function readActualState(consul: ConsulClient, nodeName: string): Promise<ActualState> {
-  const [services, checks] = await Promise.all([
-    readNodeServices(consul, nodeName),
-    readNodeChecks(consul, nodeName),
-  ]);
-  const node = services.value.node;
-  const state: ActualState = {
-    instances: services.value.services.map(fromNodeService),
-    checks: checks.map(fromHealthCheck),
-  };
-  if (node) state.node = { address: node.Address, meta: node.Meta ?? {} };
-  return state;
+  const services = (await readNodeServices(consul, nodeName, {}, fromNodeService)).value;
+  const checks = await readNodeChecks(consul, nodeName);
+  const node = services.node && { address: services.node.Address, meta: services.node.Meta ?? {} };
+  return node ? { instances: services.services, checks, node } : { instances: services.services, checks };
 }
 
 function fromNodeService(service: NodeService): ActualInstance {

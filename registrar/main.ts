@@ -27,6 +27,7 @@ import { retryWithBackoff } from '../core/kube/backoff';
 import { describeKubeError } from '../core/kube/errors';
 import { EventRecorder } from '../core/kube/events';
 import { KubeInformer } from '../core/kube/informer';
+import { slimEndpointSlice, slimNode, slimService } from './cache-shape';
 import { LeaderElector } from '../core/kube/leader';
 import { electionIdentity, leaseTiming } from '../core/kube/lease-settings';
 import { loadKubeConfig } from '../core/kube/config';
@@ -136,17 +137,20 @@ export async function startRegistrar(
   });
   const services = new KubeInformer<V1Service>(kc, {
     path: '/api/v1/services',
-    list: () => core.listServiceForAllNamespaces(),
+    list: (page) => core.listServiceForAllNamespaces(page),
+    transform: slimService,
     hooks: informerHooks('Service'),
   });
   const endpointSlices = new KubeInformer<V1EndpointSlice>(kc, {
     path: '/apis/discovery.k8s.io/v1/endpointslices',
-    list: () => discovery.listEndpointSliceForAllNamespaces(),
+    list: (page) => discovery.listEndpointSliceForAllNamespaces(page),
+    transform: slimEndpointSlice,
     hooks: informerHooks('EndpointSlice'),
   });
   const nodes = new KubeInformer<V1Node>(kc, {
     path: '/api/v1/nodes',
-    list: () => core.listNode(),
+    list: (page) => core.listNode(page),
+    transform: slimNode,
     hooks: informerHooks('Node'),
   });
   const events = new EventRecorder({

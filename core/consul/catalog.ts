@@ -12,6 +12,7 @@ import {
   type ConsulResponse,
 } from './client';
 import { ConsulError, toConsulError, type TxnOpError } from './errors';
+import { type JsonPath, selectJsonValues } from './json-select';
 
 /** Consul's documented limit of operations in one `/v1/txn` request. */
 export const MAX_TXN_OPS = 64;
@@ -208,6 +209,8 @@ async function read<T>(
   params: Record<string, string>,
   extraQuery: Record<string, string>,
   options: ReadOptions,
+  /** Decodes the raw body (undefined when empty) instead of a `JSON.parse` of all of it. */
+  decode?: (body: Buffer | undefined) => T,
 ): Promise<Indexed<T>> {
   const { ctx, done } = requestContext(options.signal);
   try {
@@ -219,8 +222,10 @@ async function read<T>(
       query: { ...extraQuery, ...blockingQuery(options) },
       ctx,
       timeoutMs: readTimeout(options),
+      ...(decode ? { buffer: true } : {}),
     });
-    return indexed(res, body as T, Boolean(clientToken(consul)));
+    const value = decode ? decode(body as Buffer | undefined) : (body as T);
+    return indexed(res, value, Boolean(clientToken(consul)));
   } catch (err) {
     throw toConsulError(err, operation, clientToken(consul));
   } finally {
@@ -245,21 +250,38 @@ export async function readCatalogServices(
 }
 
 /** `GET /v1/catalog/node-services/:node`: the node (null when unknown) and its instances. */
-export async function readNodeServices(
+/**
+ * `GET /v1/catalog/node-services/:node`. Each service passes through `reduce` as it is read
+ * (json-select), so a node with 30,000 services never exists as one parsed tree.
+ */
+export async function readNodeServices<S = NodeService>(
   consul: ConsulClient,
   node: string,
   options: ReadOptions = {},
-): Promise<Indexed<{ node: CatalogNode | null; services: NodeService[] }>> {
-  const result = await read<{ Node: CatalogNode | null; Services: NodeService[] | null } | null>(
+  reduce: (service: NodeService) => S = (service) => service as S,
+): Promise<Indexed<{ node: CatalogNode | null; services: S[] }>> {
+  const decode = (body: Buffer | undefined) => {
+    const value: { node: CatalogNode | null; services: S[] } = { node: null, services: [] };
+    if (!body) return value;
+    selectJsonValues(body, isNodeOrService, (path, selected) => {
+      if (path[0] === 'Node') value.node = selected as CatalogNode | null;
+      else value.services.push(reduce(selected as NodeService));
+    });
+    return value;
+  };
+  return read(
     consul,
     'catalog.node-services',
     '/catalog/node-services/{node}',
     { node },
     {},
     options,
+    decode,
   );
-  return { ...result, value: { node: result.value?.Node ?? null, services: result.value?.Services ?? [] } };
 }
+
+const isNodeOrService = (path: JsonPath) =>
+  (path.length === 1 && path[0] === 'Node') || (path.length === 2 && path[0] === 'Services');
 
 /** One node by name (`GET /v1/catalog/nodes` filtered to it, so its services are not read), or null. */
 export async function readNode(consul: ConsulClient, node: string): Promise<CatalogNode | null> {

@@ -80,6 +80,7 @@ interface RawRequest {
   body?: unknown;
   ctx?: ConsulRequestContext;
   timeout?: number;
+  buffer?: boolean;
 }
 type ResultHandler = (
   request: { err?: Error; res?: ConsulResponse },
@@ -106,6 +107,8 @@ export interface RawRequestOptions {
   body?: unknown;
   ctx?: ConsulRequestContext;
   timeoutMs?: number;
+  /** Answer the body as the Buffer received (undefined when empty), not decoded. */
+  buffer?: boolean;
 }
 
 /**
@@ -134,6 +137,7 @@ export async function rawConsulRequest(
   }
   if (options.ctx) req.ctx = options.ctx;
   if (options.timeoutMs !== undefined) req.timeout = options.timeoutMs;
+  if (options.buffer) req.buffer = true;
   const call = options.method === 'GET' ? client._get.bind(client) : client._put.bind(client);
   const result = await call(req, withResponse);
   // papi resolves (instead of rejecting) with an error created in another realm (its

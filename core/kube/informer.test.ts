@@ -29,10 +29,11 @@ async function until(what: string, condition: () => boolean): Promise<void> {
   if (!condition()) throw new Error(`timed out waiting for ${what}`);
 }
 
-function servicesInformer(namespace: string, errors: unknown[] = []) {
+function servicesInformer(namespace: string, errors: unknown[] = [], pageSize?: number) {
   const informer = new KubeInformer<V1Service>(double.kubeConfig(), {
     path: `/api/v1/namespaces/${namespace}/services`,
-    list: () => core.listNamespacedService({ namespace }),
+    list: (page) => core.listNamespacedService({ namespace, ...page }),
+    ...(pageSize ? { pageSize } : {}),
     backoff: { initialMs: 5, maxMs: 20 },
     hooks: { onError: (error) => errors.push(error) },
   });
@@ -64,6 +65,66 @@ test('syncs, serves the cache and reports changed keys (level-based)', async () 
   expect(informer.get('live', 'api')).toBeUndefined();
   expect(informer.list().map((s) => s.metadata?.labels)).toEqual([{ changed: 'yes' }]);
   await informer.stop();
+});
+
+test('transform shapes every cached object, from the list and from watch events', async () => {
+  double.create(svc('shaped', 'web', { keep: 'no' }));
+  const seen: string[] = [];
+  const informer = new KubeInformer<V1Service>(double.kubeConfig(), {
+    path: '/api/v1/namespaces/shaped/services',
+    list: (page) => core.listNamespacedService({ namespace: 'shaped', ...page }),
+    transform: (service) => {
+      seen.push(service.metadata?.name ?? '');
+      const { labels: _labels, ...metadata } = service.metadata ?? {};
+      return { metadata };
+    },
+  });
+  informers.push(informer);
+  await informer.start();
+  await informer.waitForSync();
+  double.create(svc('shaped', 'api', { keep: 'no' }));
+  await until('the watched object', () => informer.get('shaped', 'api') !== undefined);
+  double.apply(svc('shaped', 'web', { keep: 'still no' }));
+  await until('the update', () => seen.length >= 3);
+  expect(seen).toEqual(['web', 'api', 'web']);
+  for (const name of ['web', 'api']) {
+    const cached = informer.get('shaped', name);
+    expect(cached?.metadata?.name).toBe(name);
+    expect(cached?.metadata?.resourceVersion).toBeDefined();
+    expect(cached?.metadata?.labels).toBeUndefined();
+    expect(cached?.spec).toBeUndefined();
+  }
+});
+
+const listsOf = (namespace: string) =>
+  double.requests.filter((r) => r.verb === 'list' && r.path.includes(`/namespaces/${namespace}/`)).length;
+
+test('lists in chunks, and the watch starts where the chunked list ended', async () => {
+  for (let i = 0; i < 7; i++) double.create(svc('chunked', `s${i}`));
+  const { informer, keys } = servicesInformer('chunked', [], 3);
+  await informer.start();
+  await informer.waitForSync();
+  expect(listsOf('chunked')).toBe(3);
+  expect(informer.list().map((s) => s.metadata?.name)).toEqual(['s0', 's1', 's2', 's3', 's4', 's5', 's6']);
+  double.create(svc('chunked', 'late'));
+  await until('the watched object', () => informer.get('chunked', 'late') !== undefined);
+  expect(keys).toHaveLength(8);
+});
+
+test('an expired continue token (410): one whole list instead, nothing lost', async () => {
+  for (let i = 0; i < 5; i++) double.create(svc('expiring', `s${i}`));
+  let lists = 0;
+  double.failNext(1, {
+    status: 410,
+    match: (r) => r.verb === 'list' && r.path.includes('/expiring/') && lists++ === 1,
+  });
+  const errors: unknown[] = [];
+  const { informer } = servicesInformer('expiring', errors, 2);
+  await informer.start();
+  await informer.waitForSync();
+  expect(errors).toEqual([]);
+  expect(listsOf('expiring')).toBe(3);
+  expect(informer.list()).toHaveLength(5);
 });
 
 test('a failing list is retried with backoff until the cache syncs', async () => {

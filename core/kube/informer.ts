@@ -2,10 +2,12 @@ import {
   ListWatch,
   Watch,
   type KubeConfig,
+  type KubernetesListObject,
   type KubernetesObject,
   type ListPromise,
 } from '@kubernetes/client-node';
 import { Backoff, type BackoffOptions } from './backoff';
+import { kubeErrorStatus } from './errors';
 
 /**
  * A cache of one resource kind kept current by client-node's list+watch informer.
@@ -26,10 +28,23 @@ import { Backoff, type BackoffOptions } from './backoff';
 export interface InformerOptions<T extends KubernetesObject> {
   /** API path to watch, e.g. `/api/v1/services` or `/apis/discovery.k8s.io/v1/endpointslices`. */
   path: string;
-  /** The matching list call, e.g. `() => core.listServiceForAllNamespaces()`. */
-  list: ListPromise<T>;
+  /**
+   * The matching list call for one chunk, e.g. `(page) => core.listServiceForAllNamespaces(page)`.
+   * The informer lists in chunks of `pageSize` (`limit` / `continue`, as client-go's pager), so a
+   * list of 10,000 objects never sits in memory as one response before `transform` shapes it.
+   */
+  list: (page: ListPage) => Promise<KubernetesListObject<T>>;
+  /** Objects per list chunk (default 500, client-go's pager default). */
+  pageSize?: number;
   /** Label selector for both list (apply it in `list` too) and watch. */
   labelSelector?: string;
+  /**
+   * Applied to every object before it enters the cache (as client-go's SetTransform), to keep
+   * only what the consumer reads: cached objects otherwise carry managedFields and
+   * last-applied-configuration, most of their weight. Must keep `metadata.name`, `namespace` and
+   * `resourceVersion`, which the cache itself uses.
+   */
+  transform?: (obj: T) => T;
   backoff?: BackoffOptions;
   /** Optional hooks for logs and metrics. */
   hooks?: InformerHooks;
@@ -44,7 +59,44 @@ export interface InformerHooks {
   onStarted?: () => void;
 }
 
+/** One chunk of a list: the client-node list methods take these parameters. */
+export interface ListPage {
+  limit: number;
+  _continue?: string;
+}
+
+export const DEFAULT_PAGE_SIZE = 500;
+
 export type ChangeListener = (key: string) => void;
+
+/**
+ * Lists every chunk and shapes each as it arrives. The result carries the resourceVersion of the
+ * list (every chunk of one list shares it), where the watch starts. When the continue token has
+ * expired (410, the server compacted that revision), it lists again in one piece, as client-go's
+ * pager does: a consistent snapshot matters more than the chunking.
+ */
+async function listInChunks<T extends KubernetesObject>(
+  list: (page: ListPage) => Promise<KubernetesListObject<T>>,
+  pageSize: number,
+  transform: ((obj: T) => T) | undefined,
+): Promise<KubernetesListObject<T>> {
+  const shape = (items: T[]) => (transform ? items.map(transform) : items);
+  const items: T[] = [];
+  let page = await list({ limit: pageSize });
+  for (;;) {
+    for (const item of shape(page.items)) items.push(item);
+    const token = page.metadata?._continue;
+    if (!token) break;
+    try {
+      page = await list({ limit: pageSize, _continue: token });
+    } catch (error) {
+      if (kubeErrorStatus(error)?.code !== 410) throw error;
+      const whole = await list({ limit: 0 });
+      return { ...whole, items: shape(whole.items) };
+    }
+  }
+  return { ...page, items, metadata: { ...page.metadata, _continue: undefined } };
+}
 
 /** Cache key of an object: `namespace/name`, or `name` for cluster-scoped objects. */
 export function objectKey(namespace: string | undefined, name: string): string {
@@ -68,9 +120,10 @@ export class KubeInformer<T extends KubernetesObject> {
     kubeConfig: KubeConfig,
     private readonly options: InformerOptions<T>,
   ) {
-    this.watch = new StoppableWatch(kubeConfig);
+    const transform = options.transform;
+    this.watch = new StoppableWatch(kubeConfig, transform as ((obj: unknown) => unknown) | undefined);
     const list: ListPromise<T> = async () => {
-      const result = await options.list();
+      const result = await listInChunks(options.list, options.pageSize ?? DEFAULT_PAGE_SIZE, transform);
       // A list that finishes after stop() must not lead to a new watch.
       if (this.stopped) throw new Error('informer stopped');
       this.listed = true;
@@ -168,10 +221,23 @@ export class KubeInformer<T extends KubernetesObject> {
   }
 }
 
-/** A Watch that can be closed for good: no connection after `stopped`, and abortAll() for open ones. */
+const OBJECT_EVENTS = new Set(['ADDED', 'MODIFIED', 'DELETED']);
+
+/**
+ * A Watch that can be closed for good: no connection after `stopped`, and abortAll() for open ones.
+ * Objects of ADDED, MODIFIED and DELETED events pass through `transform` (BOOKMARK and ERROR
+ * events carry no object to cache).
+ */
 class StoppableWatch extends Watch {
   stopped = false;
   private readonly open = new Set<AbortController>();
+
+  constructor(
+    kubeConfig: KubeConfig,
+    private readonly transform?: (obj: unknown) => unknown,
+  ) {
+    super(kubeConfig);
+  }
 
   override async watch(
     path: string,
@@ -182,7 +248,12 @@ class StoppableWatch extends Watch {
     if (this.stopped) return new AbortController();
     // `done` can run before super.watch() returns (a refused watch), so no reference to its result.
     let ended = false;
-    const controller = await super.watch(path, queryParams, callback, (err: unknown) => {
+    const transform = this.transform;
+    const deliver = transform
+      ? (phase: string, apiObj: unknown, watchObj?: unknown) =>
+          callback(phase, OBJECT_EVENTS.has(phase) ? transform(apiObj) : apiObj, watchObj)
+      : callback;
+    const controller = await super.watch(path, queryParams, deliver, (err: unknown) => {
       ended = true;
       done(err);
     });

@@ -1,0 +1,81 @@
+import fc from 'fast-check';
+import { type JsonPath, selectJsonValues } from './json-select';
+
+function collect(text: string, select: (path: JsonPath) => boolean): Array<[JsonPath, unknown]> {
+  const found: Array<[JsonPath, unknown]> = [];
+  selectJsonValues(Buffer.from(text, 'utf8'), select, (path, value) => found.push([[...path], value]));
+  return found;
+}
+
+/** The same selection on the parsed tree: what selectJsonValues must agree with. */
+function reference(
+  value: unknown,
+  select: (path: JsonPath) => boolean,
+  path: JsonPath = [],
+): Array<[JsonPath, unknown]> {
+  if (select(path)) return [[path, value]];
+  if (Array.isArray(value)) return value.flatMap((item, index) => reference(item, select, [...path, index]));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([key, item]) => reference(item, select, [...path, key]));
+  return [];
+}
+
+test("Consul's node-services shape: the node and each service, one at a time", () => {
+  const body = JSON.stringify({
+    Node: { Node: 'k8s-sync', Address: '127.0.0.1', Meta: { 'external-source': 'kubernetes' } },
+    Services: [
+      { ID: 'a', Service: 'web', Tags: ['k8s'], Meta: { 'x,"y': '}]' } },
+      { ID: 'b', Service: 'api', Tags: [], Meta: null },
+    ],
+  });
+  const select = (path: JsonPath) =>
+    (path.length === 1 && path[0] === 'Node') || (path.length === 2 && path[0] === 'Services');
+  expect(collect(body, select)).toEqual([
+    [['Node'], { Node: 'k8s-sync', Address: '127.0.0.1', Meta: { 'external-source': 'kubernetes' } }],
+    [['Services', 0], { ID: 'a', Service: 'web', Tags: ['k8s'], Meta: { 'x,"y': '}]' } }],
+    [['Services', 1], { ID: 'b', Service: 'api', Tags: [], Meta: null }],
+  ]);
+});
+
+test('top-level arrays, empty containers, literals, whitespace and escapes', () => {
+  const body = ' [ {"a":"\\"]"} , [] , {} , 12.5e3 , true , null , "\\u00e9\\\\" ] \n';
+  expect(collect(body, (path) => path.length === 1).map(([, value]) => value)).toEqual([
+    { a: '"]' },
+    [],
+    {},
+    12500,
+    true,
+    null,
+    'é\\',
+  ]);
+  expect(collect('null', () => false)).toEqual([]);
+  expect(collect('[]', (path) => path.length === 1)).toEqual([]);
+});
+
+test('agrees with JSON.parse on any document, for any selection depth', () => {
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 4 }), fc.nat(4), (value, depth) => {
+      const text = JSON.stringify(value);
+      const select = (path: JsonPath) => path.length === depth;
+      const parsed = JSON.parse(text) as unknown;
+      expect(collect(text, select)).toEqual(reference(parsed, select));
+      expect(collect(JSON.stringify(value, null, 2), select)).toEqual(reference(parsed, select));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('a truncated or malformed body is an error, not a partial result', () => {
+  const select = (path: JsonPath) => path.length === 2;
+  for (const body of [
+    '{"Services":[{"ID":"a"},',
+    '{"Services":[{"ID":"a"',
+    '[{"a":"b}]',
+    '{"a":1} {"b":2}',
+    '{1:2}',
+  ]) {
+    expect(() => collect(body, select)).toThrow(
+      expect.objectContaining({ name: expect.stringMatching(/JsonSelectError|SyntaxError/) }),
+    );
+  }
+});

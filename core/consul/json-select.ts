@@ -1,0 +1,126 @@
+/**
+ * Reads selected values out of a large JSON document without building the whole tree: the
+ * document is walked once, byte by byte, and each value whose path `select` accepts is parsed on
+ * its own (`JSON.parse` of its bytes) and handed to `onValue`, so it can be reduced before the
+ * next one is read. At 30,000 catalog entries, `JSON.parse` of the whole answer holds a string and
+ * a tree several times the body's size at once; this holds the body and one entry.
+ *
+ * Why not a streaming JSON library: stream-json (the common one) is ESM-only from 3.x and
+ * tokenises in JavaScript, several times slower than `JSON.parse`; here the walk only tracks
+ * structure and the values themselves are parsed natively. Linear in the body size; the
+ * document must be well-formed where it is walked (Consul's own answers), and selected values
+ * are checked by `JSON.parse`.
+ */
+export type JsonPath = ReadonlyArray<string | number>;
+
+interface Frame {
+  kind: 'object' | 'array';
+  /** The member being read: the key in an object, the index in an array. */
+  at: string | number;
+  /** Objects: a key comes next (after `{` or `,`). */
+  expectKey: boolean;
+}
+
+export class JsonSelectError extends Error {
+  override readonly name = 'JsonSelectError';
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+const isWhitespace = (byte: number) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+const isDelimiter = (byte: number) =>
+  byte === COMMA || byte === CLOSE_OBJECT || byte === CLOSE_ARRAY || isWhitespace(byte);
+
+/** The index just past the string that opens at `start` (a `"`). */
+function endOfString(body: Buffer, start: number): number {
+  for (let i = start + 1; i < body.length; i++) {
+    const byte = body[i];
+    if (byte === BACKSLASH) i++;
+    else if (byte === QUOTE) return i + 1;
+  }
+  throw new JsonSelectError('unterminated string');
+}
+
+/** The index just past the value that starts at `start` (object, array, string or literal). */
+function endOfValue(body: Buffer, start: number): number {
+  const first = body[start];
+  if (first === QUOTE) return endOfString(body, start);
+  if (first !== OPEN_OBJECT && first !== OPEN_ARRAY) {
+    let i = start;
+    while (i < body.length && !isDelimiter(body[i]!)) i++;
+    return i;
+  }
+  let depth = 0;
+  for (let i = start; i < body.length; i++) {
+    const byte = body[i];
+    if (byte === QUOTE) i = endOfString(body, i) - 1;
+    else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) depth++;
+    else if ((byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) && --depth === 0) return i + 1;
+  }
+  throw new JsonSelectError('unterminated value');
+}
+
+const parse = (body: Buffer, start: number, end: number): unknown =>
+  JSON.parse(body.toString('utf8', start, end));
+
+/**
+ * Walks `body` and calls `onValue(path, value)` for every value whose path `select` accepts (its
+ * insides are not walked). Paths are keys and array indexes from the top: `['Services', 3]`.
+ */
+export function selectJsonValues(
+  body: Buffer,
+  select: (path: JsonPath) => boolean,
+  onValue: (path: JsonPath, value: unknown) => void,
+): void {
+  const stack: Frame[] = [];
+  const path = (): JsonPath => stack.map((frame) => frame.at);
+  let done = false;
+  let i = 0;
+  while (i < body.length) {
+    const byte = body[i]!;
+    const frame = stack.at(-1);
+    if (isWhitespace(byte) || byte === COLON) {
+      i++;
+    } else if (byte === COMMA) {
+      if (frame?.kind === 'array') (frame.at as number)++;
+      else if (frame) frame.expectKey = true;
+      i++;
+    } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
+      stack.pop();
+      if (stack.length === 0) done = true;
+      i++;
+    } else if (frame?.expectKey) {
+      if (byte !== QUOTE) throw new JsonSelectError(`expected a key at byte ${i}`);
+      const end = endOfString(body, i);
+      frame.at = parse(body, i, end) as string;
+      frame.expectKey = false;
+      i = end;
+    } else {
+      if (done) throw new JsonSelectError(`unexpected data after the document at byte ${i}`);
+      const at = path();
+      if (select(at)) {
+        const end = endOfValue(body, i);
+        onValue(at, parse(body, i, end));
+        i = end;
+        if (stack.length === 0) done = true;
+      } else if (byte === OPEN_OBJECT) {
+        stack.push({ kind: 'object', at: '', expectKey: true });
+        i++;
+      } else if (byte === OPEN_ARRAY) {
+        stack.push({ kind: 'array', at: 0, expectKey: false });
+        i++;
+      } else {
+        i = endOfValue(body, i);
+        if (stack.length === 0) done = true;
+      }
+    }
+  }
+  if (stack.length > 0) throw new JsonSelectError('the document ends inside an object or array');
+}
