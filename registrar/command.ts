@@ -105,14 +105,25 @@ export function createRegistrarCommand(): Command {
       ),
     )
     .addOption(
+      new Option(
+        '--filter <expression>',
+        'with --purge: only the owned instances this Consul filter expression matches (as consul-k8s), e.g. \'Service == "web"\'; the node stays',
+      ),
+    )
+    .addOption(
       new Option('--http-port <port>', 'port for /healthz, /readyz and /metrics')
         .argParser(portArg)
         .default(DEFAULT_HTTP_PORT),
     )
     .addOption(
-      new Option('--log-level <level>', 'log level (JSON lines on stderr)')
-        .choices(LOG_LEVELS)
-        .default('info'),
+      new Option('--log-level <level>', 'log level (lines on stderr)').choices(LOG_LEVELS).default('info'),
+    )
+    .addOption(
+      boolOption(
+        '--log-json',
+        'JSON lines (true) or human-readable lines (false, as consul-k8s logs by default)',
+        true,
+      ),
     )
     .addOption(new Option('--enable-namespaces [bool]').hideHelp())
     .addOption(new Option('--consul-destination-namespace <ns>').hideHelp())
@@ -132,7 +143,11 @@ async function runRegistrarCommand(options: RawRegistrarOptions, defaultHttpPort
   // Loaded here, not at import: the Kubernetes client costs every other subcommand ~0.3 s to load.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { consulFromEnv, purgeRegistrations, startRegistrar } = require('./main') as typeof RegistrarMain;
-  const logger = createLogger({ level: config.logLevel, component: 'registrar' });
+  const logger = createLogger({
+    level: config.logLevel,
+    component: 'registrar',
+    format: config.logJson ? 'json' : 'text',
+  });
   const consul = consulFromEnv(config, process.env, logger);
   if (config.purge) {
     const result = await purgeRegistrations(config, consul, logger);

@@ -24,6 +24,7 @@ describe('parseRegistrarConfig', () => {
       leaseDurationMs: 15_000,
       purge: false,
       httpPort: 8080,
+      logJson: true,
     });
   });
 
@@ -40,6 +41,7 @@ describe('parseRegistrarConfig', () => {
         syncClusteripServices: 'F',
         syncLbServicesEndpoints: true,
         leaderElect: '1',
+        logJson: 'false',
       },
       { POD_NAMESPACE: 'consul' },
     );
@@ -55,6 +57,7 @@ describe('parseRegistrarConfig', () => {
       syncLoadBalancerEndpoints: true,
       leaderElect: true,
       leaseNamespace: 'consul',
+      logJson: false,
     });
   });
 
@@ -88,6 +91,18 @@ describe('parseRegistrarConfig', () => {
   ])('%j fails with a message naming the flag', (raw, message) => {
     expect(() => parseRegistrarConfig(raw, {})).toThrow(RegistrarConfigError);
     expect(() => parseRegistrarConfig(raw, {})).toThrow(message);
+  });
+
+  test('--filter selects what --purge removes, and means nothing without it', () => {
+    expect(parseRegistrarConfig({ purge: true, filter: 'Service == "web"' }, {}).purgeFilter).toBe(
+      'Service == "web"',
+    );
+    expect(() => parseRegistrarConfig({ filter: 'Service == "web"' }, {})).toThrow(
+      new RegistrarConfigError('--filter: only used with --purge (it selects what to deregister)'),
+    );
+    expect(() => parseRegistrarConfig({ purge: true, filter: '' }, {})).toThrow(
+      /--filter: the expression is empty/,
+    );
   });
 
   test('every problem is reported at once', () => {

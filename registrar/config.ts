@@ -29,8 +29,12 @@ export interface RegistrarConfig extends DesiredSettings {
   leaseNamespace: string;
   leaseDurationMs: number;
   purge: boolean;
+  /** `--filter`: with `--purge`, only instances this Consul filter expression matches. */
+  purgeFilter?: string;
   httpPort: number;
   logLevel: LogLevel;
+  /** JSON lines (default) or human-readable lines (`--log-json=false`, consul-k8s's default). */
+  logJson: boolean;
 }
 
 /** consul-k8s's Enterprise flags: recognised so they are refused by name, not as unknown options. */
@@ -142,10 +146,12 @@ const schema = z.object({
     parseDuration(DEFAULT_LEASE_DURATION),
   ),
   purge: goBool('--purge').default(false),
+  filter: z.string().min(1, '--filter: the expression is empty').optional(),
   httpPort: z.number().int().min(0).max(65535).default(DEFAULT_HTTP_PORT),
   logLevel: z
     .enum(LOG_LEVELS, { error: () => `--log-level: expected one of ${LOG_LEVELS.join(', ')}` })
     .default('info'),
+  logJson: goBool('--log-json').default(true),
 });
 
 /**
@@ -208,7 +214,13 @@ export function parseRegistrarConfig(
     purge: o.purge,
     httpPort: o.httpPort,
     logLevel: o.logLevel,
+    logJson: o.logJson,
   };
+  if (o.filter !== undefined) {
+    if (!o.purge)
+      throw new RegistrarConfigError('--filter: only used with --purge (it selects what to deregister)');
+    config.purgeFilter = o.filter;
+  }
   if (o.kubeconfig !== undefined) config.kubeconfig = o.kubeconfig;
   if (o.datacenter !== undefined && o.datacenter !== '') config.datacenter = o.datacenter;
   return config;

@@ -45,8 +45,14 @@ async function readNodeChecks(consul: ConsulClient, node: string): Promise<Actua
  * instances each answer is tens of MB of JSON, and whole parsed trees set the process's peak
  * memory (BENCHMARKS.md, registrar RSS).
  */
-export async function readActualState(consul: ConsulClient, nodeName: string): Promise<ActualState> {
-  const services = (await readNodeServices(consul, nodeName, {}, fromNodeService)).value;
+export async function readActualState(
+  consul: ConsulClient,
+  nodeName: string,
+  /** Only the instances this Consul filter expression matches (`--purge --filter`). */
+  filter?: string,
+): Promise<ActualState> {
+  const options = filter === undefined ? {} : { filter };
+  const services = (await readNodeServices(consul, nodeName, options, fromNodeService)).value;
   const checks = await readNodeChecks(consul, nodeName);
   const node = services.node && { address: services.node.Address, meta: services.node.Meta ?? {} };
   return node ? { instances: services.services, checks, node } : { instances: services.services, checks };

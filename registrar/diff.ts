@@ -160,7 +160,11 @@ export function nodeClaimedBy(node: ActualState['node'], clusterId: string): str
  * `--purge`: remove every instance we own on the node, then the node itself when it is ours and
  * nothing else is left on it (deleting a node deletes all its services, so never otherwise).
  */
-export function purgeOps(actual: ActualState, nodeName: string, clusterId: string): Op[] {
+/**
+ * `--purge`: delete every instance of ours in `actual`, and the node when nothing else is on it.
+ * `partial`: `actual` holds only some of the node's instances (a `--filter`), so the node stays.
+ */
+export function purgeOps(actual: ActualState, nodeName: string, clusterId: string, partial = false): Op[] {
   const ops: Op[] = [];
   let foreign = 0;
   for (const instance of actual.instances) {
@@ -168,7 +172,7 @@ export function purgeOps(actual: ActualState, nodeName: string, clusterId: strin
       ops.push({ kind: 'delete', serviceId: instance.id, service: instance.service });
     else foreign++;
   }
-  if (actual.node && foreign === 0 && isOwnedBy(actual.node.meta, clusterId))
+  if (!partial && actual.node && foreign === 0 && isOwnedBy(actual.node.meta, clusterId))
     ops.push({ kind: 'delete-node', node: nodeName });
   return ops;
 }

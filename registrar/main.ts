@@ -18,6 +18,7 @@ import {
   type ConsulClient,
   ConsulConfigError,
   ConsulError,
+  isUnrunnable,
   consulConfigFromEnv,
   createConsulClient,
   readNode,
@@ -39,7 +40,7 @@ import {
   startHealthServer,
 } from '../core/runtime';
 import { applyOps } from './apply';
-import type { RegistrarConfig } from './config';
+import { type RegistrarConfig, RegistrarConfigError } from './config';
 import { readActualState } from './consul-state';
 import { type ControllerOptions, NodeClaimedError, RegistrarController } from './controller';
 import { nodeClaimedBy, purgeOps } from './diff';
@@ -279,7 +280,10 @@ export interface PurgeResult {
   nodeDeleted: boolean;
 }
 
-/** `--purge`: deregister every instance this cluster owns on its node (and the node if empty). */
+/**
+ * `--purge`: deregister every instance this cluster owns on its node (and the node if empty), or
+ * with `--filter` only the owned instances Consul's filter matches (the node then stays).
+ */
 export async function purgeRegistrations(
   config: RegistrarConfig,
   consul: ConsulClient,
@@ -287,8 +291,15 @@ export async function purgeRegistrations(
 ): Promise<PurgeResult> {
   return retryWithBackoff(
     async () => {
-      const actual = await readActualState(consul, config.nodeName);
-      const ops = purgeOps(actual, config.nodeName, config.clusterId);
+      const actual = await readActualState(consul, config.nodeName, config.purgeFilter).catch(
+        (error: unknown) => {
+          if (config.purgeFilter === undefined || !isUnrunnable(error)) throw error;
+          throw new RegistrarConfigError(
+            `--filter: Consul refused the expression: ${(error as Error).message}`,
+          );
+        },
+      );
+      const ops = purgeOps(actual, config.nodeName, config.clusterId, config.purgeFilter !== undefined);
       const outcome = await applyOps(ops, { consul, nodeName: config.nodeName });
       if (outcome.error) throw outcome.error;
       if (outcome.rejected.length > 0) {
@@ -303,6 +314,8 @@ export async function purgeRegistrations(
       maxAttempts: 6,
       initialMs: 500,
       maxMs: 10_000,
+      // A malformed --filter fails the same way every time.
+      retryable: (error) => !isUnrunnable(error) && !(error instanceof RegistrarConfigError),
       onRetry: (error, attempt, delayMs) =>
         logger.warn(
           { attempt, retryInMs: delayMs, error: error instanceof Error ? error.message : String(error) },

@@ -810,6 +810,39 @@ describe('high availability and uninstall', () => {
     });
     expect(h.instances('k8s-sync-west').map((s) => s.ID)).toEqual(['other-tool']);
   });
+
+  test('purge --filter removes only the owned instances the filter matches, and keeps the node', async () => {
+    const { kube } = h;
+    kube.create(service('web', { externalIPs: ['1.1.1.1'] }));
+    kube.create(service('api', { externalIPs: ['2.2.2.2'] }));
+    const east = await h.registrar({ clusterId: 'east' });
+    await eventually(() => expect(h.instances('k8s-sync-east')).toHaveLength(2));
+    await east.stop();
+    h.consul.seed.register({
+      Node: 'k8s-sync-east',
+      Address: '127.0.0.1',
+      Service: { ID: 'other-web', Service: 'web', Port: 1 },
+    });
+    const consul = createConsulClient(consulConfigFromEnv(h.consul.env(), {}, () => ''));
+    const logger = createLogger({ level: 'silent' });
+    const config = { ...east.config, purgeFilter: 'Service == "web"' };
+    await expect(purgeRegistrations(config, consul, logger)).resolves.toEqual({
+      deleted: 1,
+      nodeDeleted: false,
+    });
+    expect(
+      h
+        .instances('k8s-sync-east')
+        .map((s) => s.Service)
+        .sort(),
+    ).toEqual(['api', 'web']);
+    expect(h.instances('k8s-sync-east').find((s) => s.Service === 'web')?.ID).toBe('other-web');
+
+    const bad = { ...east.config, purgeFilter: 'Service ==' };
+    const started = Date.now();
+    await expect(purgeRegistrations(bad, consul, logger)).rejects.toThrow(/filter/i);
+    expect(Date.now() - started).toBeLessThan(2000); // a malformed filter is not retried
+  });
 });
 
 describe('health and metrics', () => {

@@ -249,15 +249,18 @@ export async function readCatalogServices(
   return { ...result, value: result.value ?? {} };
 }
 
-/** `GET /v1/catalog/node-services/:node`: the node (null when unknown) and its instances. */
 /**
- * `GET /v1/catalog/node-services/:node`. Each service passes through `reduce` as it is read
- * (json-select), so a node with 30,000 services never exists as one parsed tree.
+ * `GET /v1/catalog/node-services/:node`: the node (null when unknown) and its instances. Each
+ * instance passes through `reduce` as it is read (json-select), so a node with 30,000 services
+ * never exists as one parsed tree.
  */
 export async function readNodeServices<S = NodeService>(
   consul: ConsulClient,
   node: string,
-  options: ReadOptions = {},
+  options: ReadOptions & {
+    /** A Consul filter expression over the node's services (evaluated by Consul). */
+    filter?: string;
+  } = {},
   reduce: (service: NodeService) => S = (service) => service as S,
 ): Promise<Indexed<{ node: CatalogNode | null; services: S[] }>> {
   const decode = (body: Buffer | undefined) => {
@@ -274,7 +277,7 @@ export async function readNodeServices<S = NodeService>(
     'catalog.node-services',
     '/catalog/node-services/{node}',
     { node },
-    {},
+    options.filter === undefined ? {} : { filter: options.filter },
     options,
     decode,
   );

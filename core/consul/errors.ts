@@ -149,6 +149,15 @@ export function isTokenNotFound(error: ConsulError): boolean {
 }
 
 /**
+ * True for a request Consul cannot run as asked and will refuse again: a 4xx other than auth, or
+ * a malformed filter expression (which Consul answers with a 500 naming its evaluator).
+ */
+export function isUnrunnable(error: unknown): boolean {
+  if (!(error instanceof ConsulError)) return false;
+  return error.kind === 'bad-request' || /Failed to create boolean expression evaluator/.test(error.message);
+}
+
+/**
  * The permission a denial names, without the token's accessor, e.g. `service:write on "api"`
  * (Consul's wording: `lacks permission 'service:write' on "api"`); undefined when not named.
  */

@@ -74,7 +74,8 @@ function failingChecks(checks: ReadonlyMap<string, ReadinessCheck>): string[] {
 
 /**
  * `GET /livez` (200 while the process serves: the liveness probe), `GET /healthz` (200, or 503 while
- * a health check fails), `GET /readyz` (200 or 503), `GET /metrics`.
+ * a health check fails), `GET /readyz` (200 or 503; also at `/health/ready`, consul-k8s's
+ * readiness path, so probes copied from its manifests keep working), `GET /metrics`.
  */
 export function createHealthRouter(health: Health, registry: Registry): Router {
   const router = express.Router();
@@ -87,7 +88,7 @@ export function createHealthRouter(health: Health, registry: Registry): Router {
       .status(report.ready ? 200 : 503)
       .json(report.ready ? { status: 'ok' } : { status: 'unhealthy', failing: report.failing });
   });
-  router.get('/readyz', (_req, res) => {
+  router.get(['/readyz', '/health/ready'], (_req, res) => {
     const report = health.readiness();
     res
       .status(report.ready ? 200 : 503)

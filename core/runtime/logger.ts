@@ -1,5 +1,9 @@
-/** Structured JSON logging to stderr (pino), with secrets redacted by field name. */
+/**
+ * Logging to stderr (pino), with secrets redacted by field name: JSON lines, or human-readable
+ * lines (pino-pretty, uncoloured) for consul-k8s's `-log-json=false`.
+ */
 import pino, { type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -36,11 +40,24 @@ export interface LoggerOptions {
   component?: string;
   /** Where lines go; defaults to stderr (fd 2). Tests pass a stream to capture lines. */
   destination?: DestinationStream;
+  /** `json` (default): one JSON object per line; `text`: `[time] LEVEL: component: message {fields}`. */
+  format?: 'json' | 'text';
 }
 
-/** A pino logger writing JSON lines to stderr, secrets redacted. */
+/** A pino logger writing to stderr, secrets redacted (before either format is written). */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
+  const destination =
+    options.format === 'text'
+      ? pretty({
+          destination: options.destination ?? 2,
+          sync: true,
+          colorize: false,
+          singleLine: true,
+          translateTime: 'UTC:yyyy-mm-dd"T"HH:MM:ss.l"Z"',
+          ignore: 'component',
+          messageFormat: '{component}: {msg}',
+        })
+      : (options.destination ?? pino.destination({ dest: 2, sync: true }));
   return pino(
     {
       level: options.level ?? DEFAULT_LOG_LEVEL,

@@ -76,6 +76,24 @@ describe('logger', () => {
     expect(lines[0]).toMatchObject({ level: 'info', component: 'test', msg: 'hello', consul: { addr: 'x' } });
   });
 
+  test('text format: one human-readable line per entry, redacted the same way', async () => {
+    const chunks: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger({ component: 'test', destination: stream, format: 'text' });
+    logger.warn({ token: 's3cr3t', node: 'k8s-sync', headers: { 'x-consul-token': 'q' } }, 'watch failed');
+    logger.debug('hidden at info');
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = chunks.join('');
+    expect(text.trim().split('\n')).toHaveLength(1);
+    expect(text).toMatch(/^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] WARN: test: watch failed \{.*"node":"k8s-sync"/);
+    expect(text).not.toMatch(/s3cr3t|"q"|^\{/);
+  });
+
   test('redactText hides credentials in URLs and headers', () => {
     const out = redactText(
       'push https://user:ghp_abcdef@github.com/x.git?token=zzz failed; Bearer abcdefghijkl',
@@ -118,8 +136,10 @@ describe('health server', () => {
     let res = await get('/readyz');
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ status: 'not ready', failing: ['caches-synced'] });
+    expect((await get('/health/ready')).status).toBe(503);
     cachesSynced = true;
     expect((await get('/readyz')).status).toBe(200);
+    expect((await get('/health/ready')).status).toBe(200);
     health.markShuttingDown();
     res = await get('/readyz');
     expect(res.status).toBe(503);
