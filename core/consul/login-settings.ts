@@ -43,7 +43,7 @@ export interface ConsulLoginSettings {
 }
 
 /** commander's key for a long flag: `--acl-auth-method` -> `aclAuthMethod`. */
-export function optionKey(flag: string): string {
+function optionKey(flag: string): string {
   return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
