@@ -1,10 +1,11 @@
 /**
  * ACL login through an auth method against a real Consul with ACLs (default deny): a JWT auth
- * method that trusts a key made here, a binding rule that gives the login a role with node:write
- * and service:write, and the registrar's login, renewal and logout. The answers of /v1/acl/login
+ * method that trusts a key made here, a Kubernetes auth method that reviews service-account tokens
+ * with a real kube-apiserver, binding rules that give the login a role with node:write and
+ * service:write, and the registrar's login, renewal and logout. The answers of /v1/acl/login
  * and /v1/acl/logout are compared with the Consul double's, so the double keeps Consul's wording.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -15,14 +16,15 @@ import {
   createConsulClient,
   registerCatalog,
 } from '../../core/consul';
+import { loadKubeConfig } from '../../core/kube/config';
 import { createLogger } from '../../core/runtime';
 import { parseRegistrarConfig } from '../../registrar/config';
 import { consulFromEnv, startRegistrar } from '../../registrar/main';
 import { startConsulDouble, type ConsulDouble } from '../support/consul';
 import { createJwtSigner } from '../support/jwt';
-import { KubeDouble } from '../support/kube';
 import { eventually } from '../support/wait';
 import { startRealConsul, type RealConsul } from './servers/consul';
+import { startRealKube, type RealKube } from './servers/kube';
 
 const METHOD = 'registrar-jwt';
 const SUBJECT = 'system:serviceaccount:consul-k8s-gitops:consul-k8s-gitops-registrar';
@@ -250,67 +252,187 @@ describe('the login session against real Consul', () => {
   });
 });
 
-test('the registrar with --acl-auth-method: registers, survives its token being deleted, logs out on stop', async () => {
-  const kube = await KubeDouble.start();
-  const lines: string[] = [];
-  const logger = createLogger({
-    level: 'debug',
-    component: 'registrar',
-    destination: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(chunk.toString('utf8'));
-        done();
+describe('the registrar with --acl-auth-method through a Kubernetes auth method (real kube-apiserver)', () => {
+  const NS = 'consul-k8s-gitops';
+  const SA = 'consul-k8s-gitops-registrar';
+  const K8S_METHOD = 'consul-k8s-component-auth-method';
+  let kube: RealKube;
+  let saTokenFile: string;
+
+  beforeAll(async () => {
+    kube = await startRealKube();
+    await ok(kube.api('POST', '/api/v1/namespaces', { metadata: { name: NS } }).then(created), 'namespace');
+    await ok(
+      kube.api('POST', `/api/v1/namespaces/${NS}/serviceaccounts`, { metadata: { name: SA } }).then(created),
+      'service account',
+    );
+    // Consul's reviewer, as consul-k8s's chart sets it up: TokenReview and reading ServiceAccounts.
+    const reviewer = 'consul-auth-method';
+    await ok(
+      kube
+        .api('POST', `/api/v1/namespaces/${NS}/serviceaccounts`, { metadata: { name: reviewer } })
+        .then(created),
+      'reviewer service account',
+    );
+    await ok(
+      kube
+        .api('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+          metadata: { name: reviewer },
+          rules: [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get'] }],
+        })
+        .then(created),
+      'reviewer role',
+    );
+    for (const role of [reviewer, 'system:auth-delegator']) {
+      await ok(
+        kube
+          .api('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+            metadata: { name: `${reviewer}-${role.replace(':', '-')}` },
+            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+            subjects: [{ kind: 'ServiceAccount', name: reviewer, namespace: NS }],
+          })
+          .then(created),
+        `reviewer binding ${role}`,
+      );
+    }
+    await ok(
+      consul.api('PUT', '/acl/auth-method', {
+        Name: K8S_METHOD,
+        Type: 'kubernetes',
+        Config: {
+          Host: kube.server,
+          CACert: kube.caPem,
+          ServiceAccountJWT: await kube.serviceAccountToken(NS, reviewer),
+        },
+      }),
+      'kubernetes auth method',
+    );
+    await ok(
+      consul.api('PUT', '/acl/binding-rule', {
+        AuthMethod: K8S_METHOD,
+        Selector: `serviceaccount.namespace == "${NS}" and serviceaccount.name == "${SA}"`,
+        BindType: 'role',
+        BindName: 'registrar-sync',
+      }),
+      'binding rule',
+    );
+    saTokenFile = join(dir, 'sa-token');
+    writeFileSync(saTokenFile, await boundToken());
+  });
+
+  /** A token bound to a Secret, as a pod's projected token is bound to its pod: void once it is deleted. */
+  async function boundToken(): Promise<string> {
+    await ok(
+      kube
+        .api('POST', `/api/v1/namespaces/${NS}/secrets`, { metadata: { name: 'token-holder' } })
+        .then(created),
+      'token holder',
+    );
+    const res = await kube.api('POST', `/api/v1/namespaces/${NS}/serviceaccounts/${SA}/token`, {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: {
+        expirationSeconds: 3600,
+        boundObjectRef: { kind: 'Secret', apiVersion: 'v1', name: 'token-holder' },
       },
-    }),
+    });
+    const token = (res.body as { status?: { token?: string } } | undefined)?.status?.token;
+    if (res.status !== 201 || !token)
+      throw new Error(`TokenRequest: ${res.status} ${JSON.stringify(res.body)}`);
+    return token;
+  }
+  afterAll(async () => {
+    await kube?.stop();
   });
-  const config = parseRegistrarConfig(
-    { clusterId: 'real', aclAuthMethod: METHOD, consulLoginBearerTokenFile: bearerFile },
-    { POD_NAMESPACE: 'consul-k8s-gitops', POD_NAME: 'registrar-0' },
-  );
-  const env = consul.env();
-  delete env.CONSUL_HTTP_TOKEN;
-  const registrar = await startRegistrar(config, {
-    logger,
-    consul: consulFromEnv(config, env, logger),
-    kubeConfig: kube.kubeConfig({ skipTLSVerify: true }),
-    serveHttp: false,
-    controller: { debounceMs: 10, retry: { initialMs: 50, maxMs: 500 } },
-  });
+
+  /** 201 Created counts as success for the Kubernetes calls. */
+  function created(res: { status: number; body: unknown }) {
+    return res.status === 201 ? { ...res, status: 200 } : res;
+  }
   const addresses = async (name: string) => {
     const res = await consul.api('GET', `/catalog/service/${name}`);
     return (res.body as Array<{ ServiceAddress: string }>).map((s) => s.ServiceAddress);
   };
   const loginTokens = async () => {
-    const res = await consul.api('GET', `/acl/tokens?authmethod=${METHOD}`);
+    const res = await consul.api('GET', `/acl/tokens?authmethod=${K8S_METHOD}`);
     return (res.body as Array<{ AccessorID: string; Description: string }>) ?? [];
   };
-  try {
-    const service = (name: string, ip: string) => ({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name, namespace: 'default' },
-      spec: { externalIPs: [ip], ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
-    });
-    kube.create(service('web', '1.1.1.1'));
-    await eventually(async () => (await addresses('web')).includes('1.1.1.1'), { timeoutMs: 15_000 });
-    const [first, ...others] = await loginTokens();
-    expect(others).toEqual([]);
-    expect(first?.Description).toBe(
-      'token created via login: {"component":"registrar","pod":"consul-k8s-gitops/registrar-0"}',
+  const createService = (name: string, ip: string) =>
+    ok(
+      kube
+        .api('POST', '/api/v1/namespaces/default/services', {
+          metadata: { name },
+          spec: { externalIPs: [ip], ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
+        })
+        .then(created),
+      `service ${name}`,
     );
 
-    await ok(consul.api('DELETE', `/acl/token/${first!.AccessorID}`), 'token delete');
-    kube.create(service('api', '2.2.2.2'));
-    await eventually(async () => (await addresses('api')).includes('2.2.2.2'), { timeoutMs: 15_000 });
-    const renewed = await loginTokens();
-    expect(renewed).toHaveLength(1);
-    expect(renewed[0]!.AccessorID).not.toBe(first!.AccessorID);
-  } finally {
-    await registrar.stop();
-    await kube.close();
-  }
-  expect(await loginTokens()).toEqual([]);
-  const logs = lines.join('');
-  expect(logs).toContain('Consul no longer knows our token: logged in again');
-  expect(logs).not.toContain(bearer);
+  test('registers, logs in again (with a rotated service-account token) when its token is deleted, logs out on stop', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'debug',
+      component: 'registrar',
+      destination: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
+    });
+    const config = parseRegistrarConfig(
+      { clusterId: 'real', aclAuthMethod: K8S_METHOD, consulLoginBearerTokenFile: saTokenFile },
+      { POD_NAMESPACE: NS, POD_NAME: 'registrar-0' },
+    );
+    const env = consul.env();
+    delete env.CONSUL_HTTP_TOKEN;
+    const registrar = await startRegistrar(config, {
+      logger,
+      consul: consulFromEnv(config, env, logger),
+      kubeConfig: loadKubeConfig({ kubeconfig: kube.adminKubeconfig }),
+      serveHttp: false,
+      controller: { debounceMs: 10, retry: { initialMs: 50, maxMs: 500 } },
+    });
+    const firstSaToken = readFileSync(saTokenFile, 'utf8');
+    let rotatedSaToken = '';
+    try {
+      await createService('web', '1.1.1.1');
+      await eventually(async () => (await addresses('web')).includes('1.1.1.1'), { timeoutMs: 20_000 });
+      const [first, ...others] = await loginTokens();
+      expect(others).toEqual([]);
+      expect(first?.Description).toBe(
+        `token created via login: {"component":"registrar","pod":"${NS}/registrar-0"}`,
+      );
+
+      // The pod is replaced in effect: its bound token is void; the file holds a fresh one.
+      await ok(kube.api('DELETE', `/api/v1/namespaces/${NS}/secrets/token-holder`), 'token holder delete');
+      // The API server notices through its caches, within moments (TokenReview, as Consul asks).
+      await eventually(
+        async () => {
+          const review = await kube.api('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+            apiVersion: 'authentication.k8s.io/v1',
+            kind: 'TokenReview',
+            spec: { token: firstSaToken },
+          });
+          return (review.body as { status?: { authenticated?: boolean } }).status?.authenticated !== true;
+        },
+        { timeoutMs: 15_000, what: 'the first token void' },
+      );
+      rotatedSaToken = await kube.serviceAccountToken(NS, SA);
+      writeFileSync(saTokenFile, rotatedSaToken);
+      await ok(consul.api('DELETE', `/acl/token/${first!.AccessorID}`), 'token delete');
+      await createService('api', '2.2.2.2');
+      await eventually(async () => (await addresses('api')).includes('2.2.2.2'), { timeoutMs: 20_000 });
+      const renewed = await loginTokens();
+      expect(renewed).toHaveLength(1);
+      expect(renewed[0]!.AccessorID).not.toBe(first!.AccessorID);
+    } finally {
+      await registrar.stop();
+    }
+    expect(await loginTokens()).toEqual([]);
+    const logs = lines.join('');
+    expect(logs).toContain('Consul no longer knows our token: logged in again');
+    expect(logs).not.toContain(firstSaToken);
+    expect(logs).not.toContain(rotatedSaToken);
+  });
 });
