@@ -109,12 +109,12 @@ export interface RawRequestOptions {
   /** Path below /v1, with `{param}` placeholders. */
   path: string;
   params?: Record<string, string>;
+  /** The token to send instead of the client's: a string, or null for none (`/acl/login`). */
+  token?: string | null;
   query?: Record<string, string>;
   body?: unknown;
   ctx?: ConsulRequestContext;
   timeoutMs?: number;
-  /** The token to send instead of the client's: a string, or null for none (`/acl/login`). */
-  token?: string | null;
 }
 
 /**
