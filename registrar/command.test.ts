@@ -94,6 +94,26 @@ describe('registrar command', () => {
     });
   });
 
+  test('ACL login flags: in --help (aliases hidden), --consul-login-meta repeatable', () => {
+    const help = createRegistrarCommand().helpInformation();
+    for (const flag of [
+      '--acl-auth-method',
+      '--consul-login-bearer-token-file',
+      '--consul-login-datacenter',
+      '--consul-login-partition',
+      '--consul-login-namespace',
+      '--consul-login-meta',
+      '/var/run/secrets/kubernetes.io/serviceaccount/token',
+    ]) {
+      expect(help).toContain(flag);
+    }
+    const command = createRegistrarCommand().action(() => undefined);
+    command.parse(['--auth-method-name=k8s', '--consul-login-meta', 'a=1,2', '--consul-login-meta', 'b=2'], {
+      from: 'user',
+    });
+    expect(command.opts()).toMatchObject({ authMethodName: 'k8s', consulLoginMeta: ['a=1,2', 'b=2'] });
+  });
+
   test('boolean flags accept Go forms, lists replace their default', async () => {
     const command = createRegistrarCommand().action(() => undefined);
     command.parse(

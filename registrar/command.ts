@@ -1,6 +1,7 @@
 /** The `registrar` subcommand: flags (consul-k8s names and defaults) and process lifecycle. */
 import { Command, Option } from 'commander';
 import { DEFAULT_SYNC_TAG } from '../core/annotations';
+import { DEFAULT_BEARER_TOKEN_FILE, LOGIN_OPTIONS } from '../core/consul/login-settings';
 import {
   addSyncSettingsOptions,
   boundPort,
@@ -124,6 +125,44 @@ export function createRegistrarCommand(): Command {
         'JSON lines (true) or human-readable lines (false, as consul-k8s logs by default)',
         true,
       ),
+    )
+    .addOption(
+      new Option(
+        `${LOGIN_OPTIONS.authMethod.flag} <name>`,
+        `log in to Consul through this ACL auth method (e.g. consul-k8s's <release>-k8s-component-auth-method) and use the token it returns instead of CONSUL_HTTP_TOKEN(_FILE); alias ${LOGIN_OPTIONS.authMethod.aliases[0]} (env ${LOGIN_OPTIONS.authMethod.env})`,
+      ),
+    )
+    .addOption(new Option(`${LOGIN_OPTIONS.authMethod.aliases[0]} <name>`).hideHelp())
+    .addOption(
+      new Option(
+        `${LOGIN_OPTIONS.bearerTokenFile.flag} <path>`,
+        `bearer token presented at login, read again for every login; alias ${LOGIN_OPTIONS.bearerTokenFile.aliases[0]} (env ${LOGIN_OPTIONS.bearerTokenFile.env}; default: ${DEFAULT_BEARER_TOKEN_FILE})`,
+      ),
+    )
+    .addOption(new Option(`${LOGIN_OPTIONS.bearerTokenFile.aliases[0]} <path>`).hideHelp())
+    .addOption(
+      new Option(
+        `${LOGIN_OPTIONS.datacenter.flag} <dc>`,
+        `datacenter of the auth method (env ${LOGIN_OPTIONS.datacenter.env}; default: --datacenter's)`,
+      ),
+    )
+    .addOption(
+      new Option(
+        `${LOGIN_OPTIONS.partition.flag} <name>`,
+        `Consul Enterprise: admin partition of the auth method (env ${LOGIN_OPTIONS.partition.env})`,
+      ),
+    )
+    .addOption(
+      new Option(
+        `${LOGIN_OPTIONS.namespace.flag} <ns>`,
+        `Consul Enterprise: namespace of the auth method (env ${LOGIN_OPTIONS.namespace.env})`,
+      ),
+    )
+    .addOption(
+      new Option(
+        `${LOGIN_OPTIONS.meta.flag} <key=value>`,
+        `meta of the login token, repeatable (env ${LOGIN_OPTIONS.meta.env}=k=v,k=v; default: component=registrar, pod=<POD_NAMESPACE>/<POD_NAME>)`,
+      ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
     )
     .addOption(new Option('--enable-namespaces [bool]').hideHelp())
     .addOption(new Option('--consul-destination-namespace <ns>').hideHelp())

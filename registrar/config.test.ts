@@ -148,3 +148,22 @@ describe('finding 4: Enterprise namespaces and partitions are never silently dro
     },
   );
 });
+
+describe('ACL login flags', () => {
+  test("the token's meta names the component and the pod; CONSUL_LOGIN_* variables apply", () => {
+    const env = { POD_NAMESPACE: 'ckg', POD_NAME: 'registrar-0', CONSUL_LOGIN_AUTH_METHOD: 'k8s-auth' };
+    expect(parseRegistrarConfig({}, env).login).toEqual({
+      authMethod: 'k8s-auth',
+      bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+      meta: { component: 'registrar', pod: 'ckg/registrar-0' },
+    });
+    expect(parseRegistrarConfig({}, { POD_NAMESPACE: 'ckg' }).login).toBeUndefined();
+  });
+
+  test('a bad login flag is a RegistrarConfigError naming it', () => {
+    expect(() => parseRegistrarConfig({ consulLoginDatacenter: 'dc2' }, {})).toThrow(RegistrarConfigError);
+    expect(() => parseRegistrarConfig({ consulLoginDatacenter: 'dc2' }, {})).toThrow(
+      '--consul-login-datacenter: only used with --acl-auth-method',
+    );
+  });
+});

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { goParseBool } from '../core/annotations/go-parse';
+import { ConsulConfigError } from '../core/consul/config';
+import { type ConsulLoginSettings, loginSettingsFrom } from '../core/consul/login-settings';
 import { DEFAULT_SYNC_SETTINGS, DEFAULT_SYNC_TAG, isValidSyncTag } from '../core/annotations';
 import { MIN_LEASE_DURATION_MS } from '../core/kube/lease-settings';
 import { isDns1123Label, isDnsSubdomain } from '../core/names/dns';
@@ -35,6 +37,8 @@ export interface RegistrarConfig extends DesiredSettings {
   logLevel: LogLevel;
   /** JSON lines (default) or human-readable lines (`--log-json=false`, consul-k8s's default). */
   logJson: boolean;
+  /** `--acl-auth-method` and the other login flags: log in to Consul instead of a static token. */
+  login?: ConsulLoginSettings;
 }
 
 /** consul-k8s's Enterprise flags: recognised so they are refused by name, not as unknown options. */
@@ -223,5 +227,23 @@ export function parseRegistrarConfig(
   }
   if (o.kubeconfig !== undefined) config.kubeconfig = o.kubeconfig;
   if (o.datacenter !== undefined && o.datacenter !== '') config.datacenter = o.datacenter;
+  const login = parseLogin(defined, env);
+  if (login !== undefined) config.login = login;
   return config;
+}
+
+/**
+ * The login flags and CONSUL_LOGIN_* variables; the token's meta names the component and, in a
+ * pod, the pod (as consul-k8s's chart sets `component=sync-catalog,pod=<namespace>/<name>`).
+ */
+function parseLogin(raw: RawRegistrarOptions, env: NodeJS.ProcessEnv): ConsulLoginSettings | undefined {
+  const meta: Record<string, string> = { component: 'registrar' };
+  const podName = env.POD_NAME || env.HOSTNAME;
+  if (env.POD_NAMESPACE && podName) meta.pod = `${env.POD_NAMESPACE}/${podName}`;
+  try {
+    return loginSettingsFrom(raw, env, meta);
+  } catch (err) {
+    if (err instanceof ConsulConfigError) throw new RegistrarConfigError(err.message);
+    throw err;
+  }
 }

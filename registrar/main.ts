@@ -19,6 +19,7 @@ import {
   ConsulConfigError,
   ConsulError,
   isUnrunnable,
+  ConsulLoginSession,
   consulConfigFromEnv,
   createConsulClient,
   readNode,
@@ -94,7 +95,15 @@ export function consulFromEnv(config: RegistrarConfig, env: NodeJS.ProcessEnv, l
       );
     }
   }
-  logger.info({ consul: consulConfig.describe() }, 'Consul connection');
+  logger.info(
+    {
+      consul: consulConfig.describe(),
+      ...(config.login
+        ? { login: `auth method ${config.login.authMethod} (replaces any static token)` }
+        : {}),
+    },
+    'Consul connection',
+  );
   return createConsulClient(consulConfig);
 }
 
@@ -102,17 +111,66 @@ export async function startRegistrar(
   config: RegistrarConfig,
   deps: RegistrarDeps,
 ): Promise<RunningRegistrar> {
+  const consul = deps.consul ?? consulFromEnv(config, deps.env ?? process.env, deps.logger);
+  // The elector's, the token watch's and the login's callbacks reach the controller, built later.
+  const ref: { controller?: RegistrarController } = {};
+  // Before any request: every one carries the login token; logged out on every way out.
+  const login = await loginToConsul(config, consul, deps.logger, () => ref.controller?.leadershipChanged());
+  try {
+    const running = await startSyncing(config, deps, consul, ref);
+    return {
+      ...running,
+      async stop() {
+        await running.stop();
+        await login?.stop();
+      },
+    };
+  } catch (err) {
+    await login?.stop();
+    throw err;
+  }
+}
+
+/** `--acl-auth-method`: logs in (undefined without it); renewals wake `onRenewed`. */
+async function loginToConsul(
+  config: RegistrarConfig,
+  consul: ConsulClient,
+  logger: Logger,
+  onRenewed?: () => void,
+): Promise<ConsulLoginSession | undefined> {
+  if (!config.login) return undefined;
+  const { authMethod } = config.login;
+  return ConsulLoginSession.start({
+    consul,
+    settings: config.login,
+    onLogin: (accessorId, renewal) => {
+      logger.info(
+        { authMethod, accessorId },
+        renewal
+          ? 'Consul no longer knows our token: logged in again'
+          : 'logged in to Consul through the auth method',
+      );
+      if (renewal) onRenewed?.();
+    },
+    onError: (message) => logger.warn(message),
+  });
+}
+
+async function startSyncing(
+  config: RegistrarConfig,
+  deps: RegistrarDeps,
+  consul: ConsulClient,
+  ref: { controller?: RegistrarController },
+): Promise<RunningRegistrar> {
   const { logger } = deps;
   const env = deps.env ?? process.env;
-  const consul = deps.consul ?? consulFromEnv(config, env, logger);
   const kc =
     deps.kubeConfig ??
     loadKubeConfig(config.kubeconfig !== undefined ? { kubeconfig: config.kubeconfig } : {});
   await refuseClaimedNode(config, consul, logger);
   const core = kc.makeApiClient(CoreV1Api);
-  // The elector's and the token watch's callbacks reach the controller, which is built later.
-  const ref: { controller?: RegistrarController } = {};
-  const tokenFile = env.CONSUL_HTTP_TOKEN_FILE;
+  // With a login, the login token replaces the file's.
+  const tokenFile = config.login ? undefined : env.CONSUL_HTTP_TOKEN_FILE;
   const stopTokenWatch = tokenFile
     ? watchTokenFile({
         consul,
@@ -289,6 +347,15 @@ export async function purgeRegistrations(
   consul: ConsulClient,
   logger: Logger,
 ): Promise<PurgeResult> {
+  const login = await loginToConsul(config, consul, logger);
+  try {
+    return await purgeOwned(config, consul, logger);
+  } finally {
+    await login?.stop();
+  }
+}
+
+function purgeOwned(config: RegistrarConfig, consul: ConsulClient, logger: Logger): Promise<PurgeResult> {
   return retryWithBackoff(
     async () => {
       const actual = await readActualState(consul, config.nodeName, config.purgeFilter).catch(

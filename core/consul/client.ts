@@ -69,6 +69,13 @@ interface PapiInternals {
   _defaults?: Record<string, unknown>;
   _get(req: RawRequest, next: ResultHandler): Promise<unknown>;
   _put(req: RawRequest, next: ResultHandler): Promise<unknown>;
+  _post(req: RawRequest, next: ResultHandler): Promise<unknown>;
+  _ext(event: 'onResponse', handler: (request: PapiRequest, next: () => void) => void): void;
+}
+/** What papi's `onResponse` extensions see of a request. */
+interface PapiRequest {
+  opts?: { headers?: Record<string, unknown> };
+  res?: ConsulResponse;
 }
 interface RawRequest {
   name: string;
@@ -97,12 +104,14 @@ const withResponse: ResultHandler = (request, next) => {
 };
 
 export interface RawRequestOptions {
-  method: 'GET' | 'PUT';
+  method: 'GET' | 'PUT' | 'POST';
   /** Request name used in error messages (like the library's `catalog.register`). */
   name: string;
   /** Path below /v1, with `{param}` placeholders. */
   path: string;
   params?: Record<string, string>;
+  /** The token to send instead of the client's: a string, or null for none (`/acl/login`). */
+  token?: string | null;
   query?: Record<string, string>;
   body?: unknown;
   ctx?: ConsulRequestContext;
@@ -128,7 +137,8 @@ export async function rawConsulRequest(
     query: { ...(options.query ?? {}) },
     headers: {},
   };
-  if (typeof defaults.token === 'string' && defaults.token) req.headers['x-consul-token'] = defaults.token;
+  const token = options.token === undefined ? defaults.token : options.token;
+  if (typeof token === 'string' && token) req.headers['x-consul-token'] = token;
   if (typeof defaults.dc === 'string' && defaults.dc && req.query.dc === undefined)
     req.query.dc = defaults.dc;
   if (options.body !== undefined) {
@@ -138,7 +148,11 @@ export async function rawConsulRequest(
   if (options.ctx) req.ctx = options.ctx;
   if (options.timeoutMs !== undefined) req.timeout = options.timeoutMs;
   if (options.buffer) req.buffer = true;
-  const call = options.method === 'GET' ? client._get.bind(client) : client._put.bind(client);
+  const call = {
+    GET: client._get,
+    PUT: client._put,
+    POST: client._post,
+  }[options.method].bind(client);
   const result = await call(req, withResponse);
   // papi resolves (instead of rejecting) with an error created in another realm (its
   // `instanceof Error` fails, e.g. under jest): a success is always the [response, body] pair.
@@ -159,4 +173,27 @@ export function setClientToken(consul: ConsulClient, token: string): boolean {
   if (defaults.token === token) return false;
   defaults.token = token;
   return true;
+}
+
+/** One answer Consul gave, as a response observer sees it (never kept: the token is a secret). */
+export interface ObservedResponse {
+  status: number;
+  body: unknown;
+  /** The token the request sent, if any. */
+  token?: string;
+}
+
+/**
+ * Calls `observer` with every HTTP answer the client receives (any request, after decoding);
+ * network failures are not answers. Observers cannot change the outcome.
+ */
+export function observeResponses(consul: ConsulClient, observer: (response: ObservedResponse) => void): void {
+  (consul as unknown as PapiInternals)._ext('onResponse', (request, next) => {
+    const status = request.res?.statusCode;
+    if (typeof status === 'number') {
+      const token = request.opts?.headers?.['x-consul-token'];
+      observer({ status, body: request.res?.body, ...(typeof token === 'string' ? { token } : {}) });
+    }
+    next();
+  });
 }

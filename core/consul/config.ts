@@ -153,7 +153,8 @@ function readRequired(readFile: ReadFile, variable: string, path: string): strin
   }
 }
 
-const datacenterSchema = z
+/** Consul datacenter names (also `--consul-login-datacenter`). */
+export const datacenterSchema = z
   .string()
   .regex(/^[a-zA-Z0-9_-]+$/, 'expected letters, digits, "-" or "_"')
   .max(64, 'at most 64 characters');

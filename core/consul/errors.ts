@@ -76,7 +76,8 @@ export function scrubSecret(text: string, secret: string | undefined): string {
   return text.split(secret).join('[REDACTED]');
 }
 
-function bodyText(body: unknown): string {
+/** A response body as text (Buffer, string or JSON). */
+export function bodyText(body: unknown): string {
   if (body === undefined || body === null) return '';
   if (Buffer.isBuffer(body)) return body.toString('utf8');
   if (typeof body === 'string') return body;
@@ -143,9 +144,14 @@ export function isPermissionDenied(text: string): boolean {
   return /Permission denied/i.test(text);
 }
 
+/** Consul's answer for a token it does not know (deleted, expired, logged out). */
+export function isAclNotFound(text: string): boolean {
+  return /ACL not found/i.test(text);
+}
+
 /** True for a token Consul does not know (deleted, expired, logged out): no request can succeed. */
 export function isTokenNotFound(error: ConsulError): boolean {
-  return error.kind === 'auth' && /ACL not found/i.test(error.message);
+  return error.kind === 'auth' && isAclNotFound(error.message);
 }
 
 /**

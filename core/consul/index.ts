@@ -4,3 +4,5 @@ export * from './client';
 export * from './errors';
 export * from './catalog';
 export * from './token-file';
+export * from './login-settings';
+export * from './login';

@@ -2,6 +2,8 @@
 export * from './server';
 export {
   AclConfig,
+  type AuthMethodSpec,
+  type LoginTokenRecord,
   ANONYMOUS_ACCESSOR_ID,
   type AclOptions,
   type AclRules,

@@ -914,6 +914,13 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
       if (res.destroyed) return;
 
       checkDatacenter(query);
+      if (path === '/v1/acl/login' || path === '/v1/acl/logout') {
+        if (method !== 'POST') throw new HttpError(405, `method ${method} not allowed`);
+        if (bodyError) throw new HttpError(400, `Failed to decode request body: ${bodyError.message}`);
+        const answer = path === '/v1/acl/login' ? acl.login(body, query) : acl.logout(tokenOf(req, query));
+        entry.status = answer.status;
+        return send(res, answer.status, answer.body);
+      }
       const resolved = acl.resolve(tokenOf(req, query));
       if (resolved === ACL_NOT_FOUND) throw new HttpError(403, ACL_NOT_FOUND);
       const authz = resolved;
