@@ -17,7 +17,7 @@ import {
   SERVICE_TAGS,
   SERVICE_WEIGHT,
 } from './keys';
-import { goAtoi, goIntLiteral, goParseBool } from './go-parse';
+import { fitsInt64, goAtoi, goIntLiteral, goParseBool } from './go-parse';
 import { PORT_NAME, servicePortNumber } from './ports';
 import { RULES, type Rule } from './rules';
 import { scanTags } from './tags';
@@ -283,14 +283,12 @@ function checkName(value: string, out: Findings): Pick<SyncIntent, 'name' | 'ski
 }
 
 const MAX_PORT = 65535;
-const INT64_MAX = BigInt('9223372036854775807');
 
 /** What consul-k8s registers for a number outside 1-65535 (ParseInt fails beyond int64: a port name). */
 function consulK8sReading(value: bigint): string {
-  const magnitude = value < BigInt(0) ? -value : value;
-  return magnitude > INT64_MAX + BigInt(value < BigInt(0) ? 1 : 0)
-    ? 'consul-k8s would read it as a port name that matches nothing and register the first Service port'
-    : `consul-k8s would register port ${value}`;
+  return fitsInt64(value)
+    ? `consul-k8s would register port ${value}`
+    : 'consul-k8s would read it as a port name that matches nothing and register the first Service port';
 }
 
 /**

@@ -46,6 +46,11 @@ export function goIntLiteral(value: string): bigint | undefined {
 
 const INT64_MAX = BigInt('9223372036854775807');
 
+/** Whether Go's int64 (the range of ParseInt with bit size 0 and of Atoi on 64-bit) holds the value. */
+export function fitsInt64(value: bigint): boolean {
+  return value <= INT64_MAX && value >= -INT64_MAX - BigInt(1);
+}
+
 /**
  * Go `strconv.Atoi` (consul-k8s `getServiceWeight`): base 10 only, an optional `+` or `-`, leading
  * zeros allowed, no underscores, within int64. Undefined when Go would return an error.
@@ -59,6 +64,6 @@ export function goAtoi(value: string): number | undefined {
   const digits = unsigned.slice(first);
   if (digits.length > 19) return undefined;
   const magnitude = BigInt(digits);
-  if (magnitude > INT64_MAX + (negative ? BigInt(1) : BigInt(0))) return undefined;
-  return Number(negative ? -magnitude : magnitude);
+  const signed = negative ? -magnitude : magnitude;
+  return fitsInt64(signed) ? Number(signed) : undefined;
 }
