@@ -30,7 +30,7 @@ let double: KubeDouble;
 
 beforeEach(async () => {
   double = await KubeDouble.start();
-  double.create(service('apps', 'web', { 'consul.hashicorp.com/service-port': '0x1F90' }));
+  double.create(service('apps', 'web', { 'consul.hashicorp.com/service-port': '0x10000' }));
   double.create(service('apps', 'api', { 'consul.hashicorp.com/service-tags': 'a,,b' }));
   double.create(service('apps', 'plain'));
   double.create(service('shop', 'cart', { 'consul.hashicorp.com/service-sync': 'true' }));
@@ -47,7 +47,7 @@ describe('consul-k8s-gitops audit', () => {
     expect(output.split('\n')).toEqual([
       'apps: 1 error, 1 warning in 2 Services',
       '  api: warning: consul.hashicorp.com/service-tags: "a,,b" contains an empty tag; remove the extra comma [service-tags/empty-tag]',
-      '  web: error: consul.hashicorp.com/service-port: "0x1F90" is not a decimal number; consul-k8s would read it as 8080; write 8080 [service-port/not-decimal]',
+      '  web: error: consul.hashicorp.com/service-port: "0x10000" is out of range (consul-k8s would register port 65536); use a port number 1-65535 or a port name [service-port/out-of-range]',
       'shop: 0 errors, 0 warnings in 1 Service',
       '1 error, 1 warning in 3 Services with consul.hashicorp.com/ annotations (5 Services read, 2 namespaces reported)',
       '',
@@ -123,19 +123,19 @@ describe('consul-k8s-gitops audit', () => {
     const web = double.get<{ metadata: { uid: string } }>('services', 'apps', 'web')!;
     expect(apps.results.find((r) => r.result === 'fail')).toEqual({
       policy: 'consul-k8s-gitops-service-annotations',
-      rule: 'service-port/not-decimal',
+      rule: 'service-port/out-of-range',
       result: 'fail',
       severity: 'high',
       category: 'Consul catalog sync',
       source: 'consul-k8s-gitops',
       scored: true,
       message:
-        'consul.hashicorp.com/service-port: "0x1F90" is not a decimal number; consul-k8s would read it as 8080; write 8080',
+        'consul.hashicorp.com/service-port: "0x10000" is out of range (consul-k8s would register port 65536); use a port number 1-65535 or a port name',
       timestamp: { seconds: 1796205600, nanos: 0 },
       resources: [
         { apiVersion: 'v1', kind: 'Service', namespace: 'apps', name: 'web', uid: web.metadata.uid },
       ],
-      properties: { annotation: 'consul.hashicorp.com/service-port', value: '0x1F90' },
+      properties: { annotation: 'consul.hashicorp.com/service-port', value: '0x10000' },
     });
     const shop = double.get<PolicyReport>('policyreports', 'shop', POLICY_REPORT_NAME)!;
     expect(shop.summary.pass).toBe(1);

@@ -74,7 +74,7 @@ beforeAll(async () => {
       metadata: { name: ns },
     });
   for (const svc of [
-    service('apps', 'web', { [`${K}service-port`]: '0x1F90' }),
+    service('apps', 'web', { [`${K}service-port`]: '0x10000' }),
     service('apps', 'api', { [`${K}service-name`]: 'api' }),
     service('apps', 'plain'),
     service('shop', 'cart', { [`${K}service-sync`]: 'yes' }),

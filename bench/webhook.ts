@@ -223,7 +223,7 @@ function stageCosts(body: string): [string, number][] {
   const bad = parseAdmissionReview(
     admissionReview({
       annotations: {
-        'consul.hashicorp.com/service-port': '0x1F90',
+        'consul.hashicorp.com/service-port': '0x10000',
         'consul.hashicorp.com/service-sync': 'yes',
       },
     }),

@@ -41,7 +41,7 @@ describe('lint --format junit', () => {
       `<testsuite name="${data('tree/good.yaml')}" tests="1" failures="0" errors="0">`,
     );
     expect(output).toMatch(
-      /<testcase classname="lint\/testdata\/tree\/nested\/bad.yml" name="line 14: service-port\/not-decimal \(Service apps\/web\)">\n\s+<failure type="service-port\/not-decimal" message="[^"]*0x1F90/,
+      /<testcase classname="lint\/testdata\/tree\/nested\/bad.yml" name="line 14: service-port\/out-of-range \(Service apps\/web\)">\n\s+<failure type="service-port\/out-of-range" message="[^"]*0x10000/,
     );
     expect(output).toMatch(/<system-out>[^<]*servce-name/);
     expect(exitCode).toBe(1);

@@ -22,7 +22,7 @@ describe('consul-k8s-gitops lint', () => {
     const { code, stdout, stderr } = lint([data('tree')]);
     expect(stderr).toBe('');
     expect(stdout.split('\n')).toEqual([
-      `${data('tree/nested/bad.yml')}:14: error: consul.hashicorp.com/service-port: "0x1F90" is not a decimal number; consul-k8s would read it as 8080; write 8080`,
+      `${data('tree/nested/bad.yml')}:14: error: consul.hashicorp.com/service-port: "0x10000" is out of range (consul-k8s would register port 65536); use a port number 1-65535 or a port name`,
       `${data('tree/nested/bad.yml')}:15: warning: consul.hashicorp.com/servce-name: is not an annotation the sync reads; did you mean consul.hashicorp.com/service-name?`,
       `${data('tree/nested/warn.json')}:7: warning: consul.hashicorp.com/service-tags: "a,,a" contains an empty tag; remove the extra comma`,
       `${data('tree/nested/warn.json')}:7: warning: consul.hashicorp.com/service-tags: tag "a" is listed more than once`,
@@ -59,7 +59,7 @@ describe('consul-k8s-gitops lint', () => {
   // Finding 7: duplicate keys kept the last value and reported the wrong line; kubectl refuses them.
   it('exits 2 on a duplicate key, naming both lines', () => {
     const manifest =
-      'apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations:\n    consul.hashicorp.com/service-port: http\n    consul.hashicorp.com/service-port: "0x1F90"\n';
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations:\n    consul.hashicorp.com/service-port: http\n    consul.hashicorp.com/service-port: "0x10000"\n';
     const { code, stdout } = lint(['-'], manifest);
     expect(stdout).toContain(
       '<stdin>:7:5: error: cannot parse: duplicate key "consul.hashicorp.com/service-port" on lines 6 and 7; kubectl refuses duplicate keys, keep one',
@@ -72,7 +72,7 @@ describe('consul-k8s-gitops lint', () => {
     expect(stdout).toMatch(
       new RegExp(`^${data('broken.yaml').replace(/[.]/g, '\\.')}:\\d+:\\d+: error: cannot parse: `, 'm'),
     );
-    expect(stdout).toContain('service-port: "0x1F90"');
+    expect(stdout).toContain('service-port: "0x10000"');
     expect(stdout).not.toMatch(/\n\s+at /); // no stack trace
     expect(code).toBe(2);
   });
@@ -94,9 +94,9 @@ describe('consul-k8s-gitops lint', () => {
       path: data('tree/nested/bad.yml'),
       line: 14,
       severity: 'error',
-      rule: 'service-port/not-decimal',
+      rule: 'service-port/out-of-range',
       annotation: 'consul.hashicorp.com/service-port',
-      value: '0x1F90',
+      value: '0x10000',
       namespace: 'apps',
       name: 'web',
     });

@@ -17,7 +17,7 @@ describe('findServices', () => {
       '  name: web',
       '  annotations:',
       '    example.com/other: x',
-      '    consul.hashicorp.com/service-port: "0x1F90"', // 15
+      '    consul.hashicorp.com/service-port: "0x10000"', // 15
       '    "consul.hashicorp.com/service-sync": "yes"', // 16
       'spec:',
       '  ports: [{name: http, port: 80}]',
@@ -119,7 +119,7 @@ describe('findServices', () => {
       '  annotations:',
       '    consul.hashicorp.com/service-port: "http"', // 6
       '    example.com/x: y',
-      '    consul.hashicorp.com/service-port: "0x1F90"', // 8
+      '    consul.hashicorp.com/service-port: "0x10000"', // 8
     ].join('\n');
     let caught: unknown;
     try {

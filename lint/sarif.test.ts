@@ -76,7 +76,7 @@ describe('lint --format sarif', () => {
     expect(
       results.map((r) => [r.ruleId, r.level, r.locations[0]!.physicalLocation.region.startLine]),
     ).toEqual([
-      ['service-port/not-decimal', 'error', 14],
+      ['service-port/out-of-range', 'error', 14],
       ['annotation/unknown-key', 'warning', 15],
       ['service-tags/empty-tag', 'warning', 7],
       ['service-tags/duplicate', 'warning', 7],
@@ -85,7 +85,7 @@ describe('lint --format sarif', () => {
       uri: 'lint/testdata/tree/nested/bad.yml',
       uriBaseId: '%SRCROOT%',
     });
-    expect(results[0]!.message.text).toContain('"0x1F90" is not a decimal number');
+    expect(results[0]!.message.text).toContain('"0x10000" is out of range');
     expect(exitCode).toBe(1);
   });
 

@@ -6,7 +6,7 @@
  * leader writes; stopping never deregisters anything.
  */
 import type { Logger } from 'pino';
-import { analyzeService } from '../core/annotations';
+import { CONSUL_K8S_READINGS, analyzeService } from '../core/annotations';
 import type { Finding } from '../core/annotations/types';
 import { type ConsulClient, missingPermission } from '../core/consul';
 import { Backoff, type BackoffOptions } from '../core/kube/backoff';
@@ -70,6 +70,8 @@ export interface ControllerOptions {
 }
 
 export const INVALID_ANNOTATIONS_REASON = 'InvalidConsulAnnotations';
+/** Annotations the registrar reads as consul-k8s does, in a way that may surprise (`0x2328` is 9000). */
+export const CONSUL_K8S_READING_REASON = 'ConsulK8sAnnotationReading';
 /** The longest a single Consul write may take. */
 export const WRITE_TIMEOUT_MS = 15_000;
 /** Kept free at the end of the lease for clock-rate differences and the response's way back. */
@@ -534,11 +536,23 @@ export class RegistrarController {
     );
   }
 
+  /** Errors, and the consul-k8s readings that decide the port, in one Warning Event. */
   private reportFindings(service: ServiceObject, findings: readonly Finding[]): void {
     const errors = findings.filter((finding) => finding.severity === 'error');
-    if (errors.length === 0 || !this.options.events) return;
-    const message = `ignored invalid annotations: ${errors.map((finding) => finding.message).join('; ')}`;
-    void this.options.events.warning(involvedService(service), INVALID_ANNOTATIONS_REASON, message);
+    const readings = findings.filter((finding) =>
+      CONSUL_K8S_READINGS.some((rule) => rule.id === finding.rule),
+    );
+    if ((errors.length === 0 && readings.length === 0) || !this.options.events) return;
+    const parts = [
+      ...(errors.length > 0
+        ? [`ignored invalid annotations: ${errors.map((f) => f.message).join('; ')}`]
+        : []),
+      ...(readings.length > 0
+        ? [`read as consul-k8s reads them: ${readings.map((f) => f.message).join('; ')}`]
+        : []),
+    ];
+    const reason = errors.length > 0 ? INVALID_ANNOTATIONS_REASON : CONSUL_K8S_READING_REASON;
+    void this.options.events.warning(involvedService(service), reason, parts.join('; '));
   }
 }
 

@@ -232,6 +232,67 @@ describe('desiredForService: ports', () => {
     expect([...new Set(instances(run(service)).map((i) => i.port))]).toEqual(expected);
   });
 
+  // Issue 11, finding 9: consul-k8s (control-plane/catalog/to-consul/resource.go) reads the value
+  // with Go ParseInt base 0, keeps the first Service port for a name that matches nothing, and
+  // gives endpoint instances their slice's first port by default.
+  test.each([
+    ['hex, ClusterIP: every endpoint instance', { type: 'ClusterIP' }, '0x2328', [9000]],
+    ['leading-zero octal, NodePort', { type: 'NodePort' }, '010', [8]],
+    ['hex, external IPs', { type: 'ClusterIP', externalIPs: ['5.5.5.5'] }, '0x1F90', [8080]],
+    [
+      'unknown name, ClusterIP: the first Service port, not the endpoint port',
+      { type: 'ClusterIP' },
+      'nope',
+      [80],
+    ],
+    [
+      'unknown name, LoadBalancer synced by endpoints: the first Service port',
+      { type: 'LoadBalancer' },
+      'nope',
+      [80],
+    ],
+    ['unknown name, NodePort: the first node port', { type: 'NodePort' }, 'nope', [30080]],
+  ])('consul-k8s reading: %s', (_name, spec, annotation, expected) => {
+    const service = svc({ ports, ...spec }, { 'consul.hashicorp.com/service-port': annotation });
+    const list = instances(run(service, [twoPods], { syncLoadBalancerEndpoints: true }));
+    expect(list.length).toBeGreaterThan(0);
+    expect([...new Set(list.map((i) => i.port))]).toEqual(expected);
+  });
+
+  test("several ports, no annotation: each slice's first port, as consul-k8s", () => {
+    const adminFirst = slice(
+      'web-admin-first',
+      [{ addresses: ['10.1.0.5'], conditions: { ready: true } }],
+      [
+        { name: 'admin', port: 9001 },
+        { name: 'http', port: 8080 },
+      ],
+    );
+    expect(summary(instances(run(svc({ ports }), [twoPods, adminFirst])))).toEqual([
+      '10.1.0.1:8080:passing',
+      '10.1.0.2:8080:critical',
+      '10.1.0.5:9001:passing',
+    ]);
+  });
+
+  test('a named port missing from a slice: the Service port of that name, as consul-k8s', () => {
+    const httpOnly = slice(
+      'web-http',
+      [{ addresses: ['10.1.0.5'], conditions: { ready: true } }],
+      [{ name: 'http', port: 8080 }],
+    );
+    const service = svc({ ports }, { 'consul.hashicorp.com/service-port': 'admin' });
+    expect(summary(instances(run(service, [httpOnly])))).toEqual(['10.1.0.5:9000:passing']);
+  });
+
+  test('a Service without ports: the annotation is ignored, the slice port is registered', () => {
+    const service = svc({}, { 'consul.hashicorp.com/service-port': '7000' });
+    expect(summary(instances(run(service, [twoPods])))).toEqual([
+      '10.1.0.1:8080:passing',
+      '10.1.0.2:8080:critical',
+    ]);
+  });
+
   test('a Service without ports registers port 0 on external IPs', () => {
     expect(instances(run(svc({ externalIPs: ['5.5.5.5'] })))[0]?.port).toBe(0);
   });
@@ -280,7 +341,7 @@ describe('desiredForService: filters', () => {
 });
 
 describe('annotationFindingsMatter: which Services get a Warning Event for ignored annotations', () => {
-  const badPort = { 'consul.hashicorp.com/service-port': 'nope' };
+  const badPort = { 'consul.hashicorp.com/service-port': 'no pe' };
   const badSync = { 'consul.hashicorp.com/service-sync': 'yes' };
   test.each([
     ['synced, invalid port', svc({ ports }, badPort), {}, true],

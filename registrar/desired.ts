@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { isNamespaceAllowed, serviceType, weightApplies } from '../core/annotations/sync-settings';
 import { SERVICE_SYNC } from '../core/annotations/keys';
+import { endpointPortNumber, servicePortNumber, type SlicePortLike } from '../core/annotations/ports';
 import type {
   Finding,
   ServiceLike,
@@ -58,7 +59,7 @@ export interface EndpointLike {
 export interface EndpointSliceLike {
   metadata?: { name?: string; namespace?: string; labels?: Record<string, string> | null };
   endpoints?: EndpointLike[] | null;
-  ports?: Array<{ name?: string; port?: number }> | null;
+  ports?: SlicePortLike[] | null;
 }
 
 export interface NodeLike {
@@ -281,28 +282,14 @@ class InstanceBuilder {
     return { ...meta, ...this.input.intent.meta, ...ownership };
   }
 
-  /** The Service-level port: annotation (number or port name), else the first port; NodePort: its node port. */
+  /** The Service-level port, as consul-k8s chooses it (core/annotations/ports). */
   private servicePort(): number {
-    const choice = this.input.intent.port;
-    if (choice?.kind === 'number') return choice.number;
-    const chosen =
-      (choice?.kind === 'name' ? this.ports.find((p) => p.name === choice.name) : undefined) ?? this.ports[0];
-    if (!chosen) return 0;
-    if (serviceType(this.input.service) === 'NodePort' && chosen.nodePort) return chosen.nodePort;
-    return chosen.port ?? 0;
+    return servicePortNumber(this.input.service, this.input.intent.port);
   }
 
-  /**
-   * Endpoint instances use the endpoint's port: the annotated number, else the slice port named
-   * like the annotated (or first) Service port, else the slice's first port.
-   */
+  /** The port of one slice's endpoint instances, as consul-k8s chooses it (core/annotations/ports). */
   private endpointPort(slice: EndpointSliceLike): number {
-    const choice = this.input.intent.port;
-    if (choice?.kind === 'number') return choice.number;
-    const slicePorts = slice.ports ?? [];
-    const wanted = choice?.kind === 'name' ? choice.name : (this.ports[0]?.name ?? '');
-    const match = slicePorts.find((p) => (p.name ?? '') === wanted) ?? slicePorts[0];
-    return match?.port ?? this.servicePort();
+    return endpointPortNumber(this.input.service, this.input.intent.port, slice.ports ?? []);
   }
 
   /** The endpoint's Node address by `--node-port-sync-type`, from the Node cache. */

@@ -417,6 +417,23 @@ describe('changes reach Consul', () => {
     expect(h.addresses('web')).toEqual(['1.1.1.1:80']);
   });
 
+  test('a port read as consul-k8s reads it (hex) is registered and told in a Warning Event', async () => {
+    const { kube } = h;
+    kube.create(
+      service('hex', { externalIPs: ['1.1.1.1'] }, { 'consul.hashicorp.com/service-port': '0x2328' }),
+    );
+    const registrar = await h.registrar();
+    await converged(registrar);
+    expect(h.addresses('hex')).toEqual(['1.1.1.1:9000']);
+    await eventually(() => expect(kube.list('events', 'default')).toHaveLength(1));
+    const [event] = kube.list<{ type: string; reason: string; message: string }>('events', 'default');
+    expect(event).toMatchObject({ type: 'Warning', reason: 'ConsulK8sAnnotationReading' });
+    expect(event?.message).toContain(
+      '"0x2328" is not a decimal number: consul-k8s parses Go integer literals',
+    );
+    expect(event?.message).toContain('write "9000"');
+  });
+
   test('an invalid service-sync that leaves a Service unsynced gets an Event; excluded Services do not', async () => {
     const { kube } = h;
     const yes = { 'consul.hashicorp.com/service-sync': 'yes' };

@@ -70,7 +70,7 @@ describe('parseAdmissionReview', () => {
 });
 
 describe('reviewAdmission: what is checked', () => {
-  const bad = service({ [PORT]: '0x1F90' });
+  const bad = service({ [PORT]: '0x10000' });
   test.each<[string, Partial<AdmissionRequest>, string]>([
     ['DELETE', { operation: 'DELETE', object: undefined, oldObject: bad }, 'DELETE'],
     ['CONNECT', { operation: 'CONNECT', object: bad }, 'CONNECT'],
@@ -126,18 +126,18 @@ describe('reviewAdmission: verdicts', () => {
     ],
     [
       'CREATE with an error',
-      request({ object: service({ [PORT]: '0x1F90' }) }),
+      request({ object: service({ [PORT]: '0x10000' }) }),
       enforce,
       { allowed: false, verdict: 'denied' },
     ],
     [
       'CREATE with an error, warn mode',
-      request({ object: service({ [PORT]: '0x1F90' }) }),
+      request({ object: service({ [PORT]: '0x10000' }) }),
       warn,
       {
         allowed: true,
         verdict: 'warned',
-        warnings: [/^error \(warn mode\): consul.hashicorp.com\/service-port: "0x1F90"/],
+        warnings: [/^error \(warn mode\): consul.hashicorp.com\/service-port: "0x10000"/],
       },
     ],
     [
@@ -206,7 +206,7 @@ describe('reviewAdmission: verdicts', () => {
   // `admission webhook "<name>" denied the request: `.
   test('a denial is a BadRequest, not Invalid, so kubectl prints the webhook name and one line per error', () => {
     const outcome = reviewAdmission(
-      request({ object: service({ [PORT]: '0x1F90', [SYNC]: 'yes', [TYPO]: 'x' }) }),
+      request({ object: service({ [PORT]: '0x10000', [SYNC]: 'yes', [TYPO]: 'x' }) }),
       enforce,
     );
     const { status, warnings } = outcome.response;
@@ -220,7 +220,7 @@ describe('reviewAdmission: verdicts', () => {
     expect(status?.message).toBe(
       [
         'Service "web" has 2 annotation errors:',
-        '- consul.hashicorp.com/service-port: "0x1F90" is not a decimal number; consul-k8s would read it as 8080; write 8080',
+        '- consul.hashicorp.com/service-port: "0x10000" is out of range (consul-k8s would register port 65536); use a port number 1-65535 or a port name',
         '- consul.hashicorp.com/service-sync: "yes" is not a boolean; use "true" or "false" (consul-k8s ignores it and uses the default)',
       ].join('\n'),
     );
@@ -234,7 +234,7 @@ describe('reviewAdmission: verdicts', () => {
     ]);
     for (const cause of status?.details.causes ?? []) expect(cause.reason).toBe('FieldValueInvalid');
     expect(warnings).toEqual([expect.stringMatching(/^consul.hashicorp.com\/servce-name/)]);
-    expect(outcome.deniedRules.sort()).toEqual(['service-port/not-decimal', 'service-sync/invalid']);
+    expect(outcome.deniedRules.sort()).toEqual(['service-port/out-of-range', 'service-sync/invalid']);
   });
 
   test('one error is the whole message: it follows "denied the request: " on one line', () => {
@@ -248,8 +248,8 @@ describe('reviewAdmission: verdicts', () => {
     const outcome = reviewAdmission(
       request({
         operation: 'UPDATE',
-        object: service({ [PORT]: '0x1F90', [SYNC]: 'yes' }),
-        oldObject: service({ [PORT]: '0x1F90' }),
+        object: service({ [PORT]: '0x10000', [SYNC]: 'yes' }),
+        oldObject: service({ [PORT]: '0x10000' }),
       }),
       enforce,
     );

@@ -127,7 +127,7 @@ describe('enforce mode', () => {
   test('CREATE with errors is denied with 400 BadRequest, every error listed, causes with annotation paths', async () => {
     const { response } = await webhook.review({
       uid: 'create-bad',
-      annotations: { [PORT_KEY]: '0x1F90', [SYNC_KEY]: 'yes', [TYPO_KEY]: 'web' },
+      annotations: { [PORT_KEY]: '0x10000', [SYNC_KEY]: 'yes', [TYPO_KEY]: 'web' },
     });
     expect(response).toMatchObject({
       uid: 'create-bad',
@@ -135,7 +135,7 @@ describe('enforce mode', () => {
       status: { code: 400, reason: 'BadRequest' },
     });
     const status = response.status as { message: string; details: { causes: { field: string }[] } };
-    expect(status.message).toContain('consul.hashicorp.com/service-port: "0x1F90"');
+    expect(status.message).toContain('consul.hashicorp.com/service-port: "0x10000"');
     expect(status.message).toContain('consul.hashicorp.com/service-sync: "yes"');
     expect(status.details.causes.map((cause) => cause.field).sort()).toEqual([
       'metadata.annotations[consul.hashicorp.com/service-port]',
@@ -189,8 +189,8 @@ describe('enforce mode', () => {
     const kept = await webhook.review({
       uid: 'ratchet',
       operation: 'UPDATE',
-      annotations: { [PORT_KEY]: '0x1F90', 'example.com/owner': 'new-team' },
-      oldAnnotations: { [PORT_KEY]: '0x1F90' },
+      annotations: { [PORT_KEY]: '0x10000', 'example.com/owner': 'new-team' },
+      oldAnnotations: { [PORT_KEY]: '0x10000' },
     });
     expect(kept.response).toMatchObject({ uid: 'ratchet', allowed: true });
     expect(kept.response.warnings).toEqual([
@@ -200,14 +200,14 @@ describe('enforce mode', () => {
     const changed = await webhook.review({
       uid: 'changed',
       operation: 'UPDATE',
-      annotations: { [PORT_KEY]: '010' },
-      oldAnnotations: { [PORT_KEY]: '0x1F90' },
+      annotations: { [PORT_KEY]: '70000' },
+      oldAnnotations: { [PORT_KEY]: '0x10000' },
     });
     expect(changed.response).toMatchObject({ uid: 'changed', allowed: false, status: { code: 400 } });
   });
 
   test('DELETE, subresources and other kinds are allowed untouched', async () => {
-    const bad = { [PORT_KEY]: '0x1F90' };
+    const bad = { [PORT_KEY]: '0x10000' };
     for (const fixture of [
       { uid: 'd', operation: 'DELETE' as const, oldAnnotations: bad },
       { uid: 's', operation: 'UPDATE' as const, subResource: 'status', annotations: bad, oldAnnotations: {} },
@@ -380,7 +380,7 @@ describe('enforce mode', () => {
       /^webhook_admission_duration_seconds_bucket\{le="0\.005",operation="CREATE"\} \d+$/m,
     );
     expect(metrics.text).toMatch(
-      /^webhook_findings_total\{rule="service-port\/not-decimal",severity="error"\} \d+$/m,
+      /^webhook_findings_total\{rule="service-port\/out-of-range",severity="error"\} \d+$/m,
     );
     expect(metrics.text).toMatch(
       /^webhook_findings_total\{rule="annotation\/unknown-key",severity="warning"\} \d+$/m,
@@ -394,7 +394,7 @@ test('warn mode never denies: errors come back as warnings', async () => {
   const webhook = await start({ mode: 'warn' });
   const { response } = await webhook.review({
     uid: 'warn',
-    annotations: { [PORT_KEY]: '0x1F90', [SYNC_KEY]: 'yes' },
+    annotations: { [PORT_KEY]: '0x10000', [SYNC_KEY]: 'yes' },
   });
   expect(response.allowed).toBe(true);
   expect(response.status).toBeUndefined();

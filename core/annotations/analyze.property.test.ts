@@ -9,6 +9,7 @@ import {
   SERVICE_TAGS,
   SERVICE_WEIGHT,
 } from './keys';
+import { goIntLiteral } from './go-parse';
 import { splitTags } from './tags';
 import type { ServiceLike } from './types';
 
@@ -115,10 +116,16 @@ describe('analyzeService properties', () => {
         if (approved(SERVICE_PORT)) {
           const value = annotations[SERVICE_PORT]!;
           // "" and "0" mean "the first port" (consul-k8s), so no port is chosen.
-          if (value === '' || value === '0') expect(intent.port).toBeUndefined();
+          // "" and every Go literal of 0 mean "the first port" (consul-k8s), so no port is chosen;
+          // other Go integer literals are numbers (ParseInt base 0), anything else a name.
+          const literal = goIntLiteral(value);
+          if (value === '' || literal === BigInt(0) || (service.spec?.ports ?? []).length === 0)
+            expect(intent.port).toBeUndefined();
           else
             expect(intent.port).toEqual(
-              /^\d+$/.test(value) ? { kind: 'number', number: Number(value) } : { kind: 'name', name: value },
+              literal !== undefined
+                ? { kind: 'number', number: Number(literal) }
+                : { kind: 'name', name: value },
             );
         } else expect(intent.port).toBeUndefined();
 

@@ -111,20 +111,52 @@ describe('service-port', () => {
     expect(findings).toEqual([]);
     expect(intent.port).toEqual(port);
   });
+  // consul-k8s reads the value with strconv.ParseInt(v, 0, 0): every Go integer literal is a port.
   it.each([
-    ['0x1F90', RULES.portNotDecimal.id, 'consul-k8s would read it as 8080'],
-    ['010', RULES.portNotDecimal.id, 'consul-k8s would read it as 8'],
-    ['+80', RULES.portNotDecimal.id, 'consul-k8s would read it as 80'],
-    ['0o17', RULES.portNotDecimal.id, 'read it as 15'],
-    ['0b101', RULES.portNotDecimal.id, 'read it as 5'],
-    ['8_080', RULES.portNotDecimal.id, 'consul-k8s would read it as 8080'],
-    ['0x_1F90', RULES.portNotDecimal.id, 'consul-k8s would read it as 8080'],
-    ['8__080', RULES.portUnknownName.id, 'matches no port name'],
+    ['0x2328', 9000],
+    ['0x1F90', 8080],
+    ['0X1f90', 8080],
+    ['010', 8],
+    ['+80', 80],
+    ['0o17', 15],
+    ['0O17', 15],
+    ['0b101', 5],
+    ['8_080', 8080],
+    ['0x_1F90', 8080],
+    ['0_17', 15],
+    ['0xFFFF', 65535],
+  ])('reads %j as consul-k8s does (%d) and warns what to write', (value, number) => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-port']: value }));
+    expect(findings.map((f) => [f.rule, f.severity])).toEqual([[RULES.portNotDecimal.id, 'warning']]);
+    expect(findings[0]!.message).toContain(
+      `is not a decimal number: consul-k8s parses Go integer literals and reads it as ${number}`,
+    );
+    expect(findings[0]!.message).toContain(`write "${number}"`);
+    expect(intent.port).toEqual({ kind: 'number', number });
+  });
+  it('reads an unknown port name as consul-k8s does: the first Service port, said in the warning', () => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-port']: 'htp' }));
+    expect(findings.map((f) => [f.rule, f.severity])).toEqual([[RULES.portUnknownName.id, 'warning']]);
+    expect(findings[0]!.message).toBe(
+      `${P}service-port: "htp" matches no port name (declared: http, grpc); consul-k8s registers the first Service port, 80, on every instance (endpoint instances too, instead of their endpoint port), and so does the registrar; write "80" to keep that, or one of http, grpc`,
+    );
+    expect(intent.port).toEqual({ kind: 'name', name: 'htp' });
+  });
+  it('names the node port of a NodePort Service as the port an unknown name gives', () => {
+    const nodePort = service({ [P + 'service-port']: 'htp' }, { type: 'NodePort' });
+    const ports = nodePort.spec!.ports;
+    const { findings } = analyzeService({ ...nodePort, spec: { type: 'NodePort', ports } });
+    expect(findings[0]!.message).toContain('the first Service port, 30080, on every instance');
+  });
+  it.each([
+    ['8__080', RULES.portInvalid.id, 'is neither a port number nor a port name'],
+    ['HTTP', RULES.portInvalid.id, 'port names are lowercase letters, digits and "-"; declared: http, grpc'],
+    ['not a port!', RULES.portInvalid.id, 'is neither a port number nor a port name'],
     ['65536', RULES.portOutOfRange.id, 'out of range (consul-k8s would register port 65536)'],
-    ['99999999999999999999', RULES.portOutOfRange.id, 'would silently use the first port'],
+    ['0x10000', RULES.portOutOfRange.id, 'out of range (consul-k8s would register port 65536)'],
+    ['99999999999999999999', RULES.portOutOfRange.id, 'would read it as a port name that matches nothing'],
     ['-80', RULES.portOutOfRange.id, 'negative (consul-k8s would register port -80)'],
-    ['htp', RULES.portUnknownName.id, 'declared: http, grpc'],
-    ['HTTP', RULES.portUnknownName.id, 'silently use the first port'],
+    ['-0x50', RULES.portOutOfRange.id, 'negative (consul-k8s would register port -80)'],
     ['  ', RULES.portEmpty.id, 'is whitespace only'],
   ])('rejects %j', (value, rule, text) => {
     const { intent, findings } = analyzeService(service({ [P + 'service-port']: value }));
@@ -132,6 +164,19 @@ describe('service-port', () => {
     expect(findings[0]!.severity).toBe('error');
     expect(findings[0]!.message).toContain(text);
     expect(intent.port).toBeUndefined();
+  });
+  it.each(['00', '0x0', '-0', '+0', '0_0'])('reads %j as 0, "no port given", with a warning', (value) => {
+    const { intent, findings } = analyzeService(service({ [P + 'service-port']: value }));
+    expect(findings.map((f) => [f.rule, f.severity])).toEqual([[RULES.portZero.id, 'warning']]);
+    expect(findings[0]!.message).toContain(`"${value}" is 0, and 0 means the first port`);
+    expect(intent.port).toBeUndefined();
+  });
+  it('chooses no port on a Service without ports: consul-k8s ignores the annotation there', () => {
+    for (const value of ['8080', 'http']) {
+      const { intent, findings } = analyzeService(service({ [P + 'service-port']: value }, { ports: [] }));
+      expect(findings.map((f) => f.severity)).toEqual(['warning']);
+      expect(intent.port).toBeUndefined();
+    }
   });
   // consul-k8s (control-plane/catalog/to-consul/resource.go): strconv.ParseInt(v, 0, 0) of "" fails
   // and no port is named "", so the first port is used; "0" parses, and port 0 means "not set".

@@ -8,7 +8,7 @@ import { ALL_RULES } from './rules';
 import { CEL_REASONS, CEL_RULES, NOT_EXPRESSIBLE, PATTERNS, celString } from './cel';
 import { analyzeService } from './analyze';
 import { POLICY_CORPUS, serviceFor } from '../../test/support/policy/corpus';
-import { goParseIntBase0 } from './go-parse';
+import { goIntLiteral } from './go-parse';
 import { isConsulDnsName } from '../names/dns';
 
 const js = (name: keyof typeof PATTERNS) => new RegExp(PATTERNS[name], 'u');
@@ -47,19 +47,54 @@ describe('core/annotations/cel.ts', () => {
     ]);
   });
 
-  it('PATTERNS.goInt accepts exactly what Go ParseInt base 0 (the rules emulation) parses, up to 2^53', () => {
+  it('PATTERNS.goInt accepts exactly the Go integer literals (the rules emulation)', () => {
     fc.assert(
-      fc.property(tricky, (s) => {
-        const go = goParseIntBase0(s);
-        // Beyond 2^53 the emulation gives up (undefined) where Go still parses: both are errors.
-        if (go === undefined && js('goInt').test(s)) return /[0-9a-fA-F]{14,}/.test(s.replace(/_/g, ''));
-        return js('goInt').test(s) === (go !== undefined);
-      }),
+      fc.property(tricky, (s) => js('goInt').test(s) === (goIntLiteral(s) !== undefined)),
       { numRuns: 3000 },
     );
     for (const s of ['0x1F90', '010', '+80', '1_000', '0b1', '-0x_5', '0_7'])
       expect(js('goInt').test(s)).toBe(true);
     for (const s of ['0x', '1_', '1__0', '0x_', '08', '--1', '']) expect(js('goInt').test(s)).toBe(false);
+  });
+
+  it('PATTERNS.goZero and goPort tell a Go literal of 0 and of 1-65535 apart, as the emulation values them', () => {
+    // Literals near the limits of each base, and arbitrary ones.
+    const near = fc.oneof(
+      fc.integer({ min: -3, max: 70_000 }),
+      fc.constantFrom(65534, 65535, 65536, 1 << 20, 0),
+    );
+    const literal = fc.oneof(
+      near.chain((n) =>
+        fc.constantFrom(
+          `0x${n.toString(16)}`,
+          `0X00${n.toString(16).toUpperCase()}`,
+          `0o${n.toString(8)}`,
+          `0${n.toString(8)}`,
+          `0b${n.toString(2)}`,
+          `+${n}`,
+          String(n).replace(/^(\d)/, '$1_'),
+          `0x_${n.toString(16)}`,
+        ),
+      ),
+      tricky,
+    );
+    fc.assert(
+      fc.property(literal, (s) => {
+        const value = goIntLiteral(s);
+        if (value === undefined) return;
+        expect(js('goZero').test(s)).toBe(value === BigInt(0));
+        const stripped = s.replace(/_/g, '').replace('+', '');
+        expect(js('goPort').test(stripped)).toBe(value >= BigInt(1) && value <= BigInt(65535));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('PATTERNS.portName is what Kubernetes accepts as a Service port name (DNS-1123 label)', () => {
+    for (const s of ['http', 'h2c', 'grpc-web', 'a', '8080', 'x'.repeat(63)])
+      expect(js('portName').test(s)).toBe(true);
+    for (const s of ['HTTP', 'not a port!', '-a', 'a-', 'a_b', '', 'x'.repeat(64)])
+      expect(js('portName').test(s)).toBe(false);
   });
 
   it('PATTERNS.blank / leading / trailing follow String.prototype.trim', () => {

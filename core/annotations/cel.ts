@@ -27,6 +27,7 @@ import {
   SERVICE_WEIGHT,
 } from './keys';
 import { goParseBool } from './go-parse';
+import { PORT_NAME } from './ports';
 import { RULES } from './rules';
 import {
   CONSUL_K8S_OWNERSHIP_META_KEYS,
@@ -69,6 +70,13 @@ export const PATTERNS = {
   goNegative: '^-',
   /** `-0`, `-0x0`, `-0_0`…: negative zero, which Go reads as 0 (not negative). */
   goNegativeZero: '^-0[xXoObB]?[0_]*$',
+  /** A Go integer literal (given one) whose value is 0: `0`, `00`, `0x0`, `-0`, `+0_0`… */
+  goZero: '^[+-]?0[xXoObB]?[0_]*$',
+  /** A Go integer literal from 1 to 65535, once `_` and `+` are removed (CEL's int() reads decimal only). */
+  goPort:
+    '^(0[xX]0*[1-9a-fA-F][0-9a-fA-F]{0,3}|0[bB]0*1[01]{0,15}|0[oO]?0*(1[0-7]{0,5}|[2-7][0-7]{0,4})|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$',
+  /** What Kubernetes accepts as a Service port name (core/annotations/ports PORT_NAME). */
+  portName: PORT_NAME.source,
   metaKey: '^[A-Za-z0-9_-]+$',
   /** Go strconv.Atoi syntax (consul-k8s reads weights with it): base 10, optional sign, leading zeros. */
   atoi: '^[+-]?[0-9]+$',
@@ -93,6 +101,12 @@ const utf8 = (v: string) => `bytes(${v}).size()`;
 const trimmedUtf16 = (v: string) =>
   `(${utf16(v)} - ${v}.find(${re('leading')}).size() - ${v}.find(${re('trailing')}).size())`;
 const blank = (v: string) => `${v}.matches(${re('blank')})`;
+/** CEL: `v` is a Go integer literal other than plain decimal, and not a negative number. */
+const goLiteral = `v.matches(${re('goInt')}) && !v.matches(${re('decimal')}) && !(v.matches(${re('goNegative')}) && !v.matches(${re('goNegativeZero')}))`;
+/** CEL: such a literal is a port from 1 to 65535. */
+const goInRange = `v.replace('_', '').replace('+', '').matches(${re('goPort')})`;
+/** CEL: `v` is the name of one of the Service's ports. */
+const portNamed = `variables.ports.exists(p, has(p.name) && p.name == v)`;
 
 export interface CelRule {
   ruleId: string;
@@ -223,21 +237,16 @@ export const CEL_RULES: CelRule[] = [
   key(
     RULES.portOutOfRange,
     SERVICE_PORT,
-    `(v.matches(${re('decimal')}) && v != '0' && (v.size() > 5 || int(v) > 65535)) || (v.matches(${re('goInt')}) && v.matches(${re('goNegative')}) && !v.matches(${re('goNegativeZero')}))`,
+    `(v.matches(${re('decimal')}) && v != '0' && (v.size() > 5 || int(v) > 65535)) || (v.matches(${re('goInt')}) && v.matches(${re('goNegative')}) && !v.matches(${re('goNegativeZero')})) || (${goLiteral} && !v.matches(${re('goZero')}) && !${goInRange})`,
     `${show('v')} + ' is out of range or negative; use a port number 1-65535 or a port name'`,
   ),
   key(
-    RULES.portNotDecimal,
+    RULES.portInvalid,
     SERVICE_PORT,
-    `v.matches(${re('goInt')}) && !v.matches(${re('decimal')}) && !(v.matches(${re('goNegative')}) && !v.matches(${re('goNegativeZero')}))`,
-    `${show('v')} + ' is not a decimal number; consul-k8s reads it with Go ParseInt base 0'`,
+    `!${blank('v')} && !v.matches(${re('goInt')}) && !v.matches(${re('portName')}) && !${portNamed}`,
+    `${show('v')} + ' is neither a port number nor a port name (port names are lowercase letters, digits and "-"); use a port number 1-65535 or a port name'`,
   ),
-  key(
-    RULES.portUnknownName,
-    SERVICE_PORT,
-    `!${blank('v')} && !v.matches(${re('goInt')}) && !variables.ports.exists(p, has(p.name) && p.name == v)`,
-    `${show('v')} + ' matches no port name (' + (variables.ports.exists(p, has(p.name) && p.name != '') ? 'declared: ' + variables.ports.filter(p, has(p.name) && p.name != '').map(p, p.name).join(', ') : 'the Service has no named ports') + '); consul-k8s would silently use the first port'`,
-  ),
+
   key(
     RULES.weightInvalid,
     SERVICE_WEIGHT,
@@ -288,8 +297,20 @@ export const CEL_RULES: CelRule[] = [
   key(
     RULES.portZero,
     SERVICE_PORT,
-    `v == '0'`,
-    `'0 means the first port (as in consul-k8s); remove it or name a port'`,
+    `v.matches(${re('goInt')}) && v.matches(${re('goZero')})`,
+    `(v == '0' ? '' : ${show('v')} + ' is 0, and ') + '0 means the first port (as in consul-k8s); remove it or name a port'`,
+  ),
+  key(
+    RULES.portNotDecimal,
+    SERVICE_PORT,
+    `${goLiteral} && ${goInRange}`,
+    `${show('v')} + ' is not a decimal number: consul-k8s parses Go integer literals and registers the port it reads; write the port in decimal'`,
+  ),
+  key(
+    RULES.portUnknownName,
+    SERVICE_PORT,
+    `!v.matches(${re('goInt')}) && v.matches(${re('portName')}) && !${portNamed}`,
+    `${show('v')} + ' matches no port name (' + (variables.ports.exists(p, has(p.name) && p.name != '') ? 'declared: ' + variables.ports.filter(p, has(p.name) && p.name != '').map(p, p.name).join(', ') : 'the Service has no named ports') + '); consul-k8s registers the first Service port on every instance'`,
   ),
   key(
     RULES.nameNotDnsLabel,
@@ -373,7 +394,8 @@ export const CEL_REASONS: Record<string, string> = {
   [RULES.nameInvalidCharacter.id]: 'use letters, digits and hyphens',
   [RULES.portEmpty.id]: 'is whitespace only; use a port number 1-65535 or a port name',
   [RULES.portOutOfRange.id]: 'use a port number 1-65535 or a port name',
-  [RULES.portNotDecimal.id]: 'is not a decimal number',
+  [RULES.portInvalid.id]: 'is neither a port number nor a port name (port names are lowercase letters',
+  [RULES.portNotDecimal.id]: 'is not a decimal number: consul-k8s parses Go integer literals',
   [RULES.portUnknownName.id]: 'matches no port name',
   [RULES.weightInvalid.id]: '65535',
   [RULES.metaInvalidKey.id]: 'may only contain letters, digits, "_" and "-"',

@@ -1,5 +1,5 @@
 /** Renders docs/annotations.md from the rule definitions (a test fails when the file is stale). */
-import { ANNOTATION_SPECS, GENERAL_RULES, type Rule } from './rules';
+import { ANNOTATION_SPECS, CONSUL_K8S_READINGS, GENERAL_RULES, type Rule } from './rules';
 import { GENERATOR_KEYS } from './keys';
 
 const ruleRows = (rules: Rule[]) => rules.map((r) => `| \`${r.id}\` | ${r.severity} | ${r.when} |`);
@@ -18,6 +18,8 @@ export function renderAnnotationsDoc(): string {
     '  (in `--mode warn`, and for values unchanged by an UPDATE, it only warns); `lint` exits 1.',
     '  The registrar ignores the annotation (uses the default) and records a Warning Event on the Service.',
     '- **warning**: legal, but probably a mistake. Allowed, shown by kubectl as a `Warning:` line.',
+    `  Warnings about a value consul-k8s reads in a way that decides where traffic goes (${CONSUL_K8S_READINGS.map((r) => `\`${r.id}\``).join(', ')})`,
+    '  are applied by the registrar as consul-k8s applies them and also recorded as a Warning Event.',
     '',
   ];
   for (const spec of ANNOTATION_SPECS) {

@@ -24,10 +24,12 @@ export function goParseBool(value: string): boolean | undefined {
 }
 
 /**
- * Go `strconv.ParseInt(value, 0, 0)`: base from the prefix (0x, 0o, 0b, leading 0 = octal),
- * optional sign, underscores only between digits after a prefix. Undefined when Go would fail.
+ * The value of a Go integer literal as `strconv.ParseInt(value, 0, 0)` reads it: base from the
+ * prefix (0x, 0o, 0b, leading 0 = octal; upper or lower case), optional sign, underscores only
+ * between digits or after a prefix. Undefined when the syntax is not a Go integer literal. Exact
+ * (a bigint) and without Go's int64 limit: callers range-check the value themselves.
  */
-export function goParseIntBase0(value: string): number | undefined {
+export function goIntLiteral(value: string): bigint | undefined {
   const match = /^([+-]?)(0[xX]_?[0-9a-fA-F_]+|0[oO]_?[0-7_]+|0[bB]_?[01_]+|0[0-7_]*|[1-9][0-9_]*)$/.exec(
     value,
   );
@@ -35,17 +37,19 @@ export function goParseIntBase0(value: string): number | undefined {
   const [, sign, body = ''] = match;
   if (body.includes('_') && (body.endsWith('_') || body.includes('__'))) return undefined;
   const digits = body.replace(/_/g, '');
-  let magnitude: number;
-  if (/^0[xX]/.test(digits)) magnitude = parseInt(digits.slice(2), 16);
-  else if (/^0[oO]/.test(digits)) magnitude = parseInt(digits.slice(2), 8);
-  else if (/^0[bB]/.test(digits)) magnitude = parseInt(digits.slice(2), 2);
-  else if (digits.length > 1 && digits.startsWith('0')) magnitude = parseInt(digits.slice(1), 8);
-  else magnitude = parseInt(digits, 10);
-  if (!Number.isSafeInteger(magnitude)) return undefined;
+  let magnitude: bigint;
+  if (/^0[xXoObB]/.test(digits)) magnitude = BigInt(`0${digits[1]!.toLowerCase()}${digits.slice(2)}`);
+  else if (digits.length > 1 && digits.startsWith('0')) magnitude = BigInt(`0o${digits.slice(1)}`);
+  else magnitude = BigInt(digits);
   return sign === '-' ? -magnitude : magnitude;
 }
 
 const INT64_MAX = BigInt('9223372036854775807');
+
+/** Whether Go's int64 (the range of ParseInt with bit size 0 and of Atoi on 64-bit) holds the value. */
+export function fitsInt64(value: bigint): boolean {
+  return value <= INT64_MAX && value >= -INT64_MAX - BigInt(1);
+}
 
 /**
  * Go `strconv.Atoi` (consul-k8s `getServiceWeight`): base 10 only, an optional `+` or `-`, leading
@@ -60,6 +64,6 @@ export function goAtoi(value: string): number | undefined {
   const digits = unsigned.slice(first);
   if (digits.length > 19) return undefined;
   const magnitude = BigInt(digits);
-  if (magnitude > INT64_MAX + (negative ? BigInt(1) : BigInt(0))) return undefined;
-  return Number(negative ? -magnitude : magnitude);
+  const signed = negative ? -magnitude : magnitude;
+  return fitsInt64(signed) ? Number(signed) : undefined;
 }

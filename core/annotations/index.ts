@@ -6,7 +6,15 @@
  *   registrar applies and the checks warn about.
  */
 export { analyzeService, DEFAULT_SYNC_TAG, isValidSyncTag, showValue } from './analyze';
-export { RULES, ANNOTATION_SPECS, GENERAL_RULES, ALL_RULES, type Rule, type AnnotationSpec } from './rules';
+export {
+  RULES,
+  ANNOTATION_SPECS,
+  GENERAL_RULES,
+  ALL_RULES,
+  CONSUL_K8S_READINGS,
+  type Rule,
+  type AnnotationSpec,
+} from './rules';
 export {
   DEFAULT_SYNC_SETTINGS,
   isNamespaceAllowed,

@@ -78,28 +78,33 @@ export const RULES = {
   ),
   portNotDecimal: rule(
     'service-port/not-decimal',
-    'error',
-    'a numeric form other than plain decimal (`0x1F90`, `010`, `+80`, `1_000`), which consul-k8s reads with Go ParseInt base 0',
+    'warning',
+    'a Go integer literal from 1 to 65535 other than plain decimal (`0x2328`, `010`, `+80`, `1_000`): consul-k8s reads it with Go ParseInt base 0 (`0x2328` is 9000, `010` is 8) and the registrar registers that port too; the message gives the decimal to write',
   ),
   portOutOfRange: rule(
     'service-port/out-of-range',
     'error',
-    'a number outside 1-65535, negative numbers included',
+    'a number outside 1-65535 in any Go integer form (`-5`, `70000`, `0x10000`), which consul-k8s would register as is',
+  ),
+  portInvalid: rule(
+    'service-port/invalid',
+    'error',
+    'neither a Go integer literal nor a possible port name (a DNS-1123 label: lowercase letters, digits and `-`, at most 63), e.g. `not a port!` or `HTTP`',
   ),
   portUnknownName: rule(
     'service-port/unknown-name',
-    'error',
-    'a name that matches no `spec.ports[].name` (consul-k8s silently uses the first port)',
+    'warning',
+    'a possible port name that matches no `spec.ports[].name`: consul-k8s registers the first Service port on every instance (endpoint instances too, instead of their endpoint port), and so does the registrar',
   ),
   portZero: rule(
     'service-port/zero',
     'warning',
-    '`0`, which consul-k8s reads as "no port given": the first port is used',
+    '`0` in any Go integer form (`0`, `00`, `0x0`, `-0`), which consul-k8s reads as "no port given": the default port is used',
   ),
   portNotDeclared: rule(
     'service-port/not-declared',
     'warning',
-    'a number that is not a `port`, `targetPort` or `nodePort` of the Service',
+    'a decimal number that is not a `port`, `targetPort` or `nodePort` of the Service',
   ),
 
   tagsEmpty: rule('service-tags/empty-tag', 'warning', 'an empty or whitespace-only tag (`a,,b`, `a, ,b`)'),
@@ -192,13 +197,15 @@ export const ANNOTATION_SPECS: AnnotationSpec[] = [
   },
   {
     key: SERVICE_PORT,
-    summary: 'Which port to register (default: the first port; for NodePort Services, its node port).',
+    summary:
+      'Which port to register, read as consul-k8s reads it. A number: that port on every instance. A port name: on endpoint instances (ClusterIP, LoadBalancer synced by endpoints) the EndpointSlice port of that name, elsewhere the Service port (its node port on NodePort Services); a name that matches no port gives the first Service port everywhere. Default: on endpoint instances the first port of each EndpointSlice, elsewhere the first Service port (its node port on NodePort Services). The annotation is ignored on a Service without ports.',
     accepts:
-      'A decimal port number 1-65535, or the name of one of the Service\'s ports; `""` (empty) means the first port.',
+      'A decimal port number 1-65535 (other Go integer literals such as `0x2328` are read as consul-k8s reads them, with a warning), or the name of one of the Service\'s ports; `""` (empty) means the default.',
     rules: [
       RULES.portEmpty,
-      RULES.portNotDecimal,
+      RULES.portInvalid,
       RULES.portOutOfRange,
+      RULES.portNotDecimal,
       RULES.portUnknownName,
       RULES.portZero,
       RULES.portNotDeclared,
@@ -245,3 +252,9 @@ export const GENERAL_RULES: Rule[] = [
 ];
 
 export const ALL_RULES: Rule[] = Object.values(RULES);
+
+/**
+ * Warnings about a value consul-k8s reads in a way that decides where traffic goes, and that the
+ * registrar reads the same way: it reports them in a Warning Event on the Service, like errors.
+ */
+export const CONSUL_K8S_READINGS: readonly Rule[] = [RULES.portNotDecimal, RULES.portUnknownName];

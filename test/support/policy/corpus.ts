@@ -67,15 +67,53 @@ export const POLICY_CORPUS: PolicyCase[] = [
     rules: ['service-name/not-dns-label'],
   },
   { title: 'port empty', annotations: { [`${K}service-port`]: ' ' }, rules: ['service-port/empty'] },
-  { title: 'port hex', annotations: { [`${K}service-port`]: '0x1F90' }, rules: ['service-port/not-decimal'] },
+  // consul-k8s reads service-port with Go ParseInt base 0: every Go integer literal is a port.
+  { title: 'port hex', annotations: { [`${K}service-port`]: '0x2328' }, rules: ['service-port/not-decimal'] },
+  {
+    title: 'port hex max',
+    annotations: { [`${K}service-port`]: '0XFFFF' },
+    rules: ['service-port/not-decimal'],
+  },
   { title: 'port octal', annotations: { [`${K}service-port`]: '010' }, rules: ['service-port/not-decimal'] },
+  {
+    title: 'port octal 0o',
+    annotations: { [`${K}service-port`]: '0o177777' },
+    rules: ['service-port/not-decimal'],
+  },
+  {
+    title: 'port binary',
+    annotations: { [`${K}service-port`]: '0b_1010' },
+    rules: ['service-port/not-decimal'],
+  },
+  { title: 'port plus', annotations: { [`${K}service-port`]: '+80' }, rules: ['service-port/not-decimal'] },
+  {
+    title: 'port underscore',
+    annotations: { [`${K}service-port`]: '65_535' },
+    rules: ['service-port/not-decimal'],
+  },
+  {
+    title: 'port underscore above range',
+    annotations: { [`${K}service-port`]: '65_536' },
+    rules: ['service-port/out-of-range'],
+  },
+  {
+    title: 'port hex above range',
+    annotations: { [`${K}service-port`]: '0x10000' },
+    rules: ['service-port/out-of-range'],
+  },
+  {
+    title: 'port octal above range',
+    annotations: { [`${K}service-port`]: '0200000' },
+    rules: ['service-port/out-of-range'],
+  },
+  { title: 'port hex zero', annotations: { [`${K}service-port`]: '0x0' }, rules: ['service-port/zero'] },
   // consul-k8s: "" and 0 both mean "no port given" (the first port is used).
   { title: 'port empty string', annotations: { [`${K}service-port`]: '' }, rules: [] },
   { title: 'port zero', annotations: { [`${K}service-port`]: '0' }, rules: ['service-port/zero'] },
   {
     title: 'port double zero',
     annotations: { [`${K}service-port`]: '00' },
-    rules: ['service-port/not-decimal'],
+    rules: ['service-port/zero'],
   },
   { title: 'port big', annotations: { [`${K}service-port`]: '70000' }, rules: ['service-port/out-of-range'] },
   {
@@ -86,7 +124,7 @@ export const POLICY_CORPUS: PolicyCase[] = [
   {
     title: 'port negative zero',
     annotations: { [`${K}service-port`]: '-0' },
-    rules: ['service-port/not-decimal'],
+    rules: ['service-port/zero'],
   },
   {
     title: 'port unknown name',
@@ -97,6 +135,27 @@ export const POLICY_CORPUS: PolicyCase[] = [
     title: 'port unknown, no names',
     annotations: { [`${K}service-port`]: 'https' },
     ports: [undefined],
+    rules: ['service-port/unknown-name'],
+  },
+  // Values no port name can be: refused (consul-k8s would take them for an unknown name).
+  {
+    title: 'port invalid name',
+    annotations: { [`${K}service-port`]: 'not a port!' },
+    rules: ['service-port/invalid'],
+  },
+  {
+    title: 'port upper-case name',
+    annotations: { [`${K}service-port`]: 'HTTP' },
+    rules: ['service-port/invalid'],
+  },
+  {
+    title: 'port bad underscores',
+    annotations: { [`${K}service-port`]: '8__080' },
+    rules: ['service-port/invalid'],
+  },
+  {
+    title: 'port named like a number',
+    annotations: { [`${K}service-port`]: '08' },
     rules: ['service-port/unknown-name'],
   },
   { title: 'port declared', annotations: { [`${K}service-port`]: '8080' }, rules: [] },
@@ -270,11 +329,11 @@ export const POLICY_CORPUS: PolicyCase[] = [
   {
     title: 'several errors at once',
     annotations: {
-      [`${K}service-port`]: 'nope',
+      [`${K}service-port`]: 'no pe',
       [`${K}service-sync`]: 'maybe',
       [`${K}service-meta-x.y`]: 'x',
     },
-    rules: ['service-meta/invalid-key', 'service-port/unknown-name', 'service-sync/invalid'],
+    rules: ['service-meta/invalid-key', 'service-port/invalid', 'service-sync/invalid'],
   },
   // UPDATE: the meta count ratchets (allowed over the limit while it does not grow).
   {
@@ -292,15 +351,15 @@ export const POLICY_CORPUS: PolicyCase[] = [
   // UPDATE: ratcheting per annotation.
   {
     title: 'update keeps a bad value',
-    annotations: { [`${K}service-port`]: '0x1F90', [`${K}service-name`]: 'web' },
-    oldAnnotations: { [`${K}service-port`]: '0x1F90' },
-    rules: ['service-port/not-decimal'],
+    annotations: { [`${K}service-port`]: '0x10000', [`${K}service-name`]: 'web' },
+    oldAnnotations: { [`${K}service-port`]: '0x10000' },
+    rules: ['service-port/out-of-range'],
   },
   {
     title: 'update changes a bad value to another',
-    annotations: { [`${K}service-port`]: '0x50' },
-    oldAnnotations: { [`${K}service-port`]: '0x1F90' },
-    rules: ['service-port/not-decimal'],
+    annotations: { [`${K}service-port`]: '70000' },
+    oldAnnotations: { [`${K}service-port`]: '0x10000' },
+    rules: ['service-port/out-of-range'],
   },
   {
     title: 'update adds a bad meta key next to an old one',
