@@ -114,6 +114,26 @@ export function createRegistrarCommand(): Command {
         .choices(LOG_LEVELS)
         .default('info'),
     )
+    .addOption(
+      boolOption(
+        '--enable-ingress',
+        'Ingress sync: a ClusterIP Service an Ingress routes "/" to registers at the rule\'s host (port 80, 443 for a TLS host) instead of its endpoints',
+        false,
+      ),
+    )
+    .addOption(
+      boolOption(
+        '--loadBalancer-ips',
+        "with --enable-ingress: register at the Ingress's load-balancer IP instead of the rule's host",
+        false,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--k8s-source-namespace <ns>',
+        'watch and sync only this namespace (replaces --allow-k8s-namespace; --deny-k8s-namespace still applies; default: all)',
+      ),
+    )
     .addOption(new Option('--enable-namespaces [bool]').hideHelp())
     .addOption(new Option('--consul-destination-namespace <ns>').hideHelp())
     .addOption(new Option('--enable-k8s-namespace-mirroring [bool]').hideHelp())

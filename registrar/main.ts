@@ -9,7 +9,9 @@ import {
   CoreV1Api,
   DiscoveryV1Api,
   type KubeConfig,
+  NetworkingV1Api,
   type V1EndpointSlice,
+  type V1Ingress,
   type V1Node,
   type V1Service,
 } from '@kubernetes/client-node';
@@ -134,21 +136,40 @@ export async function startRegistrar(
       logger.warn({ kind, retryInMs: delayMs, error: describeKubeError(error) }, 'watch failed; restarting'),
     onSynced: () => logger.info({ kind }, 'cache synced'),
   });
-  const services = new KubeInformer<V1Service>(kc, {
-    path: '/api/v1/services',
-    list: () => core.listServiceForAllNamespaces(),
-    hooks: informerHooks('Service'),
-  });
-  const endpointSlices = new KubeInformer<V1EndpointSlice>(kc, {
-    path: '/apis/discovery.k8s.io/v1/endpointslices',
-    list: () => discovery.listEndpointSliceForAllNamespaces(),
-    hooks: informerHooks('EndpointSlice'),
-  });
   const nodes = new KubeInformer<V1Node>(kc, {
     path: '/api/v1/nodes',
     list: () => core.listNode(),
     hooks: informerHooks('Node'),
   });
+  // --k8s-source-namespace: namespaced informers, so a Role in that namespace grants them.
+  const namespace = config.sourceNamespace;
+  const scoped = (api: string, plural: string) =>
+    namespace ? `${api}/namespaces/${namespace}/${plural}` : `${api}/${plural}`;
+  const services = new KubeInformer<V1Service>(kc, {
+    path: scoped('/api/v1', 'services'),
+    list: () => (namespace ? core.listNamespacedService({ namespace }) : core.listServiceForAllNamespaces()),
+    hooks: informerHooks('Service'),
+  });
+  const endpointSlices = new KubeInformer<V1EndpointSlice>(kc, {
+    path: scoped('/apis/discovery.k8s.io/v1', 'endpointslices'),
+    list: () =>
+      namespace
+        ? discovery.listNamespacedEndpointSlice({ namespace })
+        : discovery.listEndpointSliceForAllNamespaces(),
+    hooks: informerHooks('EndpointSlice'),
+  });
+  const networking = kc.makeApiClient(NetworkingV1Api);
+  const ingresses = config.enableIngress
+    ? new KubeInformer<V1Ingress>(kc, {
+        path: scoped('/apis/networking.k8s.io/v1', 'ingresses'),
+        list: () =>
+          namespace
+            ? networking.listNamespacedIngress({ namespace })
+            : networking.listIngressForAllNamespaces(),
+        hooks: informerHooks('Ingress'),
+      })
+    : undefined;
+  const informers = [services, endpointSlices, nodes, ...(ingresses ? [ingresses] : [])];
   const events = new EventRecorder({
     core,
     component: COMPONENT,
@@ -185,6 +206,7 @@ export async function startRegistrar(
     services,
     endpointSlices,
     nodes,
+    ...(ingresses ? { ingresses } : {}),
     logger,
     metrics,
     events,
@@ -201,7 +223,7 @@ export async function startRegistrar(
     deps.serveHttp === false ? undefined : await serveHttp(config.httpPort, health, registry, deps);
 
   const started = controller.start();
-  await Promise.all([services.start(), endpointSlices.start(), nodes.start()]);
+  await Promise.all(informers.map((informer) => informer.start()));
   elector?.start();
   void started.catch((error: unknown) =>
     logger.error({ error: String(error) }, 'controller failed to start'),
@@ -218,7 +240,7 @@ export async function startRegistrar(
       await controller.stop();
       await elector?.stop();
       stopTokenWatch?.();
-      await Promise.all([services.stop(), endpointSlices.stop(), nodes.stop()]);
+      await Promise.all(informers.map((informer) => informer.stop()));
       if (server) await closeServer(server, 2000);
     },
   };
