@@ -1,6 +1,7 @@
 /**
  * What should be in the Consul catalog for one Kubernetes Service: a pure function of the
- * Service, its interpreted annotations, its EndpointSlices, the Node cache and the settings.
+ * Service, its interpreted annotations, its EndpointSlices, the Node cache, the addresses
+ * Ingresses give it (Ingress sync, ingress.ts) and the settings.
  * Semantics follow consul-k8s (control-plane/catalog/to-consul/resource.go) with the improvements
  * of our issue: terminating endpoints left out, readiness checks on every endpoint-based instance,
  * IDs that cannot collide across clusters.

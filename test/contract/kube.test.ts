@@ -17,6 +17,8 @@ import {
   V1MicroTime,
   Watch,
   type KubernetesObject,
+  type V1HTTPIngressPath,
+  type V1IngressRule,
   type V1Service,
 } from '@kubernetes/client-node';
 import { kubeErrorStatus, loadKubeConfig } from '../../core/kube';
@@ -336,9 +338,18 @@ describe('Leases and Events', () => {
 });
 
 describe('Ingresses (networking.k8s.io/v1)', () => {
-  const rule = (path: Record<string, unknown>) => ({
+  /** A rule routing `/` to web; `pathType` undefined leaves it out (the API requires it). */
+  const rule = (pathType: string | undefined): V1IngressRule => ({
     host: 'web.example.com',
-    http: { paths: [{ path: '/', backend: { service: { name: 'web', port: { number: 80 } } }, ...path }] },
+    http: {
+      paths: [
+        {
+          path: '/',
+          backend: { service: { name: 'web', port: { number: 80 } } },
+          ...(pathType ? { pathType } : {}),
+        } as V1HTTPIngressPath,
+      ],
+    },
   });
 
   test('create keeps rules and TLS hosts, with an empty load-balancer status; status is its own subresource', async () => {
@@ -346,7 +357,7 @@ describe('Ingresses (networking.k8s.io/v1)', () => {
       namespace,
       body: {
         metadata: { name: 'site' },
-        spec: { rules: [rule({ pathType: 'Prefix' })], tls: [{ hosts: ['web.example.com'] }] },
+        spec: { rules: [rule('Prefix')], tls: [{ hosts: ['web.example.com'] }] },
       },
     });
     expect(created.spec?.rules?.[0]?.http?.paths[0]?.backend.service?.name).toBe('web');
@@ -366,7 +377,7 @@ describe('Ingresses (networking.k8s.io/v1)', () => {
     const { code, body } = await failure(
       networking.createNamespacedIngress({
         namespace,
-        body: { metadata: { name: 'no-type' }, spec: { rules: [rule({})] } } as never,
+        body: { metadata: { name: 'no-type' }, spec: { rules: [rule(undefined)] } },
       }),
     );
     expect(code).toBe(422);
