@@ -133,4 +133,19 @@ describe('registrar command', () => {
       leaderElect: true,
     });
   });
+
+  test('Ingress sync and --k8s-source-namespace: documented, parsed under their consul-k8s names', () => {
+    const help = createRegistrarCommand().helpInformation();
+    for (const flag of ['--enable-ingress', '--loadBalancer-ips', '--k8s-source-namespace'])
+      expect(help).toContain(flag);
+    const command = createRegistrarCommand().action(() => undefined);
+    command.parse(['--enable-ingress', '--loadBalancer-ips=true', '--k8s-source-namespace=apps'], {
+      from: 'user',
+    });
+    expect(command.opts()).toMatchObject({
+      enableIngress: true,
+      loadBalancerIps: 'true',
+      k8sSourceNamespace: 'apps',
+    });
+  });
 });

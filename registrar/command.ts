@@ -164,6 +164,26 @@ export function createRegistrarCommand(): Command {
         `meta of the login token, repeatable (env ${LOGIN_OPTIONS.meta.env}=k=v,k=v; default: component=registrar, pod=<POD_NAMESPACE>/<POD_NAME>)`,
       ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
     )
+    .addOption(
+      boolOption(
+        '--enable-ingress',
+        'Ingress sync: a ClusterIP Service an Ingress routes "/" to registers at the rule\'s host (port 80, 443 for a TLS host) instead of its endpoints',
+        false,
+      ),
+    )
+    .addOption(
+      boolOption(
+        '--loadBalancer-ips',
+        "with --enable-ingress: register at the Ingress's load-balancer IP instead of the rule's host",
+        false,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--k8s-source-namespace <ns>',
+        'watch and sync only this namespace (replaces --allow-k8s-namespace; --deny-k8s-namespace still applies; default: all)',
+      ),
+    )
     .addOption(new Option('--enable-namespaces [bool]').hideHelp())
     .addOption(new Option('--consul-destination-namespace <ns>').hideHelp())
     .addOption(new Option('--enable-k8s-namespace-mirroring [bool]').hideHelp())

@@ -167,3 +167,48 @@ describe('ACL login flags', () => {
     );
   });
 });
+
+describe('Ingress sync and --k8s-source-namespace (consul-k8s flags)', () => {
+  test('defaults: off, all namespaces', () => {
+    const config = parseRegistrarConfig({}, {});
+    expect(config).toMatchObject({ enableIngress: false, syncLoadBalancerIPs: false });
+    expect(config.sourceNamespace).toBeUndefined();
+  });
+
+  test('--enable-ingress and --loadBalancer-ips take Go booleans', () => {
+    expect(parseRegistrarConfig({ enableIngress: true, loadBalancerIps: 'T' }, {})).toMatchObject({
+      enableIngress: true,
+      syncLoadBalancerIPs: true,
+    });
+    expect(() => parseRegistrarConfig({ enableIngress: 'yes' }, {})).toThrow(
+      '--enable-ingress: "yes" is not a boolean',
+    );
+    expect(() => parseRegistrarConfig({ loadBalancerIps: 'on' }, {})).toThrow(
+      '--loadBalancer-ips: "on" is not a boolean',
+    );
+  });
+
+  test('a source namespace replaces the allow list; the deny list still applies (as consul-k8s)', () => {
+    const config = parseRegistrarConfig(
+      { k8sSourceNamespace: 'apps', allowK8sNamespace: ['*'], denyK8sNamespace: ['apps'] },
+      {},
+    );
+    expect(config).toMatchObject({
+      sourceNamespace: 'apps',
+      allowNamespaces: ['apps'],
+      denyNamespaces: ['apps'],
+    });
+  });
+
+  test('an empty source namespace means all (the chart passes none when unset)', () => {
+    const config = parseRegistrarConfig({ k8sSourceNamespace: '', allowK8sNamespace: ['a'] }, {});
+    expect(config.sourceNamespace).toBeUndefined();
+    expect(config.allowNamespaces).toEqual(['a']);
+  });
+
+  test('a source namespace that is no namespace name fails naming the flag', () => {
+    expect(() => parseRegistrarConfig({ k8sSourceNamespace: 'Apps_1' }, {})).toThrow(
+      '--k8s-source-namespace: expected a namespace name',
+    );
+  });
+});

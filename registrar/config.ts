@@ -39,6 +39,12 @@ export interface RegistrarConfig extends DesiredSettings {
   logJson: boolean;
   /** `--acl-auth-method` and the other login flags: log in to Consul instead of a static token. */
   login?: ConsulLoginSettings;
+  /** Ingress sync (`--enable-ingress`): Services an Ingress routes to register at its address. */
+  enableIngress: boolean;
+  /** `--loadBalancer-ips`: the Ingress's load-balancer IP instead of the rule's host. */
+  syncLoadBalancerIPs: boolean;
+  /** `--k8s-source-namespace`: the one namespace watched and synced (unset: all). */
+  sourceNamespace?: string;
 }
 
 /** consul-k8s's Enterprise flags: recognised so they are refused by name, not as unknown options. */
@@ -156,6 +162,15 @@ const schema = z.object({
     .enum(LOG_LEVELS, { error: () => `--log-level: expected one of ${LOG_LEVELS.join(', ')}` })
     .default('info'),
   logJson: goBool('--log-json').default(true),
+  enableIngress: goBool('--enable-ingress').default(false),
+  loadBalancerIps: goBool('--loadBalancer-ips').default(false),
+  // consul-k8s's default is "" (all namespaces); the chart passes "" when unset.
+  k8sSourceNamespace: z
+    .string()
+    .refine((value) => value === '' || isDns1123Label(value), {
+      message: '--k8s-source-namespace: expected a namespace name (lowercase letters, digits and "-")',
+    })
+    .default(''),
 });
 
 /**
@@ -205,7 +220,8 @@ export function parseRegistrarConfig(
     servicePrefix: o.consulServicePrefix,
     addK8sNamespaceSuffix: o.addK8sNamespaceSuffix,
     defaultSync: o.k8sDefaultSync,
-    allowNamespaces: o.allowK8sNamespace,
+    // consul-k8s: a source namespace replaces the allow list; the deny list still applies.
+    allowNamespaces: o.k8sSourceNamespace ? [o.k8sSourceNamespace] : o.allowK8sNamespace,
     denyNamespaces: o.denyK8sNamespace,
     syncClusterIPServices: o.syncClusteripServices,
     syncLoadBalancerEndpoints: o.syncLbServicesEndpoints,
@@ -219,12 +235,15 @@ export function parseRegistrarConfig(
     httpPort: o.httpPort,
     logLevel: o.logLevel,
     logJson: o.logJson,
+    enableIngress: o.enableIngress,
+    syncLoadBalancerIPs: o.loadBalancerIps,
   };
   if (o.filter !== undefined) {
     if (!o.purge)
       throw new RegistrarConfigError('--filter: only used with --purge (it selects what to deregister)');
     config.purgeFilter = o.filter;
   }
+  if (o.k8sSourceNamespace) config.sourceNamespace = o.k8sSourceNamespace;
   if (o.kubeconfig !== undefined) config.kubeconfig = o.kubeconfig;
   if (o.datacenter !== undefined && o.datacenter !== '') config.datacenter = o.datacenter;
   const login = parseLogin(defined, env);

@@ -23,9 +23,10 @@ import {
   type SyncedService,
 } from './desired';
 import { diff, nodeClaimedBy, type Op } from './diff';
+import { type IngressLike, serviceIngressAddresses } from './ingress';
 import type { RegistrarMetrics } from './metrics';
 import { type RefusalRetry, RefusalTracker } from './refusals';
-import { NodeAddresses, SliceIndex, splitKey } from './watch-index';
+import { IngressIndex, NodeAddresses, SliceIndex, splitKey } from './watch-index';
 
 /** What the controller needs from an informer cache (KubeInformer implements it). */
 export interface ObjectCache<T> {
@@ -39,6 +40,7 @@ type Named = { metadata?: { name?: string; namespace?: string; uid?: string } };
 type ServiceObject = SyncedService & Named;
 type SliceObject = EndpointSliceLike & Named;
 type NodeObject = NodeLike & Named;
+type IngressObject = IngressLike & Named;
 
 export interface WarningRecorder {
   warning(
@@ -54,6 +56,8 @@ export interface ControllerOptions {
   services: ObjectCache<ServiceObject>;
   endpointSlices: ObjectCache<SliceObject>;
   nodes: ObjectCache<NodeObject>;
+  /** Ingress sync (`--enable-ingress`); absent when off. */
+  ingresses?: ObjectCache<IngressObject>;
   logger: Logger;
   metrics: RegistrarMetrics;
   events?: WarningRecorder;
@@ -100,6 +104,7 @@ export class RegistrarController {
   private readonly desiredByService = new Map<string, readonly Instance[]>();
   private readonly slices = new SliceIndex();
   private readonly nodeAddresses = new NodeAddresses();
+  private readonly ingressIndex = new IngressIndex();
   private readonly dirty = new Set<string>();
   private readonly unsubscribe: Array<() => void> = [];
   private readonly backoff: Backoff;
@@ -126,7 +131,8 @@ export class RegistrarController {
 
   /** Waits for every cache, then starts reconciling. */
   async start(): Promise<void> {
-    const { services, endpointSlices, nodes } = this.options;
+    const { services, endpointSlices, nodes, ingresses } = this.options;
+    if (ingresses) this.unsubscribe.push(ingresses.onChange((key) => this.onIngressChange(key)));
     this.unsubscribe.push(
       services.onChange((key) => {
         // The owner may have fixed what Consul refused: retry it with this change.
@@ -136,8 +142,16 @@ export class RegistrarController {
       endpointSlices.onChange((key) => this.onSliceChange(key)),
       nodes.onChange((key) => this.onNodeChange(key)),
     );
-    await Promise.all([services.waitForSync(), endpointSlices.waitForSync(), nodes.waitForSync()]);
+    await Promise.all([
+      services.waitForSync(),
+      endpointSlices.waitForSync(),
+      nodes.waitForSync(),
+      ingresses?.waitForSync(),
+    ]);
     if (this.stopped) return;
+    for (const ingress of ingresses?.list() ?? []) {
+      this.ingressIndex.update(objectKey(ingress.metadata?.namespace, ingress.metadata?.name ?? ''), ingress);
+    }
     for (const slice of endpointSlices.list()) {
       this.slices.update(objectKey(slice.metadata?.namespace, slice.metadata?.name ?? ''), slice);
     }
@@ -200,6 +214,29 @@ export class RegistrarController {
     for (const serviceKey of this.slices.update(sliceKey, this.options.endpointSlices.get(namespace, name))) {
       this.markDirty(serviceKey);
     }
+  }
+
+  /** An Ingress changed: the Services it routed to and routes to now are recomputed. */
+  private onIngressChange(ingressKey: string): void {
+    const [namespace, name] = splitKey(ingressKey);
+    for (const serviceKey of this.ingressIndex.update(
+      ingressKey,
+      this.options.ingresses?.get(namespace, name),
+    )) {
+      this.markDirty(serviceKey);
+    }
+  }
+
+  /** The addresses the Ingresses give this Service (none without Ingress sync). */
+  private ingressAddressesOf(serviceKey: string, serviceName: string) {
+    const { ingresses, config } = this.options;
+    if (!ingresses) return [];
+    const routing: IngressObject[] = [];
+    for (const ingressKey of this.ingressIndex.ingressesOf(serviceKey)) {
+      const ingress = ingresses.get(...splitKey(ingressKey));
+      if (ingress) routing.push(ingress);
+    }
+    return serviceIngressAddresses(routing, serviceName, config.syncLoadBalancerIPs);
   }
 
   /** A Node's addresses changed: every NodePort Service may move; others cannot. */
@@ -348,6 +385,7 @@ export class RegistrarController {
           intent: analysis.intent,
           endpointSlices: slices,
           nodeByName: (nodeName) => nodes.get(undefined, nodeName),
+          ingressAddresses: this.ingressAddressesOf(key, name),
         },
         config,
       );

@@ -1,6 +1,7 @@
 /**
  * What should be in the Consul catalog for one Kubernetes Service: a pure function of the
- * Service, its interpreted annotations, its EndpointSlices, the Node cache and the settings.
+ * Service, its interpreted annotations, its EndpointSlices, the Node cache, the addresses
+ * Ingresses give it (Ingress sync, ingress.ts) and the settings.
  * Semantics follow consul-k8s (control-plane/catalog/to-consul/resource.go) with the improvements
  * of our issue: terminating endpoints left out, readiness checks on every endpoint-based instance,
  * IDs that cannot collide across clusters.
@@ -27,7 +28,14 @@ import {
   META_K8S_TOPOLOGY_ZONE,
   META_PORT_PREFIX,
 } from '../core/consul/meta';
-import { type Instance, READINESS_CRITICAL_OUTPUT, READINESS_PASSING_OUTPUT, type Weights } from './catalog';
+import {
+  type Instance,
+  READINESS_CRITICAL_OUTPUT,
+  READINESS_PASSING_OUTPUT,
+  type ReadinessCheck,
+  type Weights,
+} from './catalog';
+import type { IngressAddress } from './ingress';
 
 export const NODE_PORT_SYNC_TYPES = ['ExternalOnly', 'InternalOnly', 'ExternalFirst'] as const;
 export type NodePortSyncType = (typeof NODE_PORT_SYNC_TYPES)[number];
@@ -77,6 +85,8 @@ export interface DesiredInput {
   endpointSlices: readonly EndpointSliceLike[];
   /** Node cache lookup, for NodePort addresses. */
   nodeByName: (name: string) => NodeLike | undefined;
+  /** Ingress sync: the addresses Ingresses give this Service (ingress.ts); empty when off. */
+  ingressAddresses?: readonly IngressAddress[];
 }
 
 export type DesiredResult =
@@ -137,7 +147,7 @@ export function desiredForService(input: DesiredInput, settings: DesiredSettings
   if (externalIPs.length > 0) {
     for (const ip of externalIPs) build.fixedAddress(ip);
   } else if (type === 'LoadBalancer' && settings.syncLoadBalancerEndpoints) {
-    build.endpoints('pod', false);
+    build.podEndpoints(false);
   } else if (type === 'LoadBalancer') {
     for (const ingress of service.status?.loadBalancer?.ingress ?? []) {
       const address = ingress.ip || ingress.hostname;
@@ -146,7 +156,7 @@ export function desiredForService(input: DesiredInput, settings: DesiredSettings
   } else if (type === 'NodePort') {
     build.endpoints('node', false);
   } else if (type === 'ClusterIP') {
-    build.endpoints('pod', true);
+    build.podEndpoints(true);
   }
   return { sync: true, serviceName, instances: build.result() };
 }
@@ -220,6 +230,30 @@ class InstanceBuilder {
   }
 
   /**
+   * Endpoint instances at pod addresses; with Ingress sync, a Service an Ingress routes to has
+   * one instance per Ingress address instead (consul-k8s's registerServiceInstance).
+   */
+  podEndpoints(useHostname: boolean): void {
+    const routed = this.input.ingressAddresses ?? [];
+    if (routed.length === 0) {
+      this.endpoints('pod', useHostname);
+      return;
+    }
+    // Registered while the Service has an endpoint; passing while one of them is ready.
+    const endpoints = this.input.endpointSlices
+      .flatMap((slice) => slice.endpoints ?? [])
+      .filter((endpoint) => endpoint.conditions?.terminating !== true && endpoint.addresses?.length);
+    if (endpoints.length === 0) return;
+    const ready = endpoints.some((endpoint) => endpoint.conditions?.ready !== false);
+    for (const { address, port } of routed) {
+      if (this.byAddress.has(address)) continue;
+      const instance = this.instance(address, address, port, { ...this.baseMeta });
+      instance.check = readinessCheck(this.namespace, instance.id, ready);
+      this.byAddress.set(address, instance);
+    }
+  }
+
+  /**
    * One instance per endpoint address, with the readiness check. `pod`: at the endpoint address
    * and endpoint port; `node`: at its Node's address and the node port (NodePort Services).
    */
@@ -246,12 +280,7 @@ class InstanceBuilder {
             endpointMeta(this.baseMeta, endpoint),
           );
           // discovery/v1: a missing `ready` condition means ready ("unknown state … interpreted as ready").
-          const ready = endpoint.conditions?.ready !== false;
-          instance.check = {
-            id: `${this.namespace}/${instance.id}`,
-            status: ready ? 'passing' : 'critical',
-            output: ready ? READINESS_PASSING_OUTPUT : READINESS_CRITICAL_OUTPUT,
-          };
+          instance.check = readinessCheck(this.namespace, instance.id, endpoint.conditions?.ready !== false);
           this.byAddress.set(endpointAddress, instance);
         }
       }
@@ -306,6 +335,14 @@ class InstanceBuilder {
         return first('ExternalIP') ?? first('InternalIP');
     }
   }
+}
+
+function readinessCheck(namespace: string, id: string, ready: boolean): ReadinessCheck {
+  return {
+    id: `${namespace}/${id}`,
+    status: ready ? 'passing' : 'critical',
+    output: ready ? READINESS_PASSING_OUTPUT : READINESS_CRITICAL_OUTPUT,
+  };
 }
 
 function endpointMeta(base: Record<string, string>, endpoint: EndpointLike): Record<string, string> {

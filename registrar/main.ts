@@ -9,7 +9,9 @@ import {
   CoreV1Api,
   DiscoveryV1Api,
   type KubeConfig,
+  NetworkingV1Api,
   type V1EndpointSlice,
+  type V1Ingress,
   type V1Node,
   type V1Service,
 } from '@kubernetes/client-node';
@@ -194,24 +196,44 @@ async function startSyncing(
       logger.warn({ kind, retryInMs: delayMs, error: describeKubeError(error) }, 'watch failed; restarting'),
     onSynced: () => logger.info({ kind }, 'cache synced'),
   });
-  const services = new KubeInformer<V1Service>(kc, {
-    path: '/api/v1/services',
-    list: (page) => core.listServiceForAllNamespaces(page),
-    transform: slimService,
-    hooks: informerHooks('Service'),
-  });
-  const endpointSlices = new KubeInformer<V1EndpointSlice>(kc, {
-    path: '/apis/discovery.k8s.io/v1/endpointslices',
-    list: (page) => discovery.listEndpointSliceForAllNamespaces(page),
-    transform: slimEndpointSlice,
-    hooks: informerHooks('EndpointSlice'),
-  });
   const nodes = new KubeInformer<V1Node>(kc, {
     path: '/api/v1/nodes',
     list: (page) => core.listNode(page),
     transform: slimNode,
     hooks: informerHooks('Node'),
   });
+  // --k8s-source-namespace: namespaced informers, so a Role in that namespace grants them.
+  const namespace = config.sourceNamespace;
+  const scoped = (api: string, plural: string) =>
+    namespace ? `${api}/namespaces/${namespace}/${plural}` : `${api}/${plural}`;
+  const services = new KubeInformer<V1Service>(kc, {
+    path: scoped('/api/v1', 'services'),
+    list: (page) =>
+      namespace ? core.listNamespacedService({ namespace, ...page }) : core.listServiceForAllNamespaces(page),
+    transform: slimService,
+    hooks: informerHooks('Service'),
+  });
+  const endpointSlices = new KubeInformer<V1EndpointSlice>(kc, {
+    path: scoped('/apis/discovery.k8s.io/v1', 'endpointslices'),
+    list: (page) =>
+      namespace
+        ? discovery.listNamespacedEndpointSlice({ namespace, ...page })
+        : discovery.listEndpointSliceForAllNamespaces(page),
+    transform: slimEndpointSlice,
+    hooks: informerHooks('EndpointSlice'),
+  });
+  const networking = kc.makeApiClient(NetworkingV1Api);
+  const ingresses = config.enableIngress
+    ? new KubeInformer<V1Ingress>(kc, {
+        path: scoped('/apis/networking.k8s.io/v1', 'ingresses'),
+        list: (page) =>
+          namespace
+            ? networking.listNamespacedIngress({ namespace, ...page })
+            : networking.listIngressForAllNamespaces(page),
+        hooks: informerHooks('Ingress'),
+      })
+    : undefined;
+  const informers = [services, endpointSlices, nodes, ...(ingresses ? [ingresses] : [])];
   const events = new EventRecorder({
     core,
     component: COMPONENT,
@@ -248,6 +270,7 @@ async function startSyncing(
     services,
     endpointSlices,
     nodes,
+    ...(ingresses ? { ingresses } : {}),
     logger,
     metrics,
     events,
@@ -264,7 +287,7 @@ async function startSyncing(
     deps.serveHttp === false ? undefined : await serveHttp(config.httpPort, health, registry, deps);
 
   const started = controller.start();
-  await Promise.all([services.start(), endpointSlices.start(), nodes.start()]);
+  await Promise.all(informers.map((informer) => informer.start()));
   elector?.start();
   void started.catch((error: unknown) =>
     logger.error({ error: String(error) }, 'controller failed to start'),
@@ -281,7 +304,7 @@ async function startSyncing(
       await controller.stop();
       await elector?.stop();
       stopTokenWatch?.();
-      await Promise.all([services.stop(), endpointSlices.stop(), nodes.stop()]);
+      await Promise.all(informers.map((informer) => informer.stop()));
       if (server) await closeServer(server, 2000);
     },
   };

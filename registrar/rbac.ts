@@ -1,6 +1,7 @@
 /**
  * The Kubernetes permissions the registrar's code uses (checked against deploy/ by test/deploy).
- * Keep in step with main.ts: informers (list + watch) on Services, EndpointSlices and Nodes; the
+ * Keep in step with main.ts: informers (list + watch) on Services, EndpointSlices, Nodes and
+ * (with --enable-ingress) Ingresses; the
  * Event recorder; the leader-election Lease in the registrar's own namespace.
  */
 import type { ComponentRbac, PolicyRule } from '../core/kube/rbac';
@@ -21,6 +22,9 @@ export const rbacRules: ComponentRbac & { namespaced: NamedRule[] } = {
     { apiGroups: [''], resources: ['services', 'nodes'], verbs: ['list', 'watch'] },
     // KubeInformer: listEndpointSliceForAllNamespaces + watch.
     { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+    // KubeInformer with --enable-ingress: listIngressForAllNamespaces + watch. Granted always, as
+    // consul-k8s's chart does, so turning Ingress sync on needs no RBAC change.
+    { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['list', 'watch'] },
     // EventRecorder: createNamespacedEvent; patchNamespacedEvent to aggregate a repeat (count).
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   ],

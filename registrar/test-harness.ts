@@ -173,3 +173,39 @@ export function node(name: string, addresses: Record<string, string>): KubeObjec
     status: { addresses: Object.entries(addresses).map(([type, address]) => ({ type, address })) },
   };
 }
+
+export interface IngressRuleSpec {
+  host?: string;
+  /** The Service the path `/` routes to. */
+  service: string;
+  path?: string;
+}
+
+/** A networking.k8s.io/v1 Ingress; `tls` lists the TLS hosts. */
+export function ingress(
+  name: string,
+  rules: IngressRuleSpec[],
+  tls: string[] = [],
+  namespace = 'default',
+): KubeObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name, namespace },
+    spec: {
+      rules: rules.map((rule) => ({
+        ...(rule.host ? { host: rule.host } : {}),
+        http: {
+          paths: [
+            {
+              path: rule.path ?? '/',
+              pathType: 'Prefix',
+              backend: { service: { name: rule.service, port: { number: 80 } } },
+            },
+          ],
+        },
+      })),
+      ...(tls.length > 0 ? { tls: [{ hosts: tls, secretName: `${name}-tls` }] } : {}),
+    },
+  };
+}

@@ -1,5 +1,6 @@
 import type { EndpointSliceLike } from './desired';
-import { NodeAddresses, SliceIndex, splitKey } from './watch-index';
+import type { IngressLike } from './ingress';
+import { IngressIndex, NodeAddresses, SliceIndex, splitKey } from './watch-index';
 
 const slice = (service: string | undefined): EndpointSliceLike => {
   const labels: Record<string, string> = service ? { 'kubernetes.io/service-name': service } : {};
@@ -49,4 +50,34 @@ describe('NodeAddresses', () => {
 test('splitKey', () => {
   expect(splitKey('shop/web')).toEqual(['shop', 'web']);
   expect(splitKey('node-1')).toEqual([undefined, 'node-1']);
+});
+
+describe('IngressIndex', () => {
+  const routing = (...services: string[]): IngressLike => ({
+    metadata: { name: 'ing', namespace: 'shop' },
+    spec: {
+      rules: services.map((name) => ({
+        host: `${name}.example.com`,
+        http: { paths: [{ path: '/', backend: { service: { name } } }] },
+      })),
+    },
+  });
+
+  test('a change dirties the Services it routed to and routes to now; deletion finds them', () => {
+    const index = new IngressIndex();
+    expect(index.update('shop/ing', routing('web', 'api'))).toEqual(['shop/web', 'shop/api']);
+    expect(index.update('shop/ing', routing('api', 'db'))).toEqual(['shop/web', 'shop/api', 'shop/db']);
+    expect(index.ingressesOf('shop/web')).toEqual([]);
+    expect(index.ingressesOf('shop/db')).toEqual(['shop/ing']);
+    expect(index.update('shop/ing', undefined)).toEqual(['shop/api', 'shop/db']);
+    expect(index.ingressesOf('shop/db')).toEqual([]);
+  });
+
+  test('ingressesOf lists every Ingress routing to the Service, sorted', () => {
+    const index = new IngressIndex();
+    index.update('shop/b', routing('web'));
+    index.update('shop/a', routing('web'));
+    index.update('other/a', routing('web'));
+    expect(index.ingressesOf('shop/web')).toEqual(['shop/a', 'shop/b']);
+  });
 });

@@ -1,10 +1,12 @@
 /**
  * Bookkeeping that turns informer change keys into the Services to reconcile (pure, no I/O):
  * which EndpointSlices belong to which Service (remembered, so a deleted slice still finds its
- * Service), and which Node changes can move NodePort instances.
+ * Service), which Node changes can move NodePort instances, and which Services an Ingress routes
+ * to (remembered likewise).
  */
 import { objectKey } from '../core/kube/informer';
 import { type EndpointSliceLike, type NodeLike, SERVICE_NAME_LABEL } from './desired';
+import { type IngressLike, routedServices } from './ingress';
 
 /** `namespace/name` -> [namespace, name]; a key without `/` is cluster scoped. */
 export function splitKey(key: string): [string | undefined, string] {
@@ -48,6 +50,40 @@ export class SliceIndex {
     const slices = this.slicesByService.get(serviceKey);
     slices?.delete(sliceKey);
     if (slices?.size === 0) this.slicesByService.delete(serviceKey);
+  }
+}
+
+/** Which Services each Ingress routes to, both ways (Ingress sync). */
+export class IngressIndex {
+  private readonly servicesByIngress = new Map<string, string[]>();
+  private readonly ingressesByService = new Map<string, Set<string>>();
+
+  /**
+   * Records the current state of one Ingress (undefined: deleted). Returns the Service keys whose
+   * Ingress addresses may have changed: those it routed to, and those it routes to now.
+   */
+  update(ingressKey: string, ingress: IngressLike | undefined): string[] {
+    const previous = this.servicesByIngress.get(ingressKey) ?? [];
+    for (const serviceKey of previous) {
+      const ingresses = this.ingressesByService.get(serviceKey);
+      ingresses?.delete(ingressKey);
+      if (ingresses?.size === 0) this.ingressesByService.delete(serviceKey);
+    }
+    const [namespace] = splitKey(ingressKey);
+    const current = ingress ? routedServices(ingress).map((name) => objectKey(namespace, name)) : [];
+    if (current.length > 0) this.servicesByIngress.set(ingressKey, current);
+    else this.servicesByIngress.delete(ingressKey);
+    for (const serviceKey of current) {
+      let ingresses = this.ingressesByService.get(serviceKey);
+      if (!ingresses) this.ingressesByService.set(serviceKey, (ingresses = new Set()));
+      ingresses.add(ingressKey);
+    }
+    return [...new Set([...previous, ...current])];
+  }
+
+  /** Keys of the Ingresses that route to this Service, sorted. */
+  ingressesOf(serviceKey: string): string[] {
+    return [...(this.ingressesByService.get(serviceKey) ?? [])].sort();
   }
 }
 

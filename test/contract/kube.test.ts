@@ -11,11 +11,14 @@ import {
   DiscoveryV1Api,
   KubeConfig,
   makeInformer,
+  NetworkingV1Api,
   PatchStrategy,
   setHeaderOptions,
   V1MicroTime,
   Watch,
   type KubernetesObject,
+  type V1HTTPIngressPath,
+  type V1IngressRule,
   type V1Service,
 } from '@kubernetes/client-node';
 import { kubeErrorStatus, loadKubeConfig } from '../../core/kube';
@@ -33,6 +36,7 @@ let kc: KubeConfig;
 let core: CoreV1Api;
 let discovery: DiscoveryV1Api;
 let coordination: CoordinationV1Api;
+let networking: NetworkingV1Api;
 const namespace = `contract-${randomBytes(4).toString('hex')}`;
 const testNodes: string[] = [];
 
@@ -46,6 +50,7 @@ beforeAll(async () => {
   core = kc.makeApiClient(CoreV1Api);
   discovery = kc.makeApiClient(DiscoveryV1Api);
   coordination = kc.makeApiClient(CoordinationV1Api);
+  networking = kc.makeApiClient(NetworkingV1Api);
   await core.createNamespace({ body: { metadata: { name: namespace } } });
 });
 
@@ -329,6 +334,55 @@ describe('Leases and Events', () => {
       fieldSelector: 'involvedObject.name=sel-a,reason=InvalidAnnotation',
     });
     expect(list.items.map((e) => [e.type, e.involvedObject.name])).toEqual([['Warning', 'sel-a']]);
+  });
+});
+
+describe('Ingresses (networking.k8s.io/v1)', () => {
+  /** A rule routing `/` to web; `pathType` undefined leaves it out (the API requires it). */
+  const rule = (pathType: string | undefined): V1IngressRule => ({
+    host: 'web.example.com',
+    http: {
+      paths: [
+        {
+          path: '/',
+          backend: { service: { name: 'web', port: { number: 80 } } },
+          ...(pathType ? { pathType } : {}),
+        } as V1HTTPIngressPath,
+      ],
+    },
+  });
+
+  test('create keeps rules and TLS hosts, with an empty load-balancer status; status is its own subresource', async () => {
+    const created = await networking.createNamespacedIngress({
+      namespace,
+      body: {
+        metadata: { name: 'site' },
+        spec: { rules: [rule('Prefix')], tls: [{ hosts: ['web.example.com'] }] },
+      },
+    });
+    expect(created.spec?.rules?.[0]?.http?.paths[0]?.backend.service?.name).toBe('web');
+    expect(created.spec?.tls?.[0]?.hosts).toEqual(['web.example.com']);
+    expect(created.status).toEqual({ loadBalancer: {} });
+    const withIp = await networking.replaceNamespacedIngressStatus({
+      namespace,
+      name: 'site',
+      body: { ...created, status: { loadBalancer: { ingress: [{ ip: '34.1.2.3' }] } } },
+    });
+    expect(withIp.status?.loadBalancer?.ingress?.[0]?.ip).toBe('34.1.2.3');
+    const list = await networking.listNamespacedIngress({ namespace });
+    expect(list.items.map((i) => i.status?.loadBalancer?.ingress?.[0]?.ip)).toEqual(['34.1.2.3']);
+  });
+
+  test('a path without pathType is refused: 422 Invalid naming the field', async () => {
+    const { code, body } = await failure(
+      networking.createNamespacedIngress({
+        namespace,
+        body: { metadata: { name: 'no-type' }, spec: { rules: [rule(undefined)] } },
+      }),
+    );
+    expect(code).toBe(422);
+    expect(body.reason).toBe('Invalid');
+    expect(JSON.stringify(body.details)).toContain('spec.rules[0].http.paths[0].pathType');
   });
 });
 

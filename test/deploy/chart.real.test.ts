@@ -68,6 +68,9 @@ test('syncCatalog values become the matching registrar and generator flags, whic
     'syncCatalog.syncClusterIPServices': 'false',
     'syncCatalog.syncLoadBalancerEndpoints': 'true',
     'syncCatalog.consulNodeName': 'k8s-sync-a',
+    'syncCatalog.k8sSourceNamespace': 'apps',
+    'syncCatalog.ingress.enabled': 'true',
+    'syncCatalog.ingress.loadBalancerIPs': 'true',
     'syncCatalog.aclSyncToken.secretName': 'consul-sync-token',
     'syncCatalog.aclSyncToken.secretKey': 'sync-token',
   });
@@ -88,6 +91,9 @@ test('syncCatalog values become the matching registrar and generator flags, whic
       '--sync-clusterip-services=false',
       '--sync-lb-services-endpoints=true',
       '--consul-node-name=k8s-sync-a',
+      '--k8s-source-namespace=apps',
+      '--enable-ingress=true',
+      '--loadBalancer-ips=true',
     ]),
   );
   expect(registrar?.volumes?.find((v) => v.name === 'consul')).toMatchObject({

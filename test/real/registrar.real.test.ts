@@ -42,9 +42,12 @@ function argsFrom(deployment: K8sObject): string[] {
   );
 }
 
-async function startRegistrar(identity: string): Promise<ServerProcess> {
+async function startRegistrar(identity: string, extraArgs: string[] = []): Promise<ServerProcess> {
   const [port] = (await freePorts(1)) as [number];
-  const args = registrarArgs.map((a) => (a.startsWith('--http-port=') ? `--http-port=${port}` : a));
+  const args = [
+    ...registrarArgs.map((a) => (a.startsWith('--http-port=') ? `--http-port=${port}` : a)),
+    ...extraArgs,
+  ];
   const proc = startProcess(
     `registrar-${identity}`,
     process.execPath,
@@ -211,6 +214,54 @@ test('a Lease handover between two registrar processes keeps every instance in C
   await poll;
   expect(missing).toBe(0);
   expect(standby.running()).toBe(true);
+}, 180_000);
+
+test('--enable-ingress: the leader after a handover watches Ingresses (RBAC of deploy/) and registers at the host', async () => {
+  // The running leader stops gracefully (releasing the Lease); the ingress-enabled one takes over.
+  const ingressRegistrar = await startRegistrar('registrar-c', ['--enable-ingress']);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  for (const proc of running.filter((p) => p !== ingressRegistrar)) await proc.stop();
+  apply([
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'site', namespace: APP_NS },
+      spec: {
+        tls: [{ hosts: ['web.example.com'], secretName: 'site-tls' }],
+        rules: [
+          {
+            host: 'web.example.com',
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: 'web', port: { number: 80 } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ]);
+  await eventually(
+    async () => {
+      if (!ingressRegistrar.running()) throw new Error(`registrar exited:\n${ingressRegistrar.logTail()}`);
+      const web = (await instances()).filter((i) => i.ServiceName === 'web');
+      return web.length === 1 && web[0]?.ServiceAddress === 'web.example.com' && web[0].ServicePort === 443;
+    },
+    { timeoutMs: 60_000, intervalMs: 250, what: 'web registered at its Ingress host, port 443' },
+  );
+  // Level-based: without the Ingress, web is back at its endpoints.
+  const res = kube.kubectl(['delete', 'ingress', 'site', '-n', APP_NS]);
+  if (res.status !== 0) throw new Error(res.stderr);
+  await eventually(async () => (await instances()).filter((i) => i.ServiceName === 'web').length === 3, {
+    timeoutMs: 30_000,
+    intervalMs: 250,
+    what: 'web back at its three endpoints',
+  });
+  expect(forbiddenCalls()).toEqual([]);
 }, 180_000);
 
 test('no excess RBAC: every permission deploy/ grants the registrar was used, none was refused', () => {

@@ -107,6 +107,7 @@ describe('routes', () => {
     ['/api/v1/namespaces/shop', 'namespaces', undefined, 'shop'],
     ['/api/v1/nodes/node-1', 'nodes', undefined, 'node-1'],
     ['/apis/discovery.k8s.io/v1/endpointslices', 'endpointslices', undefined, undefined],
+    ['/apis/networking.k8s.io/v1/namespaces/shop/ingresses', 'ingresses', 'shop', undefined],
     [
       '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/registrar',
       'leases',
@@ -174,5 +175,31 @@ describe('store', () => {
       spec.ports[0]?.nodePort,
     );
     expect(() => store.create(services, 'shop', svc('Bad_Name'))).toThrow('is invalid');
+  });
+
+  test('Ingresses are validated as ValidateIngressSpec does and get an empty load-balancer status', () => {
+    const ingresses = findResource('ingresses', 'networking.k8s.io');
+    if (!ingresses) throw new Error('ingresses resource missing');
+    const store = new Store(10);
+    const path = (name: string, extra: Record<string, unknown>) => ({
+      metadata: { name },
+      spec: { rules: [{ host: 'web.example.com', http: { paths: [{ path: '/', ...extra }] } }] },
+    });
+    const backend = { service: { name: 'web', port: { number: 80 } } };
+    const created = store.create(ingresses, 'shop', path('web', { pathType: 'Prefix', backend }));
+    expect(created.status).toEqual({ loadBalancer: {} });
+    expect(() => store.create(ingresses, 'shop', { metadata: { name: 'empty' }, spec: {} })).toThrow(
+      'either `defaultBackend` or `rules` must be specified',
+    );
+    expect(() => store.create(ingresses, 'shop', path('no-type', { backend }))).toThrow(
+      'pathType: Required value',
+    );
+    expect(() =>
+      store.create(
+        ingresses,
+        'shop',
+        path('no-port', { pathType: 'Prefix', backend: { service: { name: 'web' } } }),
+      ),
+    ).toThrow('port name or number is required');
   });
 });

@@ -185,6 +185,61 @@ function endpointSliceValidation(obj: KubeObject): void {
   obj.endpoints = endpoints;
 }
 
+const PATH_TYPES = ['Exact', 'ImplementationSpecific', 'Prefix'];
+
+/** networking/validation.ValidateIngressSpec, the parts a test can trip over. */
+function ingressValidation(obj: KubeObject): void {
+  const spec = asObj(obj.spec);
+  const errors: Array<{ field: string; message: string }> = [];
+  const backendErrors = (backend: Obj, where: string) => {
+    const service = backend.service === undefined ? undefined : asObj(backend.service);
+    if (service && backend.resource !== undefined)
+      errors.push({
+        field: where,
+        message: 'Invalid value: "": cannot set both service and resource backends',
+      });
+    else if (!service && backend.resource === undefined)
+      errors.push({ field: where, message: 'Invalid value: "": one backend type must be specified' });
+    if (service && (typeof service.name !== 'string' || service.name === ''))
+      errors.push({ field: `${where}.service.name`, message: 'Required value' });
+    const port = service ? asObj(service.port) : {};
+    if (service && port.name === undefined && port.number === undefined)
+      errors.push({
+        field: `${where}.service.port`,
+        message: 'Invalid value: "": port name or number is required',
+      });
+  };
+  const rules = Array.isArray(spec.rules) ? (spec.rules as Obj[]) : [];
+  if (rules.length === 0 && spec.defaultBackend === undefined)
+    errors.push({
+      field: 'spec',
+      message: 'Invalid value: "": either `defaultBackend` or `rules` must be specified',
+    });
+  if (spec.defaultBackend !== undefined) backendErrors(asObj(spec.defaultBackend), 'spec.defaultBackend');
+  rules.forEach((rule, i) => {
+    if (rule.http === undefined) return;
+    const paths = Array.isArray(asObj(rule.http).paths) ? (asObj(rule.http).paths as Obj[]) : [];
+    if (paths.length === 0) errors.push({ field: `spec.rules[${i}].http.paths`, message: 'Required value' });
+    paths.forEach((path, j) => {
+      const where = `spec.rules[${i}].http.paths[${j}]`;
+      if (path.pathType === undefined) errors.push({ field: `${where}.pathType`, message: 'Required value' });
+      else if (!PATH_TYPES.includes(String(path.pathType)))
+        errors.push({
+          field: `${where}.pathType`,
+          message: `Unsupported value: ${JSON.stringify(path.pathType)}: supported values: "${PATH_TYPES.join('", "')}"`,
+        });
+      else if (path.pathType !== 'ImplementationSpecific' && !String(path.path ?? '').startsWith('/'))
+        errors.push({
+          field: `${where}.path`,
+          message: `Invalid value: ${JSON.stringify(path.path ?? '')}: must be an absolute path`,
+        });
+      backendErrors(asObj(path.backend), `${where}.backend`);
+    });
+  });
+  obj.status ??= { loadBalancer: {} };
+  if (errors.length) throw invalid('Ingress', 'networking.k8s.io', obj.metadata?.name ?? '', errors);
+}
+
 export const RESOURCES: readonly ResourceType[] = [
   {
     plural: 'services',
@@ -249,6 +304,17 @@ export const RESOURCES: readonly ResourceType[] = [
     fieldSelectors: METADATA_FIELDS,
     onCreate: endpointSliceValidation,
     onUpdate: endpointSliceValidation,
+  },
+  {
+    plural: 'ingresses',
+    group: 'networking.k8s.io',
+    version: 'v1',
+    kind: 'Ingress',
+    namespaced: true,
+    hasStatus: true,
+    fieldSelectors: METADATA_FIELDS,
+    onCreate: ingressValidation,
+    onUpdate: ingressValidation,
   },
   {
     plural: 'leases',
