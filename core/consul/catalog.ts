@@ -424,8 +424,18 @@ export interface TxnApplyResult {
 export async function applyCatalogTxn(
   consul: ConsulClient,
   ops: readonly CatalogTxnOp[],
-  options: { maxOpsPerTxn?: number; maxBytes?: number; timeoutMs?: number } = {},
+  options: {
+    maxOpsPerTxn?: number;
+    maxBytes?: number;
+    timeoutMs?: number;
+    /**
+     * False: Consul's results (every written entry, echoed back) are not parsed and `results` stays
+     * empty; a caller that only needs to know the writes committed saves their memory.
+     */
+    results?: boolean;
+  } = {},
 ): Promise<TxnApplyResult> {
+  const wantResults = options.results ?? true;
   const results: TxnResult[] = [];
   let committed = 0;
   let transactions = 0;
@@ -442,6 +452,7 @@ export async function applyCatalogTxn(
         path: '/txn',
         body: batch,
         timeoutMs: options.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
+        buffer: !wantResults,
       });
     } catch (err) {
       const base = toConsulError(err, 'txn', clientToken(consul));
@@ -451,7 +462,9 @@ export async function applyCatalogTxn(
       }));
       throw new ConsulError(base.message, base.kind, base.operation, base.statusCode, opErrors, committed);
     }
-    const batchResults = (body as { Results?: TxnResult[] | null } | undefined)?.Results;
+    const batchResults = wantResults
+      ? (body as { Results?: TxnResult[] | null } | undefined)?.Results
+      : undefined;
     if (batchResults) results.push(...batchResults);
     committed += batch.length;
   }

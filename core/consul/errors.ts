@@ -93,8 +93,18 @@ function truncate(text: string): string {
   return oneLine.length > MAX_BODY_IN_MESSAGE ? `${oneLine.slice(0, MAX_BODY_IN_MESSAGE)}…` : oneLine;
 }
 
+/** A body read raw (`buffer`) is parsed here, where its JSON is needed. */
+function parsedBody(body: unknown): unknown {
+  if (!Buffer.isBuffer(body)) return body;
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 function txnOpErrors(body: unknown): TxnOpError[] {
-  const errors = (body as { Errors?: unknown } | undefined)?.Errors;
+  const errors = (parsedBody(body) as { Errors?: unknown } | undefined)?.Errors;
   if (!Array.isArray(errors)) return [];
   return errors
     .filter(

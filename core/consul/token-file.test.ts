@@ -19,6 +19,8 @@ describe('watchTokenFile', () => {
     writeFileSync(file, 'first-secret\n');
     consul = createConsulClient(consulConfigFromEnv({ CONSUL_HTTP_TOKEN_FILE: file }));
   });
+  /** fs.watchFile takes its first stat after starting: a change before that is its baseline. */
+  const watcherStarted = () => new Promise((resolve) => setTimeout(resolve, 100));
   afterEach(() => {
     stop?.();
     consul.destroy();
@@ -29,6 +31,7 @@ describe('watchTokenFile', () => {
     const rotated: number[] = [];
     stop = watchTokenFile({ consul, path: file, intervalMs: 20, onRotated: () => rotated.push(1) });
     expect(clientToken(consul)).toBe('first-secret');
+    await watcherStarted();
     writeFileSync(`${file}.new`, 'second-secret\n');
     renameSync(`${file}.new`, file);
     await eventually(() => clientToken(consul) === 'second-secret');
@@ -38,6 +41,7 @@ describe('watchTokenFile', () => {
   test('an empty or vanished file keeps the previous token and says why, without a token', async () => {
     const errors: string[] = [];
     stop = watchTokenFile({ consul, path: file, intervalMs: 20, onError: (reason) => errors.push(reason) });
+    await watcherStarted();
     writeFileSync(file, '\n');
     await eventually(() => errors.length === 1);
     rmSync(file);

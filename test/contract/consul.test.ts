@@ -487,6 +487,28 @@ describe('transactions', () => {
     expect(ok.results).toEqual([{ Service: expect.objectContaining({ Port: 7 }) }]);
   });
 
+  it('with results: false the answer is not parsed, and a rollback still names the failing operation', async () => {
+    const node = nodeName('t3b');
+    const name = serviceName('unparsed');
+    await registerNode(node, { Service: { ID: `${name}-1`, Service: name } });
+    const set: CatalogTxnOp = {
+      Service: { Verb: 'set', Node: node, Service: { ID: `${name}-2`, Service: name, Port: 8 } },
+    };
+    await expect(applyCatalogTxn(consul, [set], { results: false })).resolves.toEqual({
+      transactions: 1,
+      results: [],
+    });
+    const stale: CatalogTxnOp = {
+      Service: { Verb: 'cas', Node: node, Service: { ID: `${name}-1`, Service: name, ModifyIndex: 0 } },
+    };
+    const error = toConsulError(
+      await rejection(applyCatalogTxn(consul, [set, stale], { results: false })),
+      'txn',
+    );
+    expect(error.statusCode).toBe(409);
+    expect(error.opErrors).toEqual([{ OpIndex: 1, What: expect.any(String) }]);
+  });
+
   it('rejects more operations than the limit with 413, and core/consul batches 65 ops into two transactions', async () => {
     const node = nodeName('t4');
     await registerNode(node);
