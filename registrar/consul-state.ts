@@ -11,17 +11,24 @@ import {
   readNodeServices,
   toConsulError,
 } from '../core/consul';
+import { DEFAULT_NAMESPACE, WILDCARD_NAMESPACE } from '../core/consul/namespaces';
 import { isOwnedBy, READINESS_CHECK_NAME, READINESS_CHECK_TYPE } from './catalog';
 import type { ActualCheck, ActualInstance, ActualState, Op } from './diff';
+import { instanceKey, type Tenancy } from './namespaces';
 
-/** `GET /v1/health/node/:node`: every check on the node. */
-async function readNodeChecks(consul: ConsulClient, node: string): Promise<HealthCheck[]> {
+/** `GET /v1/health/node/:node`: every check on the node (in every namespace with `ns=*`). */
+async function readNodeChecks(
+  consul: ConsulClient,
+  node: string,
+  query: Record<string, string>,
+): Promise<HealthCheck[]> {
   try {
     const [, body] = await rawConsulRequest(consul, {
       method: 'GET',
       name: 'health.node',
       path: '/health/node/{node}',
       params: { node },
+      query,
       timeoutMs: 30_000,
     });
     return (body as HealthCheck[] | null) ?? [];
@@ -30,21 +37,30 @@ async function readNodeChecks(consul: ConsulClient, node: string): Promise<Healt
   }
 }
 
-export async function readActualState(consul: ConsulClient, nodeName: string): Promise<ActualState> {
+/**
+ * Our node's instances and checks. With namespaces, across every namespace (`ns=*`, as consul-k8s
+ * reads its node), so instances left in a namespace we no longer write to are found and removed.
+ */
+export async function readActualState(
+  consul: ConsulClient,
+  nodeName: string,
+  tenancy: Tenancy = { requestedBy: [] },
+): Promise<ActualState> {
+  const namespaced = tenancy.namespaces !== undefined;
   const [services, checks] = await Promise.all([
-    readNodeServices(consul, nodeName),
-    readNodeChecks(consul, nodeName),
+    readNodeServices(consul, nodeName, namespaced ? { namespace: WILDCARD_NAMESPACE } : {}),
+    readNodeChecks(consul, nodeName, namespaced ? { ns: WILDCARD_NAMESPACE } : {}),
   ]);
   const node = services.value.node;
   const state: ActualState = {
-    instances: services.value.services.map(fromNodeService),
-    checks: checks.map(fromHealthCheck),
+    instances: services.value.services.map((service) => fromNodeService(service, namespaced)),
+    checks: checks.map((check) => fromHealthCheck(check, namespaced)),
   };
   if (node) state.node = { address: node.Address, meta: node.Meta ?? {} };
   return state;
 }
 
-function fromNodeService(service: NodeService): ActualInstance {
+function fromNodeService(service: NodeService, namespaced: boolean): ActualInstance {
   const instance: ActualInstance = {
     id: service.ID,
     service: service.Service,
@@ -55,10 +71,11 @@ function fromNodeService(service: NodeService): ActualInstance {
   };
   if (service.Weights)
     instance.weights = { passing: service.Weights.Passing, warning: service.Weights.Warning };
+  if (namespaced) instance.namespace = service.Namespace ?? DEFAULT_NAMESPACE;
   return instance;
 }
 
-function fromHealthCheck(check: HealthCheck & { Type?: string }): ActualCheck {
+function fromHealthCheck(check: HealthCheck & { Type?: string }, namespaced: boolean): ActualCheck {
   const result: ActualCheck = {
     id: check.CheckID,
     serviceId: check.ServiceID ?? '',
@@ -67,32 +84,39 @@ function fromHealthCheck(check: HealthCheck & { Type?: string }): ActualCheck {
     output: check.Output ?? '',
   };
   if (check.Type !== undefined) result.type = check.Type;
+  if (namespaced) result.namespace = check.Namespace ?? DEFAULT_NAMESPACE;
   return result;
+}
+
+function checkKey(check: ActualCheck): string {
+  return instanceKey(check.serviceId, check.namespace);
 }
 
 /** Our copy of the node's catalog entries, updated by every operation Consul accepted. */
 export class CatalogMirror {
   private node: ActualState['node'];
+  /** By instance key (namespace and ID, see namespaces.ts). */
   private readonly instances = new Map<string, ActualInstance>();
-  /** Checks by service ID, then check ID. */
+  /** Checks by instance key, then check ID. */
   private readonly checks = new Map<string, Map<string, ActualCheck>>();
 
   replace(state: ActualState): void {
     this.node = state.node;
     this.instances.clear();
     this.checks.clear();
-    for (const instance of state.instances) this.instances.set(instance.id, instance);
+    for (const instance of state.instances)
+      this.instances.set(instanceKey(instance.id, instance.namespace), instance);
     for (const check of state.checks) this.setCheck(check);
   }
 
-  /** The part of the mirror a diff over these instance IDs needs. */
-  subset(ids: Iterable<string>): ActualState {
+  /** The part of the mirror a diff over these instance keys (`instanceKey`) needs. */
+  subset(keys: Iterable<string>): ActualState {
     const instances: ActualInstance[] = [];
     const checks: ActualCheck[] = [];
-    for (const id of new Set(ids)) {
-      const instance = this.instances.get(id);
+    for (const key of new Set(keys)) {
+      const instance = this.instances.get(key);
       if (instance) instances.push(instance);
-      checks.push(...(this.checks.get(id)?.values() ?? []));
+      checks.push(...(this.checks.get(key)?.values() ?? []));
     }
     const state: ActualState = { instances, checks };
     if (this.node) state.node = this.node;
@@ -120,7 +144,7 @@ export class CatalogMirror {
           break;
         case 'service':
           // Kept as is (the desired Instance): what Consul now stores, without another copy.
-          this.instances.set(op.instance.id, op.instance);
+          this.instances.set(instanceKey(op.instance.id, op.instance.namespace), op.instance);
           break;
         case 'check':
           this.setCheck({
@@ -130,14 +154,17 @@ export class CatalogMirror {
             type: READINESS_CHECK_TYPE,
             status: op.instance.check.status,
             output: op.instance.check.output,
+            ...(op.instance.namespace !== undefined ? { namespace: op.instance.namespace } : {}),
           });
           break;
-        case 'delete':
-          this.instances.delete(op.serviceId);
-          this.checks.delete(op.serviceId);
+        case 'delete': {
+          const key = instanceKey(op.serviceId, op.namespace);
+          this.instances.delete(key);
+          this.checks.delete(key);
           break;
+        }
         case 'delete-check':
-          this.checks.get(op.serviceId)?.delete(op.checkId);
+          this.checks.get(instanceKey(op.serviceId, op.namespace))?.delete(op.checkId);
           break;
         case 'delete-node':
           this.node = undefined;
@@ -149,8 +176,9 @@ export class CatalogMirror {
   }
 
   private setCheck(check: ActualCheck): void {
-    let byId = this.checks.get(check.serviceId);
-    if (!byId) this.checks.set(check.serviceId, (byId = new Map()));
+    const key = checkKey(check);
+    let byId = this.checks.get(key);
+    if (!byId) this.checks.set(key, (byId = new Map()));
     byId.set(check.id, check);
   }
 }

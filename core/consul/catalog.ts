@@ -39,6 +39,9 @@ export interface NodeService {
   EnableTagOverride?: boolean;
   Kind?: string;
   TaggedAddresses?: Record<string, { Address: string; Port: number }>;
+  /** Consul Enterprise: the namespace and admin partition of the instance. */
+  Namespace?: string;
+  Partition?: string;
   CreateIndex?: number;
   ModifyIndex?: number;
 }
@@ -50,6 +53,8 @@ export interface CatalogNode {
   Datacenter?: string;
   TaggedAddresses?: Record<string, string>;
   Meta?: Record<string, string>;
+  /** Consul Enterprise: the node's admin partition. */
+  Partition?: string;
   CreateIndex?: number;
   ModifyIndex?: number;
 }
@@ -67,6 +72,9 @@ export interface HealthCheck {
   ServiceName?: string;
   ServiceTags?: string[];
   Definition?: Record<string, unknown>;
+  /** Consul Enterprise: the check's namespace (its service's) and admin partition. */
+  Namespace?: string;
+  Partition?: string;
   CreateIndex?: number;
   ModifyIndex?: number;
 }
@@ -89,6 +97,8 @@ export interface CatalogRegistration {
   Check?: Partial<HealthCheck> & { CheckID?: string; Name: string };
   Checks?: Array<Partial<HealthCheck> & { CheckID?: string; Name: string }>;
   SkipNodeUpdate?: boolean;
+  /** Consul Enterprise: the node's admin partition. */
+  Partition?: string;
 }
 
 /** Body of `PUT /v1/catalog/deregister`: the node, or one service or check of it. */
@@ -97,6 +107,9 @@ export interface CatalogDeregistration {
   Datacenter?: string;
   ServiceID?: string;
   CheckID?: string;
+  /** Consul Enterprise: the namespace of the service or check, and the admin partition. */
+  Namespace?: string;
+  Partition?: string;
 }
 
 export type NodeVerb = 'set' | 'cas' | 'get' | 'delete' | 'delete-cas';
@@ -244,18 +257,27 @@ export async function readCatalogServices(
   return { ...result, value: result.value ?? {} };
 }
 
+/** Consul Enterprise: the namespace a read covers (`*`: every namespace, on list endpoints). */
+export interface NamespaceOption {
+  namespace?: string;
+}
+
+function namespaceQuery(options: NamespaceOption): Record<string, string> {
+  return options.namespace === undefined ? {} : { ns: options.namespace };
+}
+
 /** `GET /v1/catalog/node-services/:node`: the node (null when unknown) and its instances. */
 export async function readNodeServices(
   consul: ConsulClient,
   node: string,
-  options: ReadOptions = {},
+  options: ReadOptions & NamespaceOption = {},
 ): Promise<Indexed<{ node: CatalogNode | null; services: NodeService[] }>> {
   const result = await read<{ Node: CatalogNode | null; Services: NodeService[] | null } | null>(
     consul,
     'catalog.node-services',
     '/catalog/node-services/{node}',
     { node },
-    {},
+    namespaceQuery(options),
     options,
   );
   return { ...result, value: { node: result.value?.Node ?? null, services: result.value?.Services ?? [] } };
