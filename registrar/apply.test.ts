@@ -1,5 +1,6 @@
 /** applyOps against the Consul double through the real client. */
 import { consulConfigFromEnv, createConsulClient, type ConsulClient } from '../core/consul';
+import { NamespaceCreator } from '../core/consul/namespaces';
 import { type ConsulDouble, startConsulDouble } from '../test/support/consul';
 import { applyOps } from './apply';
 import { desiredNode, type Instance } from './catalog';
@@ -187,5 +188,71 @@ describe('applyOps', () => {
       stopped: true,
     });
     expect(consul.requests.writes()).toHaveLength(0);
+  });
+});
+
+describe('applyOps with Consul Enterprise namespaces and a partition', () => {
+  let enterprise: ConsulDouble;
+  let ent: ConsulClient;
+  beforeAll(async () => {
+    enterprise = await startConsulDouble({ enterprise: true, partitions: ['east'] });
+    ent = createConsulClient(
+      consulConfigFromEnv({ ...enterprise.env(), CONSUL_PARTITION: 'east' }, {}, () => ''),
+    );
+  });
+  afterAll(async () => {
+    await enterprise.stop();
+  });
+  beforeEach(() => enterprise.faults.clear());
+
+  const placed = (id: string, namespace: string) => serviceOp(instance(id, { namespace }));
+
+  test('creates each namespace once, then writes Namespace and Partition into every op', async () => {
+    const namespaces = new NamespaceCreator(ent, 'cross');
+    const outcome = await applyOps(
+      [nodeOp, placed('a', 'team'), placed('b', 'team'), placed('c', 'default')],
+      {
+        consul: ent,
+        nodeName: NODE,
+        partition: 'east',
+        namespaces,
+      },
+    );
+    expect(outcome).toMatchObject({ rejected: [], transactions: 1 });
+    expect(enterprise.requests.count((e) => e.method === 'PUT' && e.path === '/v1/namespace')).toBe(1);
+    const node = enterprise.state.nodes.get(`east\u0000${NODE}`);
+    expect(node?.Partition).toBe('east');
+    const services = [...(enterprise.state.services.get(`east\u0000${NODE}`)?.values() ?? [])];
+    expect(services.map((s) => `${s.Partition}/${s.Namespace}/${s.ID}`).sort()).toEqual([
+      'east/default/c',
+      'east/team/a',
+      'east/team/b',
+    ]);
+  });
+
+  test('a namespace Consul refuses to create refuses only its registrations; a 5xx stops the pass', async () => {
+    const namespaces = new NamespaceCreator(ent);
+    const isCreate = (r: { method: string; path: string }) =>
+      r.method === 'PUT' && r.path === '/v1/namespace';
+    enterprise.faults.failNext(1, {
+      status: 403,
+      body: "Permission denied: token with AccessorID 'x' lacks permission 'operator:write'",
+      match: isCreate,
+    });
+    const refused = await applyOps([nodeOp, placed('d', 'denied'), placed('e', 'default')], {
+      consul: ent,
+      nodeName: NODE,
+      partition: 'east',
+      namespaces,
+    });
+    expect(refused.rejected.map((r) => [r.cause, r.reason])).toEqual([
+      ['permission', expect.stringContaining(`namespace "denied" could not be created: `)],
+    ]);
+    expect(refused.applied).toHaveLength(2);
+
+    enterprise.faults.failNext(1, { match: isCreate });
+    const stopped = await applyOps([placed('f', 'later')], { consul: ent, nodeName: NODE, namespaces });
+    expect(stopped.error?.kind).toBe('transient');
+    expect(stopped.applied).toEqual([]);
   });
 });

@@ -6,7 +6,9 @@
  * on its own is reported as refused (consul-k8s registers every instance with its own call, with
  * the same isolation). A transaction refused without naming an operation (e.g. a 413) falls back
  * to single calls. Transient errors, an unknown token and a refused node stop the pass and are
- * returned, so the caller retries later with fresh state.
+ * returned, so the caller retries later with fresh state. With Consul Enterprise namespaces, a
+ * namespace is created before its first registration (`namespaces`); one Consul will not create
+ * refuses the registrations into it, as any other refusal.
  */
 import {
   applyCatalogTxn,
@@ -24,6 +26,7 @@ import {
   registerCatalog,
   toConsulError,
 } from '../core/consul';
+import type { NamespaceCreator } from '../core/consul/namespaces';
 import {
   DEFAULT_WEIGHTS,
   NODE_ADDRESS,
@@ -36,6 +39,10 @@ import type { Op } from './diff';
 export interface ApplyOptions {
   consul: ConsulClient;
   nodeName: string;
+  /** Consul Enterprise: the admin partition written into every operation. */
+  partition?: string;
+  /** Consul Enterprise: creates the namespaces the registrations go to (absent: none are created). */
+  namespaces?: NamespaceCreator;
   maxOpsPerTxn?: number;
   /** Body bytes per transaction (default MAX_TXN_BYTES, under Consul's 512 KiB). */
   maxTxnBytes?: number;
@@ -95,11 +102,52 @@ function causeOf(text: string): RefusalCause {
 
 export async function applyOps(ops: readonly Op[], options: ApplyOptions): Promise<ApplyOutcome> {
   const outcome: ApplyOutcome = { applied: [], rejected: [], transactions: 0, singleCalls: 0 };
+  const writable = options.namespaces ? await ensureNamespaces(ops, options.namespaces, outcome) : ops;
+  if (outcome.error) return outcome;
   const writer = new Writer(options, outcome);
-  for (const batch of writer.batches(ops)) {
+  for (const batch of writer.batches(writable)) {
     if (!(await writer.batch(batch, false))) break;
   }
   return outcome;
+}
+
+/** The namespace a registration goes to (deletes need none created). */
+function targetNamespace(op: Op): string | undefined {
+  return op.kind === 'service' || op.kind === 'check' ? op.instance.namespace : undefined;
+}
+
+/**
+ * Creates the namespaces the registrations go to; the ops into one Consul refuses to create are
+ * rejected (permission or invalid), a transient failure stops the pass (`outcome.error`).
+ */
+async function ensureNamespaces(
+  ops: readonly Op[],
+  creator: NamespaceCreator,
+  outcome: ApplyOutcome,
+): Promise<readonly Op[]> {
+  const refused = new Map<string, ConsulError>();
+  for (const namespace of new Set(ops.map(targetNamespace))) {
+    if (namespace === undefined) continue;
+    try {
+      await creator.ensure(namespace);
+    } catch (err) {
+      const error = err instanceof ConsulError ? err : toConsulError(err, 'namespace');
+      if (error.kind === 'transient' || isTokenNotFound(error)) {
+        outcome.error = error;
+        return [];
+      }
+      refused.set(namespace, error);
+    }
+  }
+  if (refused.size === 0) return ops;
+  return ops.filter((op) => {
+    const namespace = targetNamespace(op);
+    const error = namespace === undefined ? undefined : refused.get(namespace);
+    if (!error) return true;
+    const reason = `namespace "${namespace}" could not be created: ${error.message}`;
+    outcome.rejected.push({ op, reason, cause: error.kind === 'auth' ? 'permission' : 'invalid' });
+    return false;
+  });
 }
 
 /** One pass of writes; every method returns false when the pass must stop (error or stop). */
@@ -116,11 +164,11 @@ class Writer {
   }
 
   batches(ops: readonly Op[]): Op[][] {
-    const { nodeName } = this.options;
+    const { nodeName, partition } = this.options;
     return batchTxnOps(ops, {
       maxOps: this.maxOps,
       maxBytes: this.maxBytes,
-      sizeOf: (op: Op) => jsonBytes(toTxnOp(op, nodeName)),
+      sizeOf: (op: Op) => jsonBytes(toTxnOp(op, nodeName, partition)),
     });
   }
 
@@ -144,7 +192,7 @@ class Writer {
     try {
       await applyCatalogTxn(
         this.options.consul,
-        ops.map((op) => toTxnOp(op, this.options.nodeName)),
+        ops.map((op) => toTxnOp(op, this.options.nodeName, this.options.partition)),
         { maxOpsPerTxn: ops.length, maxBytes: Number.MAX_SAFE_INTEGER, results: false, ...budget },
       );
       this.outcome.transactions += 1;
@@ -219,7 +267,18 @@ class Writer {
   }
 }
 
-function serviceBody(instance: Instance) {
+/**
+ * Consul Enterprise's placement fields: `Namespace` and `Partition` as the txn and catalog bodies
+ * take them (Consul's txn endpoint reads no `ns`/`partition` query parameter). Nothing for OSS.
+ */
+function tenancyFields(namespace: string | undefined, partition: string | undefined) {
+  return {
+    ...(namespace !== undefined ? { Namespace: namespace } : {}),
+    ...(partition !== undefined ? { Partition: partition } : {}),
+  };
+}
+
+function serviceBody(instance: Instance, partition: string | undefined) {
   const weights = instance.weights ?? DEFAULT_WEIGHTS;
   return {
     ID: instance.id,
@@ -230,10 +289,11 @@ function serviceBody(instance: Instance) {
     Meta: { ...instance.meta },
     // Always explicit, so what Consul stores is exactly what the diff compares against.
     Weights: { Passing: weights.passing, Warning: weights.warning },
+    ...tenancyFields(instance.namespace, partition),
   };
 }
 
-function checkBody(instance: Instance, nodeName: string) {
+function checkBody(instance: Instance, nodeName: string, partition: string | undefined) {
   const check = instance.check!;
   return {
     Node: nodeName,
@@ -244,54 +304,83 @@ function checkBody(instance: Instance, nodeName: string) {
     Output: check.output,
     ServiceID: instance.id,
     ServiceName: instance.service,
+    ...tenancyFields(instance.namespace, partition),
   };
 }
 
-export function toTxnOp(op: Op, nodeName: string): CatalogTxnOp {
+export function toTxnOp(op: Op, nodeName: string, partition?: string): CatalogTxnOp {
   switch (op.kind) {
     case 'node':
       return {
         Node: {
           Verb: 'set',
-          Node: { Node: op.node.name, Address: op.node.address, Meta: { ...op.node.meta } },
+          Node: {
+            Node: op.node.name,
+            Address: op.node.address,
+            Meta: { ...op.node.meta },
+            ...tenancyFields(undefined, partition),
+          },
         },
       };
     case 'service':
-      return { Service: { Verb: 'set', Node: nodeName, Service: serviceBody(op.instance) } };
+      return { Service: { Verb: 'set', Node: nodeName, Service: serviceBody(op.instance, partition) } };
     case 'check':
-      return { Check: { Verb: 'set', Check: checkBody(op.instance, nodeName) } };
+      return { Check: { Verb: 'set', Check: checkBody(op.instance, nodeName, partition) } };
     case 'delete':
       // The name lets Consul check service:write on it (ACLs) as for a set.
       return {
-        Service: { Verb: 'delete', Node: nodeName, Service: { ID: op.serviceId, Service: op.service } },
+        Service: {
+          Verb: 'delete',
+          Node: nodeName,
+          Service: { ID: op.serviceId, Service: op.service, ...tenancyFields(op.namespace, partition) },
+        },
       };
     case 'delete-check':
-      return { Check: { Verb: 'delete', Check: { Node: nodeName, CheckID: op.checkId } } };
+      return {
+        Check: {
+          Verb: 'delete',
+          Check: { Node: nodeName, CheckID: op.checkId, ...tenancyFields(op.namespace, partition) },
+        },
+      };
     case 'delete-node':
-      return { Node: { Verb: 'delete', Node: { Node: op.node } } };
+      return { Node: { Verb: 'delete', Node: { Node: op.node, ...tenancyFields(undefined, partition) } } };
   }
 }
 
 async function singleCall(op: Op, options: ApplyOptions, timeoutMs: number | undefined): Promise<void> {
-  const { consul, nodeName } = options;
+  const { consul, nodeName, partition } = options;
   const write = timeoutMs === undefined ? {} : { timeoutMs };
-  const base: CatalogRegistration = { Node: nodeName, Address: NODE_ADDRESS, SkipNodeUpdate: true };
+  const node = { Node: nodeName, ...tenancyFields(undefined, partition) };
+  const base: CatalogRegistration = { ...node, Address: NODE_ADDRESS, SkipNodeUpdate: true };
   switch (op.kind) {
     case 'node':
       return registerCatalog(
         consul,
-        { Node: op.node.name, Address: op.node.address, NodeMeta: { ...op.node.meta } },
+        {
+          Node: op.node.name,
+          Address: op.node.address,
+          NodeMeta: { ...op.node.meta },
+          ...tenancyFields(undefined, partition),
+        },
         write,
       );
     case 'service':
-      return registerCatalog(consul, { ...base, Service: serviceBody(op.instance) }, write);
+      return registerCatalog(consul, { ...base, Service: serviceBody(op.instance, partition) }, write);
     case 'check':
-      return registerCatalog(consul, { ...base, Check: checkBody(op.instance, nodeName) }, write);
+      return registerCatalog(consul, { ...base, Check: checkBody(op.instance, nodeName, partition) }, write);
     case 'delete':
-      return deregisterCatalog(consul, { Node: nodeName, ServiceID: op.serviceId }, write);
+      return deregisterCatalog(
+        consul,
+        { ...node, ServiceID: op.serviceId, ...tenancyFields(op.namespace, undefined) },
+        write,
+      );
     case 'delete-check':
-      return deregisterCatalog(consul, { Node: nodeName, CheckID: op.checkId }, write);
+      return deregisterCatalog(
+        consul,
+        { ...node, CheckID: op.checkId, ...tenancyFields(op.namespace, undefined) },
+        write,
+      );
     case 'delete-node':
-      return deregisterCatalog(consul, { Node: op.node }, write);
+      return deregisterCatalog(consul, { Node: op.node, ...tenancyFields(undefined, partition) }, write);
   }
 }

@@ -35,6 +35,8 @@ export interface Instance {
   weights?: Weights;
   /** Endpoint-based instances carry the readiness check. */
   check?: ReadinessCheck;
+  /** Consul Enterprise: the Consul namespace (set only with namespaces, see namespaces.ts). */
+  namespace?: string;
 }
 
 export interface Weights {

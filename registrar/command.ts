@@ -31,7 +31,7 @@ function boolOption(flags: string, description: string, defaultValue: boolean): 
 export function createRegistrarCommand(): Command {
   const command = new Command('registrar')
     .description(
-      'Sync Kubernetes Services to the Consul catalog (consul-k8s catalog sync semantics): event-driven, minimal writes in transactions, safe for several clusters on one Consul. Consul access from CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN(_FILE), CONSUL_HTTP_SSL, CONSUL_CACERT, CONSUL_CLIENT_CERT/KEY, CONSUL_TLS_SERVER_NAME, CONSUL_HTTP_SSL_VERIFY.',
+      'Sync Kubernetes Services to the Consul catalog (consul-k8s catalog sync semantics): event-driven, minimal writes in transactions, safe for several clusters on one Consul. Consul access from CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN(_FILE), CONSUL_HTTP_SSL, CONSUL_CACERT, CONSUL_CLIENT_CERT/KEY, CONSUL_TLS_SERVER_NAME, CONSUL_HTTP_SSL_VERIFY, and (Consul Enterprise) CONSUL_NAMESPACE, CONSUL_PARTITION.',
     )
     .addOption(
       new Option(
@@ -184,12 +184,43 @@ export function createRegistrarCommand(): Command {
         'watch and sync only this namespace (replaces --allow-k8s-namespace; --deny-k8s-namespace still applies; default: all)',
       ),
     )
-    .addOption(new Option('--enable-namespaces [bool]').hideHelp())
-    .addOption(new Option('--consul-destination-namespace <ns>').hideHelp())
-    .addOption(new Option('--enable-k8s-namespace-mirroring [bool]').hideHelp())
-    .addOption(new Option('--k8s-namespace-mirroring-prefix <prefix>').hideHelp())
-    .addOption(new Option('--consul-cross-namespace-acl-policy <policy>').hideHelp())
-    .addOption(new Option('--partition <name>').hideHelp())
+    // Consul Enterprise namespaces and admin partitions (consul-k8s's flags); refused at start
+    // against a Consul without them.
+    .addOption(
+      boolOption(
+        '--enable-namespaces',
+        '[Enterprise] register into Consul namespaces: --consul-destination-namespace, or mirrored',
+        false,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--consul-destination-namespace <ns>',
+        '[Enterprise] the Consul namespace of every Service unless mirroring (default: default; created when missing)',
+      ),
+    )
+    .addOption(
+      boolOption(
+        '--enable-k8s-namespace-mirroring',
+        '[Enterprise] each Service goes to the Consul namespace named after its Kubernetes namespace (created when missing)',
+        false,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--k8s-namespace-mirroring-prefix <prefix>',
+        '[Enterprise] prefix of mirrored namespace names (k8s- maps default to k8s-default)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--consul-cross-namespace-acl-policy <policy>',
+        '[Enterprise] ACL policy attached as a policy default to every namespace the registrar creates',
+      ),
+    )
+    .addOption(
+      new Option('--partition <name>', '[Enterprise] Consul admin partition (default: $CONSUL_PARTITION)'),
+    )
     .action(async (options: RawRegistrarOptions, self: Command) => {
       await runRegistrarCommand(options, self.getOptionValueSource('httpPort') === 'default');
     });

@@ -1,5 +1,6 @@
 import { createLogger } from '../core/runtime';
 import { parseRegistrarConfig, RegistrarConfigError } from './config';
+import { clientTenancy } from '../core/consul';
 import { consulFromEnv } from './main';
 
 describe('parseRegistrarConfig', () => {
@@ -117,36 +118,109 @@ describe('parseRegistrarConfig', () => {
   });
 });
 
-describe('finding 4: Enterprise namespaces and partitions are never silently dropped', () => {
+describe('finding 4: Enterprise namespace flags (consul-k8s names and defaults)', () => {
+  test('off by default; --enable-namespaces=false stays off', () => {
+    expect(parseRegistrarConfig({}, {}).namespaces).toBeUndefined();
+    expect(parseRegistrarConfig({ enableNamespaces: 'false' }, {}).namespaces).toBeUndefined();
+  });
+
+  test('--enable-namespaces: destination namespace "default" unless given', () => {
+    expect(parseRegistrarConfig({ enableNamespaces: true }, {}).namespaces).toEqual({
+      destination: 'default',
+      mirroring: false,
+      mirroringPrefix: '',
+    });
+    expect(
+      parseRegistrarConfig(
+        {
+          enableNamespaces: 'true',
+          consulDestinationNamespace: 'team',
+          consulCrossNamespaceAclPolicy: 'cross-ns',
+        },
+        {},
+      ).namespaces,
+    ).toEqual({
+      destination: 'team',
+      mirroring: false,
+      mirroringPrefix: '',
+      crossNamespaceAclPolicy: 'cross-ns',
+    });
+  });
+
+  test('mirroring with a prefix; --partition', () => {
+    const config = parseRegistrarConfig(
+      {
+        enableNamespaces: true,
+        enableK8sNamespaceMirroring: true,
+        k8sNamespaceMirroringPrefix: 'k8s-',
+        partition: 'east',
+      },
+      {},
+    );
+    expect(config.namespaces).toEqual({ destination: 'default', mirroring: true, mirroringPrefix: 'k8s-' });
+    expect(config.partition).toBe('east');
+  });
+
   test.each([
-    [{ enableNamespaces: true }, '--enable-namespaces'],
-    [{ enableNamespaces: 'true' }, '--enable-namespaces'],
-    [{ consulDestinationNamespace: 'team' }, '--consul-destination-namespace'],
     [
-      { enableK8sNamespaceMirroring: true, k8sNamespaceMirroringPrefix: 'k8s-' },
-      '--enable-k8s-namespace-mirroring, --k8s-namespace-mirroring-prefix',
+      { consulDestinationNamespace: 'team' },
+      '--consul-destination-namespace: only used with --enable-namespaces',
     ],
-    [{ consulCrossNamespaceAclPolicy: 'cross' }, '--consul-cross-namespace-acl-policy'],
-    [{ partition: 'east' }, '--partition'],
-  ])('%j is refused by name, saying it needs Consul Enterprise support', (raw, flags) => {
-    expect(() => parseRegistrarConfig(raw, {})).toThrow(`${flags}: Consul Enterprise namespaces`);
+    [
+      { enableK8sNamespaceMirroring: true },
+      '--enable-k8s-namespace-mirroring: only used with --enable-namespaces',
+    ],
+    [
+      { consulCrossNamespaceAclPolicy: 'p' },
+      '--consul-cross-namespace-acl-policy: only used with --enable-namespaces',
+    ],
+    [
+      { enableNamespaces: true, k8sNamespaceMirroringPrefix: 'k8s-' },
+      '--k8s-namespace-mirroring-prefix: only used with --enable-k8s-namespace-mirroring',
+    ],
+    [
+      { enableNamespaces: true, enableK8sNamespaceMirroring: true, consulDestinationNamespace: 'team' },
+      '--consul-destination-namespace: not used with --enable-k8s-namespace-mirroring',
+    ],
+    [
+      { enableNamespaces: true, consulDestinationNamespace: 'Team_1' },
+      '--consul-destination-namespace: expected a namespace',
+    ],
+    [
+      { enableNamespaces: true, enableK8sNamespaceMirroring: true, k8sNamespaceMirroringPrefix: '-x' },
+      '--k8s-namespace-mirroring-prefix: expected letters',
+    ],
+    [
+      { enableNamespaces: true, consulCrossNamespaceAclPolicy: 'a b' },
+      '--consul-cross-namespace-acl-policy: expected',
+    ],
+    [{ partition: 'east/1' }, '--partition: expected a namespace or partition name'],
+    [{ enableNamespaces: 'maybe' }, '--enable-namespaces: "maybe" is not a boolean'],
+  ])('%j is refused, naming the flag', (raw, message) => {
+    expect(() => parseRegistrarConfig(raw, {})).toThrow(message);
+  });
+});
+
+describe('finding 4: CONSUL_NAMESPACE and CONSUL_PARTITION are never silently dropped', () => {
+  const logger = createLogger({ level: 'silent', component: 'registrar' });
+
+  test('the client carries them (and --partition wins over CONSUL_PARTITION)', () => {
+    const config = parseRegistrarConfig({}, {});
+    const consul = consulFromEnv(config, { CONSUL_NAMESPACE: 'team', CONSUL_PARTITION: 'east' }, logger);
+    expect(clientTenancy(consul)).toEqual({ namespace: 'team', partition: 'east' });
+    const flagged = consulFromEnv(
+      parseRegistrarConfig({ partition: 'west' }, {}),
+      { CONSUL_PARTITION: 'east' },
+      logger,
+    );
+    expect(clientTenancy(flagged)).toEqual({ partition: 'west' });
   });
 
-  test('--enable-namespaces=false is accepted', () => {
-    expect(parseRegistrarConfig({ enableNamespaces: 'false' }, {}).nodeName).toBe('k8s-sync');
+  test('a bad name is refused, naming the variable', () => {
+    expect(() => consulFromEnv(parseRegistrarConfig({}, {}), { CONSUL_NAMESPACE: 'a/b' }, logger)).toThrow(
+      'CONSUL_NAMESPACE: "a/b" is not a namespace or partition name',
+    );
   });
-
-  test.each(['CONSUL_NAMESPACE', 'CONSUL_PARTITION'])(
-    '%s is refused at startup, naming the variable',
-    (variable) => {
-      const config = parseRegistrarConfig({}, {});
-      const logger = createLogger({ level: 'silent', component: 'registrar' });
-      expect(() => consulFromEnv(config, { [variable]: 'team' }, logger)).toThrow(
-        `${variable}: "team": Consul Enterprise namespaces and admin partitions are not supported`,
-      );
-      expect(() => consulFromEnv(config, { [variable]: 'default' }, logger)).not.toThrow();
-    },
-  );
 });
 
 describe('ACL login flags', () => {

@@ -8,10 +8,13 @@ import { goParseBool } from '../core/annotations/go-parse';
 import { ConsulConfigError } from '../core/consul/config';
 import { type ConsulLoginSettings, loginSettingsFrom } from '../core/consul/login-settings';
 import { DEFAULT_SYNC_SETTINGS, DEFAULT_SYNC_TAG, isValidSyncTag } from '../core/annotations';
+import { TENANCY_NAME } from '../core/consul/config';
+import { DEFAULT_NAMESPACE } from '../core/consul/namespaces';
 import { MIN_LEASE_DURATION_MS } from '../core/kube/lease-settings';
 import { isDns1123Label, isDnsSubdomain } from '../core/names/dns';
 import { parseDuration, LOG_LEVELS, type LogLevel } from '../core/runtime';
 import { type DesiredSettings, NODE_PORT_SYNC_TYPES } from './desired';
+import type { NamespaceFlags } from './namespaces';
 
 export const DEFAULT_CLUSTER_ID = 'default';
 /** consul-k8s's `--consul-node-name` default; other cluster IDs get `k8s-sync-<cluster-id>`. */
@@ -45,17 +48,11 @@ export interface RegistrarConfig extends DesiredSettings {
   syncLoadBalancerIPs: boolean;
   /** `--k8s-source-namespace`: the one namespace watched and synced (unset: all). */
   sourceNamespace?: string;
+  /** `--enable-namespaces` and its flags (Consul Enterprise); absent: namespaces off. */
+  namespaces?: NamespaceFlags;
+  /** `--partition` (Consul Enterprise); CONSUL_PARTITION when absent (core/consul/config.ts). */
+  partition?: string;
 }
-
-/** consul-k8s's Enterprise flags: recognised so they are refused by name, not as unknown options. */
-export const ENTERPRISE_FLAGS = [
-  ['enableNamespaces', '--enable-namespaces'],
-  ['consulDestinationNamespace', '--consul-destination-namespace'],
-  ['enableK8sNamespaceMirroring', '--enable-k8s-namespace-mirroring'],
-  ['k8sNamespaceMirroringPrefix', '--k8s-namespace-mirroring-prefix'],
-  ['consulCrossNamespaceAclPolicy', '--consul-cross-namespace-acl-policy'],
-  ['partition', '--partition'],
-] as const;
 
 /** Option values as commander hands them over (strings, string lists, or booleans). */
 export type RawRegistrarOptions = Record<string, unknown>;
@@ -104,6 +101,74 @@ const list = (flag: string) =>
  * stays discoverable through Consul DNS.
  */
 const NODE_NAME = /^[A-Za-z0-9-]{1,63}$/;
+
+/** Consul's ACL policy name rule (agent/structs validPolicyName). */
+const POLICY_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+/** A mirroring prefix keeps `<prefix><k8s namespace>` a namespace name: letters, digits, "-", starting alphanumeric. */
+const MIRRORING_PREFIX = /^(?:[a-zA-Z0-9][a-zA-Z0-9-]{0,61})?$/;
+
+const tenancyName = (flag: string) =>
+  z.string().refine((value) => TENANCY_NAME.test(value), {
+    message: `${flag}: expected a namespace or partition name (letters, digits and "-", at most 63, starting and ending alphanumeric)`,
+  });
+
+/** consul-k8s's namespace flags (sync-catalog command.go), Consul Enterprise only. */
+const namespaceFlags = {
+  enableNamespaces: goBool('--enable-namespaces').default(false),
+  consulDestinationNamespace: tenancyName('--consul-destination-namespace').optional(),
+  enableK8sNamespaceMirroring: goBool('--enable-k8s-namespace-mirroring').default(false),
+  k8sNamespaceMirroringPrefix: z
+    .string()
+    .regex(
+      MIRRORING_PREFIX,
+      '--k8s-namespace-mirroring-prefix: expected letters, digits and "-", starting alphanumeric (at most 62)',
+    )
+    .optional(),
+  consulCrossNamespaceAclPolicy: z
+    .string()
+    .regex(
+      POLICY_NAME,
+      '--consul-cross-namespace-acl-policy: expected an ACL policy name (letters, digits, "-", "_")',
+    )
+    .optional(),
+  partition: tenancyName('--partition').optional(),
+};
+
+type NamespaceOptions = z.infer<z.ZodObject<typeof namespaceFlags>>;
+
+/**
+ * The namespace flags as consul-k8s reads them, except that a companion flag without the flag it
+ * depends on is refused instead of ignored (it would otherwise look like it did something).
+ */
+function namespaceSettings(o: NamespaceOptions): NamespaceFlags | undefined {
+  const orphans: string[] = [];
+  if (!o.enableNamespaces) {
+    if (o.consulDestinationNamespace !== undefined) orphans.push('--consul-destination-namespace');
+    if (o.enableK8sNamespaceMirroring) orphans.push('--enable-k8s-namespace-mirroring');
+    if (o.consulCrossNamespaceAclPolicy !== undefined) orphans.push('--consul-cross-namespace-acl-policy');
+  }
+  if (orphans.length > 0)
+    throw new RegistrarConfigError(
+      `${orphans.join(', ')}: only used with --enable-namespaces (Consul Enterprise)`,
+    );
+  if (o.k8sNamespaceMirroringPrefix !== undefined && !o.enableK8sNamespaceMirroring)
+    throw new RegistrarConfigError(
+      '--k8s-namespace-mirroring-prefix: only used with --enable-k8s-namespace-mirroring',
+    );
+  if (o.enableK8sNamespaceMirroring && o.consulDestinationNamespace !== undefined)
+    throw new RegistrarConfigError(
+      '--consul-destination-namespace: not used with --enable-k8s-namespace-mirroring (each Service goes to <prefix><its Kubernetes namespace>)',
+    );
+  if (!o.enableNamespaces) return undefined;
+  const flags: NamespaceFlags = {
+    destination: o.consulDestinationNamespace ?? DEFAULT_NAMESPACE,
+    mirroring: o.enableK8sNamespaceMirroring,
+    mirroringPrefix: o.k8sNamespaceMirroringPrefix ?? '',
+  };
+  if (o.consulCrossNamespaceAclPolicy !== undefined)
+    flags.crossNamespaceAclPolicy = o.consulCrossNamespaceAclPolicy;
+  return flags;
+}
 
 const schema = z.object({
   kubeconfig: z.string().min(1, '--kubeconfig: the path is empty').optional(),
@@ -171,6 +236,7 @@ const schema = z.object({
       message: '--k8s-source-namespace: expected a namespace name (lowercase letters, digits and "-")',
     })
     .default(''),
+  ...namespaceFlags,
 });
 
 /**
@@ -192,17 +258,6 @@ export function parseRegistrarConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): RegistrarConfig {
   const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
-  const enterprise = ENTERPRISE_FLAGS.filter(([key]) => {
-    const value = defined[key];
-    return (
-      value !== undefined && value !== false && !(typeof value === 'string' && goParseBool(value) === false)
-    );
-  });
-  if (enterprise.length > 0) {
-    throw new RegistrarConfigError(
-      `${enterprise.map(([, flag]) => flag).join(', ')}: Consul Enterprise namespaces and admin partitions are not supported by the registrar yet (consul-k8s flag accepted by name only to say so)`,
-    );
-  }
   const result = schema.safeParse(defined);
   if (!result.success) {
     throw new RegistrarConfigError(result.error.issues.map((issue) => issue.message).join('; '));
@@ -244,6 +299,9 @@ export function parseRegistrarConfig(
     config.purgeFilter = o.filter;
   }
   if (o.k8sSourceNamespace) config.sourceNamespace = o.k8sSourceNamespace;
+  const namespaces = namespaceSettings(o);
+  if (namespaces) config.namespaces = namespaces;
+  if (o.partition !== undefined) config.partition = o.partition;
   if (o.kubeconfig !== undefined) config.kubeconfig = o.kubeconfig;
   if (o.datacenter !== undefined && o.datacenter !== '') config.datacenter = o.datacenter;
   const login = parseLogin(defined, env);

@@ -12,17 +12,25 @@ import {
   toConsulError,
 } from '../core/consul';
 import { selectJsonValues } from '../core/consul/json-select';
+import { DEFAULT_NAMESPACE, WILDCARD_NAMESPACE } from '../core/consul/namespaces';
 import { isOwnedBy, READINESS_CHECK_NAME, READINESS_CHECK_TYPE } from './catalog';
 import type { ActualCheck, ActualInstance, ActualState, Op } from './diff';
+import { instanceKey, type Tenancy } from './namespaces';
 
-/** `GET /v1/health/node/:node`: every check on the node, each reduced as it is read (json-select). */
-async function readNodeChecks(consul: ConsulClient, node: string): Promise<ActualCheck[]> {
+/** `GET /v1/health/node/:node`: every check on the node (in every namespace with `ns=*`). */
+async function readNodeChecks(
+  consul: ConsulClient,
+  node: string,
+  query: Record<string, string>,
+  namespaced: boolean,
+): Promise<ActualCheck[]> {
   try {
     const [, body] = await rawConsulRequest(consul, {
       method: 'GET',
       name: 'health.node',
       path: '/health/node/{node}',
       params: { node },
+      query,
       timeoutMs: 30_000,
       buffer: true,
     });
@@ -31,7 +39,7 @@ async function readNodeChecks(consul: ConsulClient, node: string): Promise<Actua
       selectJsonValues(
         body,
         (path) => path.length === 1,
-        (_path, check) => checks.push(fromHealthCheck(check as HealthCheck)),
+        (_path, check) => checks.push(fromHealthCheck(check as HealthCheck, namespaced)),
       );
     }
     return checks;
@@ -41,6 +49,8 @@ async function readNodeChecks(consul: ConsulClient, node: string): Promise<Actua
 }
 
 /**
+ * Our node's instances and checks. With namespaces, across every namespace (`ns=*`, as consul-k8s
+ * reads its node), so instances left in a namespace we no longer write to are found and removed.
  * One read after the other, each reduced to what the diff needs while it is read: at 30,000
  * instances each answer is tens of MB of JSON, and whole parsed trees set the process's peak
  * memory (BENCHMARKS.md, registrar RSS).
@@ -48,17 +58,29 @@ async function readNodeChecks(consul: ConsulClient, node: string): Promise<Actua
 export async function readActualState(
   consul: ConsulClient,
   nodeName: string,
+  tenancy: Tenancy = { requestedBy: [] },
   /** Only the instances this Consul filter expression matches (`--purge --filter`). */
   filter?: string,
 ): Promise<ActualState> {
-  const options = filter === undefined ? {} : { filter };
-  const services = (await readNodeServices(consul, nodeName, options, fromNodeService)).value;
-  const checks = await readNodeChecks(consul, nodeName);
+  const namespaced = tenancy.namespaces !== undefined;
+  const options = {
+    ...(namespaced ? { namespace: WILDCARD_NAMESPACE } : {}),
+    ...(filter === undefined ? {} : { filter }),
+  };
+  const services = (
+    await readNodeServices(consul, nodeName, options, (service) => fromNodeService(service, namespaced))
+  ).value;
+  const checks = await readNodeChecks(
+    consul,
+    nodeName,
+    namespaced ? { ns: WILDCARD_NAMESPACE } : {},
+    namespaced,
+  );
   const node = services.node && { address: services.node.Address, meta: services.node.Meta ?? {} };
   return node ? { instances: services.services, checks, node } : { instances: services.services, checks };
 }
 
-function fromNodeService(service: NodeService): ActualInstance {
+function fromNodeService(service: NodeService, namespaced: boolean): ActualInstance {
   const instance: ActualInstance = {
     id: service.ID,
     service: service.Service,
@@ -69,10 +91,11 @@ function fromNodeService(service: NodeService): ActualInstance {
   };
   if (service.Weights)
     instance.weights = { passing: service.Weights.Passing, warning: service.Weights.Warning };
+  if (namespaced) instance.namespace = service.Namespace ?? DEFAULT_NAMESPACE;
   return instance;
 }
 
-function fromHealthCheck(check: HealthCheck & { Type?: string }): ActualCheck {
+function fromHealthCheck(check: HealthCheck & { Type?: string }, namespaced: boolean): ActualCheck {
   const result: ActualCheck = {
     id: check.CheckID,
     serviceId: check.ServiceID ?? '',
@@ -81,32 +104,39 @@ function fromHealthCheck(check: HealthCheck & { Type?: string }): ActualCheck {
     output: check.Output ?? '',
   };
   if (check.Type !== undefined) result.type = check.Type;
+  if (namespaced) result.namespace = check.Namespace ?? DEFAULT_NAMESPACE;
   return result;
+}
+
+function checkKey(check: ActualCheck): string {
+  return instanceKey(check.serviceId, check.namespace);
 }
 
 /** Our copy of the node's catalog entries, updated by every operation Consul accepted. */
 export class CatalogMirror {
   private node: ActualState['node'];
+  /** By instance key (namespace and ID, see namespaces.ts). */
   private readonly instances = new Map<string, ActualInstance>();
-  /** Checks by service ID, then check ID. */
+  /** Checks by instance key, then check ID. */
   private readonly checks = new Map<string, Map<string, ActualCheck>>();
 
   replace(state: ActualState): void {
     this.node = state.node;
     this.instances.clear();
     this.checks.clear();
-    for (const instance of state.instances) this.instances.set(instance.id, instance);
+    for (const instance of state.instances)
+      this.instances.set(instanceKey(instance.id, instance.namespace), instance);
     for (const check of state.checks) this.setCheck(check);
   }
 
-  /** The part of the mirror a diff over these instance IDs needs. */
-  subset(ids: Iterable<string>): ActualState {
+  /** The part of the mirror a diff over these instance keys (`instanceKey`) needs. */
+  subset(keys: Iterable<string>): ActualState {
     const instances: ActualInstance[] = [];
     const checks: ActualCheck[] = [];
-    for (const id of new Set(ids)) {
-      const instance = this.instances.get(id);
+    for (const key of new Set(keys)) {
+      const instance = this.instances.get(key);
       if (instance) instances.push(instance);
-      checks.push(...(this.checks.get(id)?.values() ?? []));
+      checks.push(...(this.checks.get(key)?.values() ?? []));
     }
     const state: ActualState = { instances, checks };
     if (this.node) state.node = this.node;
@@ -134,7 +164,7 @@ export class CatalogMirror {
           break;
         case 'service':
           // Kept as is (the desired Instance): what Consul now stores, without another copy.
-          this.instances.set(op.instance.id, op.instance);
+          this.instances.set(instanceKey(op.instance.id, op.instance.namespace), op.instance);
           break;
         case 'check':
           this.setCheck({
@@ -144,14 +174,17 @@ export class CatalogMirror {
             type: READINESS_CHECK_TYPE,
             status: op.instance.check.status,
             output: op.instance.check.output,
+            ...(op.instance.namespace !== undefined ? { namespace: op.instance.namespace } : {}),
           });
           break;
-        case 'delete':
-          this.instances.delete(op.serviceId);
-          this.checks.delete(op.serviceId);
+        case 'delete': {
+          const key = instanceKey(op.serviceId, op.namespace);
+          this.instances.delete(key);
+          this.checks.delete(key);
           break;
+        }
         case 'delete-check':
-          this.checks.get(op.serviceId)?.delete(op.checkId);
+          this.checks.get(instanceKey(op.serviceId, op.namespace))?.delete(op.checkId);
           break;
         case 'delete-node':
           this.node = undefined;
@@ -163,8 +196,9 @@ export class CatalogMirror {
   }
 
   private setCheck(check: ActualCheck): void {
-    let byId = this.checks.get(check.serviceId);
-    if (!byId) this.checks.set(check.serviceId, (byId = new Map()));
+    const key = checkKey(check);
+    let byId = this.checks.get(key);
+    if (!byId) this.checks.set(key, (byId = new Map()));
     byId.set(check.id, check);
   }
 }

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { CONSUL_K8S_READINGS, analyzeService } from '../core/annotations';
 import type { Finding } from '../core/annotations/types';
 import { type ConsulClient, missingPermission } from '../core/consul';
+import { NamespaceCreator } from '../core/consul/namespaces';
 import { Backoff, type BackoffOptions } from '../core/kube/backoff';
 import { objectKey, type ChangeListener } from '../core/kube/informer';
 import { applyOps, opSubject, type RejectedOp } from './apply';
@@ -25,6 +26,7 @@ import {
 import { diff, nodeClaimedBy, type Op } from './diff';
 import { type IngressLike, serviceIngressAddresses } from './ingress';
 import type { RegistrarMetrics } from './metrics';
+import { instanceKey, placeInstances, type Tenancy } from './namespaces';
 import { type RefusalRetry, RefusalTracker } from './refusals';
 import { IngressIndex, NodeAddresses, SliceIndex, splitKey } from './watch-index';
 
@@ -53,6 +55,8 @@ export interface WarningRecorder {
 export interface ControllerOptions {
   config: RegistrarConfig;
   consul: ConsulClient;
+  /** Consul Enterprise namespaces and partition (default: none, as OSS). */
+  tenancy?: Tenancy;
   services: ObjectCache<ServiceObject>;
   endpointSlices: ObjectCache<SliceObject>;
   nodes: ObjectCache<NodeObject>;
@@ -123,10 +127,17 @@ export class RegistrarController {
   private resyncTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly idleWaiters: Array<() => void> = [];
+  private readonly tenancy: Tenancy;
+  /** Creates the namespaces our registrations go to (with the namespace flags only). */
+  private readonly namespaceCreator: NamespaceCreator | undefined;
 
   constructor(private readonly options: ControllerOptions) {
     this.backoff = new Backoff({ initialMs: 200, maxMs: 10_000, ...options.retry });
     this.refusals = new RefusalTracker(options.refusalRetry);
+    this.tenancy = options.tenancy ?? { requestedBy: [] };
+    this.namespaceCreator = this.tenancy.namespaces?.create
+      ? new NamespaceCreator(options.consul, this.tenancy.namespaces.crossNamespaceAclPolicy)
+      : undefined;
   }
 
   /** Waits for every cache, then starts reconciling. */
@@ -322,7 +333,7 @@ export class RegistrarController {
    */
   private async reconcileAll(dirty: readonly string[]): Promise<boolean> {
     const { config, consul, services } = this.options;
-    const actual = await readActualState(consul, config.nodeName);
+    const actual = await readActualState(consul, config.nodeName, this.tenancy);
     const other = nodeClaimedBy(actual.node, config.clusterId);
     if (other !== undefined) throw new NodeClaimedError(config.nodeName, other, config.clusterId);
     this.mirror.replace(actual);
@@ -350,10 +361,11 @@ export class RegistrarController {
     const instances: Instance[] = [];
     const ids = new Set<string>();
     for (const key of keys) {
-      for (const previous of this.desiredByService.get(key) ?? []) ids.add(previous.id);
+      for (const previous of this.desiredByService.get(key) ?? [])
+        ids.add(instanceKey(previous.id, previous.namespace));
       for (const instance of this.desiredFor(key)) {
         instances.push(instance);
-        ids.add(instance.id);
+        ids.add(instanceKey(instance.id, instance.namespace));
       }
     }
     const result = diff(
@@ -370,7 +382,7 @@ export class RegistrarController {
     const { config, services, endpointSlices, nodes } = this.options;
     const [namespace, name] = splitKey(key);
     const service = services.get(namespace, name);
-    let instances: Instance[] = [];
+    let instances: readonly Instance[] = [];
     if (service) {
       const analysis = analyzeService(service, { syncTag: config.syncTag });
       const slices: SliceObject[] = [];
@@ -389,7 +401,7 @@ export class RegistrarController {
         },
         config,
       );
-      if (result.sync) instances = result.instances;
+      if (result.sync) instances = placeInstances(result.instances, namespace ?? '', this.tenancy);
       if (annotationFindingsMatter(service, analysis.intent, analysis.findings, config))
         this.reportFindings(service, analysis.findings);
     }
@@ -416,6 +428,8 @@ export class RegistrarController {
     const outcome = await applyOps(ops, {
       consul,
       nodeName: config.nodeName,
+      ...(this.tenancy.partition !== undefined ? { partition: this.tenancy.partition } : {}),
+      ...(this.namespaceCreator ? { namespaces: this.namespaceCreator } : {}),
       mayWrite: () => this.writeBudget(),
     });
     this.mirror.record(outcome.applied);

@@ -184,3 +184,34 @@ describe('purgeOps', () => {
     expect(kinds(purgeOps(actual, 'k8s-sync-east', 'east'))).toEqual(expected);
   });
 });
+
+describe('diff with Consul Enterprise namespaces', () => {
+  const base = { node: { address: node.address, meta: node.meta }, checks: [] };
+
+  test('an instance is matched in its own namespace: moved means set in the new one, deleted in the old', () => {
+    const wanted = instance('web-1', { namespace: 'shop' });
+    const { ops } = diff(
+      { node, instances: [wanted] },
+      { ...base, instances: [actualOf(instance('web-1', { namespace: 'team' }))] },
+      'east',
+    );
+    expect(ops).toEqual([
+      { kind: 'service', instance: wanted },
+      { kind: 'delete', serviceId: 'web-1', service: 'web', namespace: 'team' },
+    ]);
+  });
+
+  test('checks are matched per namespace; purge deletes in each namespace', () => {
+    const wanted = { ...checked('web-2'), namespace: 'shop' };
+    const current: ActualState = {
+      ...base,
+      instances: [actualOf(wanted)],
+      checks: [{ ...checkOf(wanted), namespace: 'shop' }],
+    };
+    expect(diff({ node, instances: [wanted] }, current, 'east').ops).toEqual([]);
+    expect(purgeOps(current, 'k8s-sync-east', 'east')).toEqual([
+      { kind: 'delete', serviceId: 'web-2', service: 'web', namespace: 'shop' },
+      { kind: 'delete-node', node: 'k8s-sync-east' },
+    ]);
+  });
+});

@@ -14,6 +14,7 @@ import {
   type Weights,
 } from './catalog';
 import { EXTERNAL_SOURCE_KUBERNETES, META_EXTERNAL_SOURCE, META_K8S_CLUSTER_ID } from '../core/consul/meta';
+import { instanceKey } from './namespaces';
 
 /** An instance as read back from Consul (`/v1/catalog/node-services/:node`); checks come separately. */
 export type ActualInstance = Omit<Instance, 'check'>;
@@ -26,6 +27,8 @@ export interface ActualCheck {
   type?: string;
   status: string;
   output: string;
+  /** Consul Enterprise: the namespace of the check (its service's). */
+  namespace?: string;
 }
 
 export interface ActualState {
@@ -46,8 +49,8 @@ export type Op =
   | { kind: 'node'; node: CatalogNode }
   | { kind: 'service'; instance: Instance }
   | { kind: 'check'; instance: InstanceWithCheck }
-  | { kind: 'delete-check'; checkId: string; serviceId: string }
-  | { kind: 'delete'; serviceId: string; service: string }
+  | { kind: 'delete-check'; checkId: string; serviceId: string; namespace?: string }
+  | { kind: 'delete'; serviceId: string; service: string; namespace?: string }
   | { kind: 'delete-node'; node: string };
 
 export type OpKind = Op['kind'];
@@ -66,24 +69,29 @@ export function diff(desired: DesiredState, actual: ActualState, clusterId: stri
   const foreignNode = actual.node !== undefined && !isOwnedBy(actual.node.meta, clusterId);
   if (!foreignNode && !nodeMatches(desired.node, actual.node)) ops.push({ kind: 'node', node: desired.node });
 
-  const actualById = new Map(actual.instances.map((instance) => [instance.id, instance]));
-  const checksByServiceId = new Map<string, ActualCheck[]>();
+  // Keyed by namespace and ID: with namespaces an ID may exist in several (a moved Service).
+  const actualByKey = new Map(
+    actual.instances.map((instance) => [instanceKey(instance.id, instance.namespace), instance]),
+  );
+  const checksByServiceKey = new Map<string, ActualCheck[]>();
   for (const check of actual.checks) {
-    const list = checksByServiceId.get(check.serviceId);
+    const key = instanceKey(check.serviceId, check.namespace);
+    const list = checksByServiceKey.get(key);
     if (list) list.push(check);
-    else checksByServiceId.set(check.serviceId, [check]);
+    else checksByServiceKey.set(key, [check]);
   }
 
-  const desiredIds = new Set<string>();
+  const desiredKeys = new Set<string>();
   for (const instance of desired.instances) {
-    desiredIds.add(instance.id);
-    const current = actualById.get(instance.id);
+    const key = instanceKey(instance.id, instance.namespace);
+    desiredKeys.add(key);
+    const current = actualByKey.get(key);
     if (current && !isOwnedBy(current.meta, clusterId)) {
       conflicts.push(instance.id);
       continue;
     }
     if (!current || !instanceMatches(instance, current)) ops.push({ kind: 'service', instance });
-    const checks = checksByServiceId.get(instance.id) ?? [];
+    const checks = checksByServiceKey.get(key) ?? [];
     if (instance.check) {
       const wanted = instance.check;
       const existing = checks.find((check) => check.id === wanted.id);
@@ -93,17 +101,26 @@ export function diff(desired: DesiredState, actual: ActualState, clusterId: stri
     }
     for (const stale of checks) {
       if (stale.type === READINESS_CHECK_TYPE && stale.id !== instance.check?.id && current) {
-        ops.push({ kind: 'delete-check', checkId: stale.id, serviceId: instance.id });
+        ops.push(
+          withNamespace({ kind: 'delete-check', checkId: stale.id, serviceId: instance.id }, instance),
+        );
       }
     }
   }
 
   for (const current of actual.instances) {
-    if (!desiredIds.has(current.id) && isOwnedBy(current.meta, clusterId)) {
-      ops.push({ kind: 'delete', serviceId: current.id, service: current.service });
-    }
+    if (!desiredKeys.has(instanceKey(current.id, current.namespace)) && isOwnedBy(current.meta, clusterId))
+      ops.push(deleteOp(current));
   }
   return { ops, conflicts };
+}
+
+function withNamespace<T extends Op>(op: T, instance: { namespace?: string }): T {
+  return instance.namespace === undefined ? op : { ...op, namespace: instance.namespace };
+}
+
+function deleteOp(instance: ActualInstance): Op {
+  return withNamespace({ kind: 'delete', serviceId: instance.id, service: instance.service }, instance);
 }
 
 function nodeMatches(wanted: CatalogNode, actual: ActualState['node']): boolean {
@@ -168,8 +185,7 @@ export function purgeOps(actual: ActualState, nodeName: string, clusterId: strin
   const ops: Op[] = [];
   let foreign = 0;
   for (const instance of actual.instances) {
-    if (isOwnedBy(instance.meta, clusterId))
-      ops.push({ kind: 'delete', serviceId: instance.id, service: instance.service });
+    if (isOwnedBy(instance.meta, clusterId)) ops.push(deleteOp(instance));
     else foreign++;
   }
   if (!partial && actual.node && foreign === 0 && isOwnedBy(actual.node.meta, clusterId))

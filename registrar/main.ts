@@ -17,16 +17,18 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
+  clientTenancy,
   type ConsulClient,
-  ConsulConfigError,
   ConsulError,
   isUnrunnable,
   ConsulLoginSession,
   consulConfigFromEnv,
+  type ConsulOverrides,
   createConsulClient,
   readNode,
   watchTokenFile,
 } from '../core/consul';
+import { requireEnterprise } from '../core/consul/namespaces';
 import { retryWithBackoff } from '../core/kube/backoff';
 import { describeKubeError } from '../core/kube/errors';
 import { EventRecorder } from '../core/kube/events';
@@ -48,6 +50,7 @@ import { readActualState } from './consul-state';
 import { type ControllerOptions, NodeClaimedError, RegistrarController } from './controller';
 import { nodeClaimedBy, purgeOps } from './diff';
 import { createRegistrarMetrics } from './metrics';
+import { resolveTenancy, type Tenancy } from './namespaces';
 
 export const COMPONENT = 'consul-k8s-gitops-registrar';
 
@@ -84,19 +87,10 @@ export interface RunningRegistrar {
 }
 
 export function consulFromEnv(config: RegistrarConfig, env: NodeJS.ProcessEnv, logger: Logger): ConsulClient {
-  const consulConfig = consulConfigFromEnv(env, config.datacenter ? { datacenter: config.datacenter } : {});
-  // Registering into the default namespace/partition instead would be a silent misplacement.
-  for (const [variable, value] of [
-    ['CONSUL_NAMESPACE', consulConfig.namespace],
-    ['CONSUL_PARTITION', consulConfig.partition],
-  ] as const) {
-    if (value !== undefined && value !== 'default') {
-      throw new ConsulConfigError(
-        variable,
-        `"${value}": Consul Enterprise namespaces and admin partitions are not supported by the registrar yet; unset it (instances would otherwise land in the default namespace and partition)`,
-      );
-    }
-  }
+  const overrides: ConsulOverrides = {};
+  if (config.datacenter) overrides.datacenter = config.datacenter;
+  if (config.partition) overrides.partition = config.partition;
+  const consulConfig = consulConfigFromEnv(env, overrides);
   logger.info(
     {
       consul: consulConfig.describe(),
@@ -107,6 +101,31 @@ export function consulFromEnv(config: RegistrarConfig, env: NodeJS.ProcessEnv, l
     'Consul connection',
   );
   return createConsulClient(consulConfig);
+}
+
+/**
+ * The registrar's namespaces and partition (its flags and its client's CONSUL_NAMESPACE /
+ * CONSUL_PARTITION), checked against Consul: a Consul without namespaces (OSS) fails the start at
+ * once. An unreachable Consul does not: every later read carries `ns`/`partition`, which such a
+ * Consul refuses, so nothing is written before it is known to be Enterprise.
+ */
+export async function registrarTenancy(
+  config: RegistrarConfig,
+  consul: ConsulClient,
+  logger: Logger,
+): Promise<Tenancy> {
+  const tenancy = resolveTenancy(config.namespaces, clientTenancy(consul), config.partition !== undefined);
+  if (tenancy.requestedBy.length === 0) return tenancy;
+  try {
+    await requireEnterprise(consul, tenancy.requestedBy);
+  } catch (err) {
+    if (!(err instanceof ConsulError)) throw err;
+    logger.warn(
+      { error: err.message },
+      'could not check that Consul has namespaces (Consul Enterprise); requests carry them and fail if not',
+    );
+  }
+  return tenancy;
 }
 
 export async function startRegistrar(
@@ -169,6 +188,7 @@ async function startSyncing(
   const kc =
     deps.kubeConfig ??
     loadKubeConfig(config.kubeconfig !== undefined ? { kubeconfig: config.kubeconfig } : {});
+  const tenancy = await registrarTenancy(config, consul, logger);
   await refuseClaimedNode(config, consul, logger);
   const core = kc.makeApiClient(CoreV1Api);
   // With a login, the login token replaces the file's.
@@ -267,6 +287,7 @@ async function startSyncing(
   const controller = new RegistrarController({
     config,
     consul,
+    tenancy,
     services,
     endpointSlices,
     nodes,
@@ -362,8 +383,9 @@ export interface PurgeResult {
 }
 
 /**
- * `--purge`: deregister every instance this cluster owns on its node (and the node if empty), or
- * with `--filter` only the owned instances Consul's filter matches (the node then stays).
+ * `--purge`: deregister every instance this cluster owns on its node (and the node if empty),
+ * in every namespace when namespaces are on; with `--filter` only the owned instances Consul's
+ * filter matches (the node then stays).
  */
 export async function purgeRegistrations(
   config: RegistrarConfig,
@@ -378,10 +400,15 @@ export async function purgeRegistrations(
   }
 }
 
-function purgeOwned(config: RegistrarConfig, consul: ConsulClient, logger: Logger): Promise<PurgeResult> {
+async function purgeOwned(
+  config: RegistrarConfig,
+  consul: ConsulClient,
+  logger: Logger,
+): Promise<PurgeResult> {
+  const tenancy = await registrarTenancy(config, consul, logger);
   return retryWithBackoff(
     async () => {
-      const actual = await readActualState(consul, config.nodeName, config.purgeFilter).catch(
+      const actual = await readActualState(consul, config.nodeName, tenancy, config.purgeFilter).catch(
         (error: unknown) => {
           if (config.purgeFilter === undefined || !isUnrunnable(error)) throw error;
           throw new RegistrarConfigError(
@@ -390,7 +417,11 @@ function purgeOwned(config: RegistrarConfig, consul: ConsulClient, logger: Logge
         },
       );
       const ops = purgeOps(actual, config.nodeName, config.clusterId, config.purgeFilter !== undefined);
-      const outcome = await applyOps(ops, { consul, nodeName: config.nodeName });
+      const outcome = await applyOps(ops, {
+        consul,
+        nodeName: config.nodeName,
+        ...(tenancy.partition !== undefined ? { partition: tenancy.partition } : {}),
+      });
       if (outcome.error) throw outcome.error;
       if (outcome.rejected.length > 0) {
         throw new Error(

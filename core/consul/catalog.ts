@@ -40,6 +40,9 @@ export interface NodeService {
   EnableTagOverride?: boolean;
   Kind?: string;
   TaggedAddresses?: Record<string, { Address: string; Port: number }>;
+  /** Consul Enterprise: the namespace and admin partition of the instance. */
+  Namespace?: string;
+  Partition?: string;
   CreateIndex?: number;
   ModifyIndex?: number;
 }
@@ -51,6 +54,8 @@ export interface CatalogNode {
   Datacenter?: string;
   TaggedAddresses?: Record<string, string>;
   Meta?: Record<string, string>;
+  /** Consul Enterprise: the node's admin partition. */
+  Partition?: string;
   CreateIndex?: number;
   ModifyIndex?: number;
 }
@@ -68,6 +73,9 @@ export interface HealthCheck {
   ServiceName?: string;
   ServiceTags?: string[];
   Definition?: Record<string, unknown>;
+  /** Consul Enterprise: the check's namespace (its service's) and admin partition. */
+  Namespace?: string;
+  Partition?: string;
   CreateIndex?: number;
   ModifyIndex?: number;
 }
@@ -90,6 +98,8 @@ export interface CatalogRegistration {
   Check?: Partial<HealthCheck> & { CheckID?: string; Name: string };
   Checks?: Array<Partial<HealthCheck> & { CheckID?: string; Name: string }>;
   SkipNodeUpdate?: boolean;
+  /** Consul Enterprise: the node's admin partition. */
+  Partition?: string;
 }
 
 /** Body of `PUT /v1/catalog/deregister`: the node, or one service or check of it. */
@@ -98,6 +108,9 @@ export interface CatalogDeregistration {
   Datacenter?: string;
   ServiceID?: string;
   CheckID?: string;
+  /** Consul Enterprise: the namespace of the service or check, and the admin partition. */
+  Namespace?: string;
+  Partition?: string;
 }
 
 export type NodeVerb = 'set' | 'cas' | 'get' | 'delete' | 'delete-cas';
@@ -249,6 +262,15 @@ export async function readCatalogServices(
   return { ...result, value: result.value ?? {} };
 }
 
+/** Consul Enterprise: the namespace a read covers (`*`: every namespace, on list endpoints). */
+export interface NamespaceOption {
+  namespace?: string;
+}
+
+function namespaceQuery(options: NamespaceOption): Record<string, string> {
+  return options.namespace === undefined ? {} : { ns: options.namespace };
+}
+
 /**
  * `GET /v1/catalog/node-services/:node`: the node (null when unknown) and its instances. Each
  * instance passes through `reduce` as it is read (json-select), so a node with 30,000 services
@@ -257,10 +279,11 @@ export async function readCatalogServices(
 export async function readNodeServices<S = NodeService>(
   consul: ConsulClient,
   node: string,
-  options: ReadOptions & {
-    /** A Consul filter expression over the node's services (evaluated by Consul). */
-    filter?: string;
-  } = {},
+  options: ReadOptions &
+    NamespaceOption & {
+      /** A Consul filter expression over the node's services (evaluated by Consul). */
+      filter?: string;
+    } = {},
   reduce: (service: NodeService) => S = (service) => service as S,
 ): Promise<Indexed<{ node: CatalogNode | null; services: S[] }>> {
   const decode = (body: Buffer | undefined) => {
@@ -277,7 +300,7 @@ export async function readNodeServices<S = NodeService>(
     'catalog.node-services',
     '/catalog/node-services/{node}',
     { node },
-    options.filter === undefined ? {} : { filter: options.filter },
+    { ...namespaceQuery(options), ...(options.filter === undefined ? {} : { filter: options.filter }) },
     options,
     decode,
   );

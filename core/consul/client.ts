@@ -35,7 +35,7 @@ interface ConsulTransportOptions {
   host: string;
   port: number;
   secure: boolean;
-  defaults?: { token?: string; dc?: string };
+  defaults?: { token?: string; dc?: string; partition?: string };
   ca?: string;
   cert?: string;
   key?: string;
@@ -50,9 +50,10 @@ export function createConsulClient(config: ConsulConfig): ConsulClient {
     port: config.port,
     secure: config.scheme === 'https',
   };
-  const defaults: { token?: string; dc?: string } = {};
+  const defaults: { token?: string; dc?: string; partition?: string } = {};
   if (config.token) defaults.token = config.token;
   if (config.datacenter) defaults.dc = config.datacenter;
+  if (config.partition) defaults.partition = config.partition;
   if (Object.keys(defaults).length > 0) options.defaults = defaults;
   if (config.scheme === 'https') {
     if (config.tls.ca !== undefined) options.ca = config.tls.ca;
@@ -61,7 +62,10 @@ export function createConsulClient(config: ConsulConfig): ConsulClient {
     if (config.tls.serverName !== undefined) options.servername = config.tls.serverName;
     options.rejectUnauthorized = config.tls.verify;
   }
-  return new Consul(options);
+  const client = new Consul(options);
+  // The npm client keeps no namespace default: ours, sent by rawConsulRequest as `ns`.
+  if (config.namespace) ((client as unknown as PapiInternals)._defaults ??= {}).ns = config.namespace;
+  return client;
 }
 
 /** The private parts of the client the raw request needs (papi's request pipeline). */
@@ -139,8 +143,11 @@ export async function rawConsulRequest(
   };
   const token = options.token === undefined ? defaults.token : options.token;
   if (typeof token === 'string' && token) req.headers['x-consul-token'] = token;
-  if (typeof defaults.dc === 'string' && defaults.dc && req.query.dc === undefined)
-    req.query.dc = defaults.dc;
+  // Consul's client conventions: dc, partition and namespace on every request unless given.
+  for (const key of ['dc', 'partition', 'ns'] as const) {
+    const value = defaults[key];
+    if (typeof value === 'string' && value && req.query[key] === undefined) req.query[key] = value;
+  }
   if (options.body !== undefined) {
     req.type = 'json';
     req.body = options.body;
@@ -164,6 +171,15 @@ export async function rawConsulRequest(
 export function clientToken(consul: ConsulClient): string | undefined {
   const token = (consul as unknown as PapiInternals)._defaults?.token;
   return typeof token === 'string' && token ? token : undefined;
+}
+
+/** The namespace and admin partition every request of this client carries (Consul Enterprise). */
+export function clientTenancy(consul: ConsulClient): { namespace?: string; partition?: string } {
+  const defaults = (consul as unknown as PapiInternals)._defaults ?? {};
+  const tenancy: { namespace?: string; partition?: string } = {};
+  if (typeof defaults.ns === 'string' && defaults.ns) tenancy.namespace = defaults.ns;
+  if (typeof defaults.partition === 'string' && defaults.partition) tenancy.partition = defaults.partition;
+  return tenancy;
 }
 
 /** Replaces the token the client sends (a rotated token file); false when it was already in use. */

@@ -152,3 +152,24 @@ describe('consulConfigFromEnv: TLS files and datacenter', () => {
     expect(errorOf(() => load({}, 'dc/2')).variable).toBe('--datacenter');
   });
 });
+
+describe('consulConfigFromEnv: Consul Enterprise namespace and partition', () => {
+  it('keeps CONSUL_NAMESPACE and CONSUL_PARTITION; --partition wins; describe() shows them', () => {
+    const config = consulConfigFromEnv({ CONSUL_NAMESPACE: 'team', CONSUL_PARTITION: 'east' }, {}, readFile);
+    expect(config).toMatchObject({ namespace: 'team', partition: 'east' });
+    expect(config.describe()).toBe('http://127.0.0.1:8500 partition=east ns=team token=none');
+    expect(consulConfigFromEnv({ CONSUL_PARTITION: 'east' }, { partition: 'west' }, readFile).partition).toBe(
+      'west',
+    );
+  });
+
+  it.each([
+    [{ CONSUL_NAMESPACE: 'a_b' }, {}, 'CONSUL_NAMESPACE'],
+    [{ CONSUL_PARTITION: '-x' }, {}, 'CONSUL_PARTITION'],
+    [{}, { partition: 'a.b' }, '--partition'],
+  ])('a bad name %j %j is refused, naming %s', (env, overrides, variable) => {
+    const error = errorOf(() => consulConfigFromEnv(env, overrides, readFile));
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain('is not a namespace or partition name');
+  });
+});

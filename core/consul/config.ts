@@ -29,6 +29,8 @@ const DEFAULT_HTTPS_PORT = 8501;
 /** Values that override the environment (command-line flags). */
 export interface ConsulOverrides {
   datacenter?: string;
+  /** `--partition` (consul-k8s's flag): wins over CONSUL_PARTITION. */
+  partition?: string;
 }
 
 export interface ConsulTlsMaterial {
@@ -46,7 +48,10 @@ export interface ConsulConfig {
   host: string;
   port: number;
   datacenter?: string;
-  /** CONSUL_NAMESPACE / CONSUL_PARTITION (Consul Enterprise), kept so callers never drop them silently. */
+  /**
+   * CONSUL_NAMESPACE / CONSUL_PARTITION (or `--partition`), Consul Enterprise: the client sends
+   * them on every request as Consul's own clients do (`ns` and `partition` query parameters).
+   */
   namespace?: string;
   partition?: string;
   tls: ConsulTlsMaterial;
@@ -153,6 +158,23 @@ function readRequired(readFile: ReadFile, variable: string, path: string): strin
   }
 }
 
+/**
+ * Consul Enterprise's rule for namespace and admin partition names: a DNS hostname label (letters,
+ * digits and "-", at most 63, starting and ending with a letter or digit).
+ */
+export const TENANCY_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
+
+/** Checks a namespace or partition name; throws ConsulConfigError naming `variable`. */
+export function validTenancyName(variable: string, value: string): string {
+  if (!TENANCY_NAME.test(value)) {
+    throw new ConsulConfigError(
+      variable,
+      `"${value}" is not a namespace or partition name (letters, digits and "-", at most 63, starting and ending alphanumeric)`,
+    );
+  }
+  return value;
+}
+
 /** Consul datacenter names (also `--consul-login-datacenter`). */
 export const datacenterSchema = z
   .string()
@@ -222,9 +244,17 @@ export function consulConfigFromEnv(
   };
   if (datacenter !== undefined) config.datacenter = datacenter;
   const namespace = envValue(env, 'CONSUL_NAMESPACE');
-  if (namespace !== undefined) config.namespace = namespace;
-  const partition = envValue(env, 'CONSUL_PARTITION');
-  if (partition !== undefined) config.partition = partition;
+  if (namespace !== undefined) config.namespace = validTenancyName('CONSUL_NAMESPACE', namespace);
+  const partitionSource =
+    overrides.partition !== undefined && overrides.partition !== ''
+      ? '--partition'
+      : envValue(env, 'CONSUL_PARTITION') !== undefined
+        ? 'CONSUL_PARTITION'
+        : undefined;
+  if (partitionSource !== undefined) {
+    const raw = partitionSource === '--partition' ? overrides.partition! : envValue(env, 'CONSUL_PARTITION')!;
+    config.partition = validTenancyName(partitionSource, raw);
+  }
   // Not enumerable: JSON.stringify, util.inspect and pino never see the token by accident.
   Object.defineProperty(config, 'token', { value: token, enumerable: false });
   Object.defineProperty(config, 'describe', { enumerable: false });
@@ -236,6 +266,8 @@ export function describeConfig(config: ConsulConfig): string {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const parts = [`${config.scheme}://${host}:${config.port}`];
   if (config.datacenter) parts.push(`dc=${config.datacenter}`);
+  if (config.partition) parts.push(`partition=${config.partition}`);
+  if (config.namespace) parts.push(`ns=${config.namespace}`);
   parts.push(config.tokenSource === 'none' ? 'token=none' : `token=from ${config.tokenSource}`);
   if (config.scheme === 'https') {
     const tls: string[] = [];

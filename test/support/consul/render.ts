@@ -12,8 +12,17 @@ export function renderNode(node: NodeRecord) {
     Datacenter: node.Datacenter,
     TaggedAddresses: node.TaggedAddresses,
     Meta: node.Meta,
+    ...(node.Partition !== undefined ? { Partition: node.Partition } : {}),
     CreateIndex: node.CreateIndex,
     ModifyIndex: node.ModifyIndex,
+  };
+}
+
+/** Consul Enterprise answers carry the record's namespace and partition; OSS records have none. */
+function tenancyOf(record: { Namespace?: string; Partition?: string }) {
+  return {
+    ...(record.Namespace !== undefined ? { Namespace: record.Namespace } : {}),
+    ...(record.Partition !== undefined ? { Partition: record.Partition } : {}),
   };
 }
 
@@ -31,6 +40,7 @@ export function renderNodeService(service: ServiceRecord) {
   };
   if (service.Kind) out.Kind = service.Kind;
   if (service.TaggedAddresses) out.TaggedAddresses = service.TaggedAddresses;
+  Object.assign(out, tenancyOf(service));
   out.CreateIndex = service.CreateIndex;
   out.ModifyIndex = service.ModifyIndex;
   return out;
@@ -55,6 +65,7 @@ export function renderServiceNode(node: NodeRecord, service: ServiceRecord) {
     ServiceMeta: service.Meta,
     ServicePort: service.Port,
     ServiceEnableTagOverride: service.EnableTagOverride,
+    ...tenancyOf(service),
     CreateIndex: service.CreateIndex,
     ModifyIndex: service.ModifyIndex,
   };

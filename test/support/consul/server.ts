@@ -22,8 +22,12 @@ import {
   renderNodeService,
   renderServiceNode,
 } from './render';
+import { HttpError, inScope, Tenancy } from './tenancy';
 import {
   CatalogState,
+  nodeKey,
+  type Scope,
+  scopedId,
   StateError,
   type CheckInput,
   type NodeRecord,
@@ -46,6 +50,13 @@ export interface ConsulDoubleOptions {
   maxTxnBytes?: number;
   /** Add Consul's random extra wait (up to wait/16) to blocking queries. Default true. */
   blockingJitter?: boolean;
+  /**
+   * Consul Enterprise: namespaces (`/v1/namespace*`, `ns`, `Namespace`) and admin partitions
+   * (`partition`, `Partition`). Off (default): answers as OSS Consul does to them.
+   */
+  enterprise?: boolean;
+  /** Enterprise: admin partitions that exist besides `default`. */
+  partitions?: string[];
 }
 
 export interface RequestLogEntry {
@@ -131,15 +142,6 @@ const DEFAULT_WAIT_MS = 5 * 60_000;
 const MAX_WAIT_MS = 10 * 60_000;
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const DURATION_UNITS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
@@ -215,6 +217,7 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
   const secure = options.tls !== undefined;
   const state = new CatalogState(datacenter);
   const acl = new AclConfig(options.acl);
+  const tenancy = new Tenancy(options.enterprise ?? false, state, options.partitions);
   const log: RequestLogEntry[] = [];
   const blocked = new Set<Blocked>();
   const sockets = new Set<Socket>();
@@ -305,13 +308,13 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
 
   // -------------------------------------------------------------------- reads
 
-  function listServices(authz: Authorizer, query: URLSearchParams): ReadResult {
+  function listServices(authz: Authorizer, query: URLSearchParams, scope?: Scope): ReadResult {
     const predicate = filterOf(query);
     const nodeMeta = nodeMetaFilter(query);
     const tags = new Map<string, string[]>();
     let filtered = false;
     for (const { node, service } of state.allServices()) {
-      if (!nodeMeta(node)) continue;
+      if (!nodeMeta(node) || !inScope(service, scope)) continue;
       if (predicate && !predicate(renderServiceNode(node, service))) continue;
       if (!authz.allowed('service', service.Service, 'read')) {
         filtered = true;
@@ -326,12 +329,13 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     return { index: state.servicesIndex(), body, filtered };
   }
 
-  function instancesOf(name: string, authz: Authorizer, query: URLSearchParams) {
+  function instancesOf(name: string, authz: Authorizer, query: URLSearchParams, scope?: Scope) {
     const wantedTags = query.getAll('tag');
     const nodeMeta = nodeMetaFilter(query);
     let filtered = false;
     const out: Array<{ node: NodeRecord; service: ServiceRecord }> = [];
     for (const entry of state.instancesOf(name)) {
+      if (!inScope(entry.service, scope)) continue;
       if (!wantedTags.every((t) => entry.service.Tags.includes(t))) continue;
       if (!nodeMeta(entry.node)) continue;
       if (!authz.allowed('service', name, 'read') || !authz.allowed('node', entry.node.Node, 'read')) {
@@ -344,25 +348,27 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     return { entries: out, filtered };
   }
 
-  function serviceNodes(name: string, authz: Authorizer, query: URLSearchParams): ReadResult {
+  function serviceNodes(name: string, authz: Authorizer, query: URLSearchParams, scope?: Scope): ReadResult {
     const predicate = filterOf(query);
-    const { entries, filtered } = instancesOf(name, authz, query);
+    const { entries, filtered } = instancesOf(name, authz, query, scope);
     const body = entries
       .map(({ node, service }) => renderServiceNode(node, service))
       .filter((e) => !predicate || predicate(e));
     return { index: state.serviceNameIndex(name, false), body, filtered };
   }
 
-  function healthService(name: string, authz: Authorizer, query: URLSearchParams): ReadResult {
+  function healthService(name: string, authz: Authorizer, query: URLSearchParams, scope?: Scope): ReadResult {
     const predicate = filterOf(query);
     const passingOnly =
       query.has('passing') && query.get('passing') !== 'false' && query.get('passing') !== '0';
-    const { entries, filtered } = instancesOf(name, authz, query);
+    const { entries, filtered } = instancesOf(name, authz, query, scope);
     const body = entries
       .map(({ node, service }) => ({
         Node: renderNode(node),
         Service: renderNodeService(service),
-        Checks: state.checksFor(node.Node, service.ID).map(renderCheck),
+        Checks: state
+          .checksFor(nodeKey(node.Node, node.Partition), scopedId(service.ID, service.Namespace))
+          .map(renderCheck),
       }))
       .filter((e) => !passingOnly || e.Checks.every((c) => c.Status === 'passing'))
       .filter((e) => !predicate || predicate(e));
@@ -374,16 +380,19 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     authz: Authorizer,
     query: URLSearchParams,
     asMap: boolean,
+    scope?: Scope,
   ): ReadResult {
     const predicate = filterOf(query);
-    const node = state.nodes.get(nodeName);
+    const key = nodeKey(nodeName, scope?.partition);
+    const node = state.nodes.get(key);
     const index = state.catalogIndex();
     if (!node) return { index, body: asMap ? null : { Node: null, Services: null }, filtered: false };
     if (!authz.allowed('node', nodeName, 'read')) {
       return { index, body: asMap ? null : { Node: null, Services: null }, filtered: true };
     }
     let filtered = false;
-    const services = [...(state.services.get(nodeName)?.values() ?? [])]
+    const services = [...(state.services.get(key)?.values() ?? [])]
+      .filter((s) => inScope(s, scope))
       .sort((a, b) => a.ID.localeCompare(b.ID))
       .filter((s) => {
         const ok = authz.allowed('service', s.Service, 'read');
@@ -400,10 +409,16 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     return { index, body: { Node: renderNode(node), Services: services }, filtered };
   }
 
-  function nodeChecks(nodeName: string, authz: Authorizer, query: URLSearchParams): ReadResult {
+  function nodeChecks(
+    nodeName: string,
+    authz: Authorizer,
+    query: URLSearchParams,
+    scope?: Scope,
+  ): ReadResult {
     const predicate = filterOf(query);
     let filtered = false;
-    const body = [...(state.checks.get(nodeName)?.values() ?? [])]
+    const body = [...(state.checks.get(nodeKey(nodeName, scope?.partition))?.values() ?? [])]
+      .filter((c) => inScope(c, scope))
       .sort((a, b) => a.CheckID.localeCompare(b.CheckID))
       .filter((c) => {
         const ok =
@@ -417,11 +432,12 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     return { index: state.tableIndex.checks, body, filtered };
   }
 
-  function listNodes(authz: Authorizer, query: URLSearchParams): ReadResult {
+  function listNodes(authz: Authorizer, query: URLSearchParams, scope?: Scope): ReadResult {
     const predicate = filterOf(query);
     const nodeMeta = nodeMetaFilter(query);
     let filtered = false;
     const body = [...state.nodes.values()]
+      .filter((n) => !scope || (n.Partition ?? 'default') === scope.partition)
       .sort((a, b) => a.Node.localeCompare(b.Node))
       .filter(nodeMeta)
       .filter((n) => {
@@ -493,7 +509,11 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     return new HttpError(403, authz.denied(resource, name, 'write'));
   }
 
-  function register(authz: Authorizer, body: unknown, viaApi: boolean): void {
+  function register(authz: Authorizer, body: unknown, viaApi: boolean, requested?: Scope): void {
+    tenancy.refuseBodyFields(body, ['Service', 'Check']);
+    const nodeScope = tenancy.writeScope(body, requested);
+    const nodeId = nodeKey(readString(body, 'Node') ?? '', nodeScope?.partition);
+    const serviceScope = tenancy.writeScope(field(body, 'Service'), requested, body);
     const nodeInput = readNodeInput(body);
     const nodeName = nodeInput.Node ?? '';
     nodeInput.Meta = (field(body, 'NodeMeta') as Record<string, string> | undefined) ?? {};
@@ -516,10 +536,18 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
       }
     }
     const checks: CheckInput[] = [];
+    const checkScopes: Array<Scope | undefined> = [];
     const single = field(body, 'Check');
-    if (single) checks.push(readCheckInput(single));
+    if (single) {
+      checks.push(readCheckInput(single));
+      checkScopes.push(tenancy.writeScope(single, serviceScope));
+    }
     const many = field(body, 'Checks');
-    if (Array.isArray(many)) for (const c of many) checks.push(readCheckInput(c));
+    if (Array.isArray(many))
+      for (const c of many) {
+        checks.push(readCheckInput(c));
+        checkScopes.push(tenancy.writeScope(c, serviceScope));
+      }
     for (const check of checks) {
       if (!check.Node) check.Node = nodeName;
       if (!check.CheckID && check.Name) check.CheckID = check.Name;
@@ -528,7 +556,7 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
 
     if (viaApi) {
       // vetRegisterWithACL (agent/consul/catalog_endpoint.go)
-      const existing = state.nodes.get(nodeName);
+      const existing = state.nodes.get(nodeId);
       const changesNode =
         !existing ||
         (!skipNodeUpdate &&
@@ -538,7 +566,7 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
             JSON.stringify(nodeInput.Meta ?? {}) !== JSON.stringify(existing.Meta)));
       if (changesNode && !authz.allowed('node', nodeName, 'write')) throw denied(authz, 'node', nodeName);
       if (service?.ID) {
-        const other = state.services.get(nodeName)?.get(service.ID);
+        const other = state.services.get(nodeId)?.get(scopedId(service.ID, serviceScope?.namespace));
         if (other && !authz.allowed('service', other.Service, 'write'))
           throw new HttpError(403, 'Permission denied');
       }
@@ -554,7 +582,7 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
           continue;
         }
         if (service && service.ID === check.ServiceID) continue;
-        const other = state.services.get(nodeName)?.get(check.ServiceID);
+        const other = state.services.get(nodeId)?.get(scopedId(check.ServiceID, serviceScope?.namespace));
         if (!other)
           throw new HttpError(500, `Unknown service ID '${check.ServiceID}' for check ID '${check.CheckID}'`);
         if (!authz.allowed('service', other.Service, 'write')) throw denied(authz, 'service', other.Service);
@@ -562,10 +590,15 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     }
 
     try {
+      if (service && serviceScope) tenancy.requireNamespace(serviceScope);
       state.write((txn) => {
-        if (!skipNodeUpdate) wrap('failed inserting node', () => txn.setNode(nodeInput));
-        if (service) wrap('failed inserting service', () => txn.setService(nodeName, service!));
-        for (const check of checks) wrap('failed inserting check', () => txn.setCheck(check));
+        if (!skipNodeUpdate)
+          wrap('failed inserting node', () => txn.setNode(nodeInput, undefined, nodeScope));
+        if (service)
+          wrap('failed inserting service', () => txn.setService(nodeName, service!, undefined, serviceScope));
+        checks.forEach((check, i) =>
+          wrap('failed inserting check', () => txn.setCheck(check, undefined, checkScopes[i])),
+        );
       });
     } catch (err) {
       if (err instanceof StateError) throw new HttpError(500, err.message);
@@ -582,19 +615,22 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     }
   }
 
-  function deregister(authz: Authorizer, body: unknown, viaApi: boolean): void {
+  function deregister(authz: Authorizer, body: unknown, viaApi: boolean, requested?: Scope): void {
+    tenancy.refuseBodyFields(body, []);
+    const scope = tenancy.writeScope(body, requested);
     const nodeName = readString(body, 'Node') ?? '';
+    const nodeId = nodeKey(nodeName, scope?.partition);
     const serviceId = readString(body, 'ServiceID') ?? '';
     const checkId = readString(body, 'CheckID') ?? '';
     if (!nodeName) throw new HttpError(500, 'Must provide node');
     if (viaApi && !authz.allowed('node', nodeName, 'write')) {
       // vetDeregisterWithACL: node write covers everything; otherwise the service/check's own rights.
       if (serviceId) {
-        const svc = state.services.get(nodeName)?.get(serviceId);
+        const svc = state.services.get(nodeId)?.get(scopedId(serviceId, scope?.namespace));
         if (!svc) throw new HttpError(500, `Unknown service ID '${serviceId}'`);
         if (!authz.allowed('service', svc.Service, 'write')) throw denied(authz, 'service', svc.Service);
       } else if (checkId) {
-        const check = state.checks.get(nodeName)?.get(checkId);
+        const check = state.checks.get(nodeId)?.get(scopedId(checkId, scope?.namespace));
         if (!check) throw new HttpError(500, `Unknown check ID '${checkId}'`);
         if (check.ServiceID) {
           if (!authz.allowed('service', check.ServiceName, 'write'))
@@ -607,9 +643,9 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
       }
     }
     state.write((txn) => {
-      if (serviceId) txn.deleteService(nodeName, serviceId);
-      else if (checkId) txn.deleteCheck(nodeName, checkId);
-      else txn.deleteNode(nodeName);
+      if (serviceId) txn.deleteService(nodeName, serviceId, undefined, scope);
+      else if (checkId) txn.deleteCheck(nodeName, checkId, undefined, scope);
+      else txn.deleteNode(nodeName, undefined, scope);
     });
   }
 
@@ -618,6 +654,8 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     kind: TxnOpKind;
     verb: string;
     raw: unknown;
+    /** Enterprise: the op's `Namespace`/`Partition` (txn ops carry them; no query fallback). */
+    scope: Scope | undefined;
   }
 
   const VERBS = new Set(['set', 'cas', 'get', 'delete', 'delete-cas']);
@@ -651,7 +689,13 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
         errors.push({ OpIndex: i, What: `unknown ${kind.toLowerCase()} operation: ${verb}` });
         return undefined;
       }
-      return { kind, verb, raw: inner };
+      try {
+        return { kind, verb, raw: inner, scope: tenancy.writeScope(field(inner, kind), undefined) };
+      } catch (err) {
+        if (!(err instanceof StateError)) throw err;
+        errors.push({ OpIndex: i, What: err.message });
+        return undefined;
+      }
     });
 
     // preCheck (agent/consul/txn_endpoint.go): validation and ACLs, before anything is applied.
@@ -670,7 +714,10 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
           if (svc.ID && !svc.Service) {
             throw new StateError('Must provide service name (Service.Service) when service ID is provided');
           }
-          const existing = state.services.get(nodeName)?.get(id);
+          if (op.scope) tenancy.requireNamespace(op.scope);
+          const existing = state.services
+            .get(nodeKey(nodeName, op.scope?.partition))
+            ?.get(scopedId(id, op.scope?.namespace));
           if (existing && existing.Service !== svc.Service) {
             throw new StateError(
               `service name does not match existing service name for service ID "${id}" on node "${nodeName}"`,
@@ -682,14 +729,17 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
         } else {
           const check = readCheckInput(field(op.raw, 'Check'));
           if (!check.CheckID && check.Name) check.CheckID = check.Name;
-          const existing = state.checks.get(check.Node ?? '')?.get(check.CheckID ?? '');
+          const checkNode = nodeKey(check.Node ?? '', op.scope?.partition);
+          const existing = state.checks
+            .get(checkNode)
+            ?.get(scopedId(check.CheckID ?? '', op.scope?.namespace));
           const serviceId = existing ? existing.ServiceID : (check.ServiceID ?? '');
           if (!serviceId) {
             if (!authz.allowed('node', check.Node ?? '', 'write')) {
               throw new StateError(authz.denied('node', check.Node ?? '', 'write'));
             }
           } else {
-            const svc = state.services.get(check.Node ?? '')?.get(serviceId);
+            const svc = state.services.get(checkNode)?.get(scopedId(serviceId, op.scope?.namespace));
             const name = svc?.Service ?? readString(field(op.raw, 'Check'), 'ServiceName') ?? '';
             if (!name)
               throw new StateError(`unknown service ID "${serviceId}" for check ID "${check.CheckID}"`);
@@ -755,19 +805,23 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
   function readOp(op: ParsedOp): unknown {
     if (op.kind === 'Node') {
       const node = readNodeInput(field(op.raw, 'Node'));
-      const found = state.nodes.get(node.Node ?? '');
+      const found = state.nodes.get(nodeKey(node.Node ?? '', op.scope?.partition));
       if (!found) throw new StateError(`node "${node.Node ?? ''}" doesn't exist`);
       return { Node: renderNode(found) };
     }
     if (op.kind === 'Service') {
       const nodeName = readString(op.raw, 'Node') ?? '';
       const svc = readServiceInput(field(op.raw, 'Service'));
-      const found = state.services.get(nodeName)?.get(svc.ID ?? '');
+      const found = state.services
+        .get(nodeKey(nodeName, op.scope?.partition))
+        ?.get(scopedId(svc.ID ?? '', op.scope?.namespace));
       if (!found) throw new StateError(`service "${svc.ID ?? ''}" on node "${nodeName}" doesn't exist`);
       return { Service: renderNodeService(found) };
     }
     const check = readCheckInput(field(op.raw, 'Check'));
-    const found = state.checks.get(check.Node ?? '')?.get(check.CheckID ?? '');
+    const found = state.checks
+      .get(nodeKey(check.Node ?? '', op.scope?.partition))
+      ?.get(scopedId(check.CheckID ?? '', op.scope?.namespace));
     if (!found)
       throw new StateError(`check "${check.CheckID ?? ''}" on node "${check.Node ?? ''}" doesn't exist`);
     return { Check: renderCheck(found) };
@@ -781,29 +835,29 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
       const node = readNodeInput(field(op.raw, 'Node'));
       const index = cas ? (node.ModifyIndex ?? 0) : undefined;
       if (isDelete) {
-        t.deleteNode(node.Node ?? '', index);
+        t.deleteNode(node.Node ?? '', index, op.scope);
         return undefined;
       }
-      return { Node: renderNode(t.setNode(node, index)) };
+      return { Node: renderNode(t.setNode(node, index, op.scope)) };
     }
     if (op.kind === 'Service') {
       const nodeName = readString(op.raw, 'Node') ?? '';
       const svc = readServiceInput(field(op.raw, 'Service'));
       const index = cas ? (svc.ModifyIndex ?? 0) : undefined;
       if (isDelete) {
-        t.deleteService(nodeName, svc.ID || svc.Service || '', index);
+        t.deleteService(nodeName, svc.ID || svc.Service || '', index, op.scope);
         return undefined;
       }
-      return { Service: renderNodeService(t.setService(nodeName, svc, index)) };
+      return { Service: renderNodeService(t.setService(nodeName, svc, index, op.scope)) };
     }
     const check = readCheckInput(field(op.raw, 'Check'));
     if (!check.CheckID && check.Name) check.CheckID = check.Name;
     const index = cas ? (check.ModifyIndex ?? 0) : undefined;
     if (isDelete) {
-      t.deleteCheck(check.Node ?? '', check.CheckID ?? '', index);
+      t.deleteCheck(check.Node ?? '', check.CheckID ?? '', index, op.scope);
       return undefined;
     }
-    return { Check: renderCheck(t.setCheck(check, index)) };
+    return { Check: renderCheck(t.setCheck(check, index, op.scope)) };
   }
 
   // ------------------------------------------------------------------ routing
@@ -837,38 +891,42 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
     pattern: RegExp;
     /** The index the read covers (cheap: checked on every write while a query is held). */
     index: (name: string) => number;
-    read: (authz: Authorizer, query: URLSearchParams, name: string) => ReadResult;
+    read: (authz: Authorizer, query: URLSearchParams, name: string, scope: Scope | undefined) => ReadResult;
   }> = [
     {
       pattern: /^\/v1\/catalog\/services$/,
       index: () => state.servicesIndex(),
-      read: (a, q) => listServices(a, q),
+      read: (a, q, _n, s) => listServices(a, q, s),
     },
     {
       pattern: /^\/v1\/catalog\/service\/(.+)$/,
       index: (n) => state.serviceNameIndex(n, false),
-      read: (a, q, n) => serviceNodes(n, a, q),
+      read: (a, q, n, s) => serviceNodes(n, a, q, s),
     },
     {
       pattern: /^\/v1\/catalog\/node-services\/(.+)$/,
       index: () => state.catalogIndex(),
-      read: (a, q, n) => nodeServices(n, a, q, false),
+      read: (a, q, n, s) => nodeServices(n, a, q, false, s),
     },
     {
       pattern: /^\/v1\/catalog\/node\/(.+)$/,
       index: () => state.catalogIndex(),
-      read: (a, q, n) => nodeServices(n, a, q, true),
+      read: (a, q, n, s) => nodeServices(n, a, q, true, s),
     },
-    { pattern: /^\/v1\/catalog\/nodes$/, index: () => state.nodesIndex(), read: (a, q) => listNodes(a, q) },
+    {
+      pattern: /^\/v1\/catalog\/nodes$/,
+      index: () => state.nodesIndex(),
+      read: (a, q, _n, s) => listNodes(a, q, s),
+    },
     {
       pattern: /^\/v1\/health\/service\/(.+)$/,
       index: (n) => state.serviceNameIndex(n, true),
-      read: (a, q, n) => healthService(n, a, q),
+      read: (a, q, n, s) => healthService(n, a, q, s),
     },
     {
       pattern: /^\/v1\/health\/node\/(.+)$/,
       index: () => state.tableIndex.checks,
-      read: (a, q, n) => nodeChecks(n, a, q),
+      read: (a, q, n, s) => nodeChecks(n, a, q, s),
     },
   ];
 
@@ -924,6 +982,12 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
       const resolved = acl.resolve(tokenOf(req, query));
       if (resolved === ACL_NOT_FOUND) throw new HttpError(403, ACL_NOT_FOUND);
       const authz = resolved;
+      const scope = tenancy.requestScope(path, query, req);
+      const answer = (status: number, payload: unknown) => {
+        entry.status = status;
+        send(res, status, payload);
+      };
+      if (tenancy.route(method, path, body, scope, answer)) return;
 
       if (path === '/v1/status/leader') {
         if (method !== 'GET') throw new HttpError(405, `method ${method} not allowed`);
@@ -946,7 +1010,7 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
           res,
           query,
           () => route.index(name),
-          () => route.read(authz, query, name),
+          () => route.read(authz, query, name, scope),
           entry,
         );
       }
@@ -962,8 +1026,8 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
         }
         try {
           if (path === '/v1/txn') return txn(authz, body, res, entry);
-          if (path === '/v1/catalog/register') register(authz, body ?? {}, true);
-          else deregister(authz, body ?? {}, true);
+          if (path === '/v1/catalog/register') register(authz, body ?? {}, true, scope);
+          else deregister(authz, body ?? {}, true, scope);
         } catch (err) {
           if (err instanceof DecodeError) throw new HttpError(400, `Request decode failed: ${err.message}`);
           throw err;

@@ -3,7 +3,44 @@
  * with a raft-like index and per-table / per-service-name indexes that move only when data
  * changes, as Consul's state store does (agent/consul/state/catalog.go). Writes run in a
  * transaction with an undo log, so a failing op rolls back the whole transaction.
+ *
+ * Consul Enterprise scoping (the double's `enterprise` mode): nodes belong to an admin partition,
+ * service instances and checks to a namespace of it. Records written with a Scope carry
+ * `Partition`/`Namespace` (OSS records carry neither); the default partition and namespace use
+ * the plain node name and ID as keys, so OSS state is stored exactly as before.
  */
+
+/** Consul Enterprise placement of a write or read. */
+export interface Scope {
+  partition: string;
+  namespace: string;
+}
+
+export const DEFAULT_TENANCY = 'default';
+
+/** Key of a node in `CatalogState.nodes` (and of its services and checks maps). */
+export function nodeKey(node: string, partition = DEFAULT_TENANCY): string {
+  return partition === DEFAULT_TENANCY ? node : `${partition}\u0000${node}`;
+}
+
+/** Key of a service instance or check in its node's map. */
+export function scopedId(id: string, namespace = DEFAULT_TENANCY): string {
+  return namespace === DEFAULT_TENANCY ? id : `${namespace}\u0000${id}`;
+}
+
+/** A namespace (api.Namespace) as `/v1/namespace` stores and answers it. */
+export interface NamespaceRecord {
+  Name: string;
+  Description: string;
+  ACLs?: {
+    PolicyDefaults: Array<{ ID?: string; Name?: string }>;
+    RoleDefaults: Array<{ ID?: string; Name?: string }>;
+  };
+  Meta?: Record<string, string>;
+  Partition: string;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
 
 export interface Weights {
   Passing: number;
@@ -17,6 +54,7 @@ export interface NodeRecord {
   Datacenter: string;
   TaggedAddresses: Record<string, string>;
   Meta: Record<string, string>;
+  Partition?: string;
   CreateIndex: number;
   ModifyIndex: number;
 }
@@ -32,6 +70,8 @@ export interface ServiceRecord {
   EnableTagOverride: boolean;
   Kind: string;
   TaggedAddresses?: Record<string, { Address: string; Port: number }>;
+  Namespace?: string;
+  Partition?: string;
   CreateIndex: number;
   ModifyIndex: number;
 }
@@ -50,6 +90,8 @@ export interface CheckRecord {
   ServiceTags: string[];
   Type: string;
   Definition: Record<string, unknown>;
+  Namespace?: string;
+  Partition?: string;
   CreateIndex: number;
   ModifyIndex: number;
 }
@@ -147,6 +189,19 @@ function checkIndexKey(node: string, serviceId: string): string {
   return `${node}\u0000${serviceId}`;
 }
 
+/** The scoped ID of a check's service ("" for node checks), as the check index keys it. */
+function serviceIdOf(check: CheckRecord): string {
+  return check.ServiceID ? scopedId(check.ServiceID, check.Namespace) : '';
+}
+
+/** Partition and namespace fields of a record written with a scope (none without). */
+function scopeFields(scope: Scope | undefined, namespaced: boolean) {
+  if (!scope) return {};
+  return namespaced
+    ? { Namespace: scope.namespace, Partition: scope.partition }
+    : { Partition: scope.partition };
+}
+
 /** Mutations available inside a transaction; each records how to undo itself. */
 export class StateTxn {
   private readonly undo: Array<() => void> = [];
@@ -206,12 +261,12 @@ export class StateTxn {
     return checks;
   }
 
-  /** Writes (or removes) one check, keeping the by-service check index in step. */
+  /** Writes (or removes) one check (by node key and scoped ID), keeping the by-service check index in step. */
   private putCheck(node: string, checkId: string, record: CheckRecord | undefined): void {
     const previous = this.state.checks.get(node)?.get(checkId);
-    if (previous) this.linkCheck(node, previous.ServiceID, checkId, false);
+    if (previous) this.linkCheck(node, serviceIdOf(previous), checkId, false);
     this.setIn(this.nodeChecks(node), checkId, record);
-    if (record) this.linkCheck(node, record.ServiceID, checkId, true);
+    if (record) this.linkCheck(node, serviceIdOf(record), checkId, true);
   }
 
   private linkCheck(node: string, serviceId: string, checkId: string, present: boolean): void {
@@ -233,16 +288,17 @@ export class StateTxn {
     });
   }
 
-  /** Service names hosted on a node (their health results change with the node). */
-  private namesOnNode(node: string): string[] {
-    return [...(this.state.services.get(node)?.values() ?? [])].map((s) => s.Service);
+  /** Service names hosted on a node (by node key; their health results change with the node). */
+  private namesOnNode(key: string): string[] {
+    return [...(this.state.services.get(key)?.values() ?? [])].map((s) => s.Service);
   }
 
   /** ensureNode: create or update; identical input changes nothing (no index moves). */
-  setNode(input: NodeInput, cas?: number): NodeRecord {
+  setNode(input: NodeInput, cas?: number, scope?: Scope): NodeRecord {
     const name = input.Node ?? '';
     if (!name) throw new StateError('Must provide node');
-    const existing = this.state.nodes.get(name);
+    const key = nodeKey(name, scope?.partition);
+    const existing = this.state.nodes.get(key);
     if (cas !== undefined) {
       if (cas === 0 ? existing !== undefined : existing?.ModifyIndex !== cas) {
         throw new StateError(`failed to set node "${name}", index is stale`);
@@ -257,44 +313,48 @@ export class StateTxn {
       Datacenter: input.Datacenter || this.state.datacenter,
       TaggedAddresses: input.TaggedAddresses ?? {},
       Meta: meta,
+      ...scopeFields(scope, false),
       CreateIndex: existing?.CreateIndex ?? this.index,
       ModifyIndex: existing?.ModifyIndex ?? this.index,
     };
     if (existing && unchangedApartFromIndexes(existing, next)) return existing;
     next.ModifyIndex = this.index;
-    this.setIn(this.state.nodes, name, next);
-    this.touch('nodes', this.namesOnNode(name));
+    this.setIn(this.state.nodes, key, next);
+    this.touch('nodes', this.namesOnNode(key));
     return next;
   }
 
-  deleteNode(name: string, cas?: number): void {
-    const existing = this.state.nodes.get(name);
+  deleteNode(name: string, cas?: number, scope?: Scope): void {
+    const key = nodeKey(name, scope?.partition);
+    const existing = this.state.nodes.get(key);
     if (cas !== undefined && existing?.ModifyIndex !== cas) {
       throw new StateError(`failed to delete node "${name}", index is stale`);
     }
     if (!existing) return;
-    const names = this.namesOnNode(name);
-    const hadChecks = (this.state.checks.get(name)?.size ?? 0) > 0;
-    for (const check of this.state.checks.get(name)?.values() ?? []) {
-      this.linkCheck(name, check.ServiceID, check.CheckID, false);
+    const names = this.namesOnNode(key);
+    const hadChecks = (this.state.checks.get(key)?.size ?? 0) > 0;
+    for (const check of this.state.checks.get(key)?.values() ?? []) {
+      this.linkCheck(key, serviceIdOf(check), scopedId(check.CheckID, check.Namespace), false);
     }
-    this.setIn(this.state.services, name, undefined);
-    this.setIn(this.state.checks, name, undefined);
-    this.setIn(this.state.nodes, name, undefined);
+    this.setIn(this.state.services, key, undefined);
+    this.setIn(this.state.checks, key, undefined);
+    this.setIn(this.state.nodes, key, undefined);
     this.touch('nodes', names);
     if (names.length) this.touch('services', names);
     if (hadChecks) this.touch('checks');
   }
 
   /** ensureService: the node must exist; identical input changes nothing. */
-  setService(node: string, input: ServiceInput, cas?: number): ServiceRecord {
-    if (!this.state.nodes.has(node)) throw new StateError('Missing node registration');
+  setService(node: string, input: ServiceInput, cas?: number, scope?: Scope): ServiceRecord {
+    const key = nodeKey(node, scope?.partition);
+    if (!this.state.nodes.has(key)) throw new StateError('Missing node registration');
     const serviceName = input.Service ?? '';
     const id = input.ID || serviceName;
     if (!serviceName)
       throw new StateError('Must provide service name (Service.Service) when service ID is provided');
-    const services = this.nodeServices(node);
-    const existing = services.get(id);
+    const services = this.nodeServices(key);
+    const sid = scopedId(id, scope?.namespace);
+    const existing = services.get(sid);
     if (cas !== undefined) {
       if (cas === 0 ? existing !== undefined : existing?.ModifyIndex !== cas) {
         throw new StateError(`failed to set service "${id}" on node "${node}", index is stale`);
@@ -312,46 +372,55 @@ export class StateTxn {
       Weights: { Passing: input.Weights?.Passing ?? 1, Warning: input.Weights?.Warning ?? 1 },
       EnableTagOverride: input.EnableTagOverride ?? false,
       Kind: input.Kind ?? '',
+      ...scopeFields(scope, true),
       CreateIndex: existing?.CreateIndex ?? this.index,
       ModifyIndex: existing?.ModifyIndex ?? this.index,
     };
     if (input.TaggedAddresses) next.TaggedAddresses = input.TaggedAddresses;
     if (existing && unchangedApartFromIndexes(existing, next)) return existing;
     next.ModifyIndex = this.index;
-    this.setIn(services, id, next);
+    this.setIn(services, sid, next);
     const names =
       existing && existing.Service !== serviceName ? [serviceName, existing.Service] : [serviceName];
     this.touch('services', names);
     // Service checks carry the service's name and tags: keep them in step.
     if (existing && (existing.Service !== serviceName || !sameJson(existing.Tags, next.Tags))) {
-      for (const check of this.state.checksFor(node, id, false)) {
-        this.putCheck(node, check.CheckID, { ...check, ServiceName: serviceName, ServiceTags: next.Tags });
+      for (const check of this.state.checksFor(key, sid, false)) {
+        this.putCheck(key, scopedId(check.CheckID, check.Namespace), {
+          ...check,
+          ServiceName: serviceName,
+          ServiceTags: next.Tags,
+        });
       }
     }
     return next;
   }
 
-  deleteService(node: string, id: string, cas?: number): void {
-    const existing = this.state.services.get(node)?.get(id);
+  deleteService(node: string, id: string, cas?: number, scope?: Scope): void {
+    const key = nodeKey(node, scope?.partition);
+    const sid = scopedId(id, scope?.namespace);
+    const existing = this.state.services.get(key)?.get(sid);
     if (cas !== undefined && existing?.ModifyIndex !== cas) {
       throw new StateError(`failed to delete service "${id}" on node "${node}", index is stale`);
     }
     if (!existing) return;
-    this.setIn(this.nodeServices(node), id, undefined);
+    this.setIn(this.nodeServices(key), sid, undefined);
     this.touch('services', [existing.Service]);
-    const checks = this.state.checksFor(node, id, false);
-    for (const check of checks) this.putCheck(node, check.CheckID, undefined);
+    const checks = this.state.checksFor(key, sid, false);
+    for (const check of checks) this.putCheck(key, scopedId(check.CheckID, check.Namespace), undefined);
     if (checks.length) this.touch('checks');
   }
 
   /** ensureCheck: node (and service, for service checks) must exist; status defaults to critical. */
-  setCheck(input: CheckInput, cas?: number): CheckRecord {
+  setCheck(input: CheckInput, cas?: number, scope?: Scope): CheckRecord {
     const node = input.Node ?? '';
-    if (!this.state.nodes.has(node)) throw new StateError('Missing node registration');
+    const key = nodeKey(node, scope?.partition);
+    if (!this.state.nodes.has(key)) throw new StateError('Missing node registration');
     const checkId = input.CheckID || input.Name || '';
     if (!checkId) throw new StateError('Missing check ID');
-    const checks = this.nodeChecks(node);
-    const existing = checks.get(checkId);
+    const checks = this.nodeChecks(key);
+    const cid = scopedId(checkId, scope?.namespace);
+    const existing = checks.get(cid);
     if (cas !== undefined) {
       if (cas === 0 ? existing !== undefined : existing?.ModifyIndex !== cas) {
         throw new StateError(`failed to set check "${checkId}" on node "${node}", index is stale`);
@@ -361,7 +430,7 @@ export class StateTxn {
     let serviceTags: string[] = [];
     const serviceId = input.ServiceID ?? '';
     if (serviceId) {
-      const service = this.state.services.get(node)?.get(serviceId);
+      const service = this.state.services.get(key)?.get(scopedId(serviceId, scope?.namespace));
       if (!service) throw new StateError('Missing service registration');
       serviceName = service.Service;
       serviceTags = service.Tags;
@@ -378,25 +447,56 @@ export class StateTxn {
       ServiceTags: serviceTags,
       Type: input.Type ?? '',
       Definition: input.Definition ?? {},
+      ...scopeFields(scope, true),
       CreateIndex: existing?.CreateIndex ?? this.index,
       ModifyIndex: existing?.ModifyIndex ?? this.index,
     };
     if (existing && unchangedApartFromIndexes(existing, next)) return existing;
     next.ModifyIndex = this.index;
-    this.putCheck(node, checkId, next);
+    this.putCheck(key, cid, next);
     // A node check affects the health of every service on the node.
-    this.touch('checks', serviceName ? [serviceName] : this.namesOnNode(node));
+    this.touch('checks', serviceName ? [serviceName] : this.namesOnNode(key));
     return next;
   }
 
-  deleteCheck(node: string, checkId: string, cas?: number): void {
-    const existing = this.state.checks.get(node)?.get(checkId);
+  deleteCheck(node: string, checkId: string, cas?: number, scope?: Scope): void {
+    const key = nodeKey(node, scope?.partition);
+    const cid = scopedId(checkId, scope?.namespace);
+    const existing = this.state.checks.get(key)?.get(cid);
     if (cas !== undefined && existing?.ModifyIndex !== cas) {
       throw new StateError(`failed to delete check "${checkId}" on node "${node}", index is stale`);
     }
     if (!existing) return;
-    this.putCheck(node, checkId, undefined);
-    this.touch('checks', existing.ServiceName ? [existing.ServiceName] : this.namesOnNode(node));
+    this.putCheck(key, cid, undefined);
+    this.touch('checks', existing.ServiceName ? [existing.ServiceName] : this.namesOnNode(key));
+  }
+
+  /** Creates a namespace (Consul Enterprise); the index moves. */
+  putNamespace(record: Omit<NamespaceRecord, 'CreateIndex' | 'ModifyIndex'>): NamespaceRecord {
+    const key = nodeKey(record.Name, record.Partition);
+    const existing = this.state.namespaces.get(key);
+    const next: NamespaceRecord = {
+      ...record,
+      CreateIndex: existing?.CreateIndex ?? this.index,
+      ModifyIndex: this.index,
+    };
+    this.setIn(this.state.namespaces, key, next);
+    this.changed = true;
+    return next;
+  }
+
+  /** Deletes a namespace and everything registered in it (Consul does this in the background). */
+  deleteNamespace(name: string, partition: string): void {
+    for (const [key, services] of this.state.services) {
+      for (const service of [...services.values()]) {
+        if (service.Namespace === name && (service.Partition ?? DEFAULT_TENANCY) === partition) {
+          const node = this.state.nodes.get(key);
+          if (node) this.deleteService(node.Node, service.ID, undefined, { partition, namespace: name });
+        }
+      }
+    }
+    this.setIn(this.state.namespaces, nodeKey(name, partition), undefined);
+    this.changed = true;
   }
 
   rollback(): void {
@@ -417,6 +517,8 @@ export class CatalogState {
   readonly checks = new Map<string, Map<string, CheckRecord>>();
   /** Check IDs by node and service ID ("" for node checks): reads stay O(checks of a service). */
   readonly checkIndex = new Map<string, Set<string>>();
+  /** Consul Enterprise namespaces by partition and name (nodeKey of the name). */
+  readonly namespaces = new Map<string, NamespaceRecord>();
   private readonly listeners = new Set<() => void>();
   /** Bumped on every data mutation (and undo): invalidates the by-name cache. */
   dataVersion = 0;
