@@ -387,6 +387,13 @@ function checkTags(value: string, syncTag: string, out: Findings): string[] {
   const seen = new Set<string>();
   const reportedDuplicates = new Set<string>();
   const { tags: pieces, skippedEmpty } = scanTags(value);
+  const reportSyncTag = () =>
+    out.add(
+      RULES.tagsSyncTag,
+      SERVICE_TAGS,
+      () => `tag ${showValue(syncTag)} is the sync tag, which the registrar adds anyway`,
+      value,
+    );
   if (skippedEmpty > 0 || pieces.includes('')) {
     out.add(
       RULES.tagsEmpty,
@@ -394,6 +401,14 @@ function checkTags(value: string, syncTag: string, out: Findings): string[] {
       `${showValue(value)} contains an empty tag; remove the extra comma`,
       value,
     );
+  }
+  // The usual value (no whitespace, no repeats) needs no per-tag checks beyond the sync tag: one
+  // native pass each instead of a hash lookup and a regex per tag (60,000 tags fit in 256 KiB).
+  if (!/\s/.test(value) && new Set(pieces).size === pieces.length) {
+    const sync = pieces.indexOf(syncTag);
+    if (sync < 0) return pieces;
+    reportSyncTag();
+    return pieces.filter((_tag, index) => index !== sync);
   }
   for (const tag of pieces) {
     if (tag === '') continue;
@@ -414,12 +429,7 @@ function checkTags(value: string, syncTag: string, out: Findings): string[] {
     if (/\s/.test(tag))
       out.add(RULES.tagsWhitespace, SERVICE_TAGS, () => `tag ${showValue(tag)} contains whitespace`, value);
     if (tag === syncTag) {
-      out.add(
-        RULES.tagsSyncTag,
-        SERVICE_TAGS,
-        () => `tag ${showValue(tag)} is the sync tag, which the registrar adds anyway`,
-        value,
-      );
+      reportSyncTag();
       continue;
     }
     tags.push(tag);

@@ -19,9 +19,11 @@ export function scanTags(value: string): TagScan {
   if (value.indexOf('\\') < 0) {
     // No escapes (the usual case): a plain split, much faster on long values.
     if (value === '') return { tags, skippedEmpty };
+    // Nothing to trim without whitespace: a trim per piece is most of the cost of 60,000 tags.
+    const trim = /\s/.test(value);
     for (const piece of value.split(',')) {
       if (piece === '') skippedEmpty++;
-      else tags.push(piece.trim());
+      else tags.push(trim ? piece.trim() : piece);
     }
     return { tags, skippedEmpty };
   }
