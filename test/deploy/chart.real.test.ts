@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { buildProgram } from '../../cli';
 import { rejectedBy } from './cli-args';
+import { parseRegistrarConfig } from '../../registrar/config';
 import { byIdentity, CHART_DIR, HELM, helm, renderChart } from './chart';
 import { sharedObjects } from './collision';
 import { workloads } from './inspect';
@@ -121,6 +122,46 @@ test('syncCatalog values become the matching registrar and generator flags, whic
       ),
     ).toEqual([]);
   }
+}, 60_000);
+
+test('Enterprise namespace, partition and ACL login values become flags the registrar accepts', async () => {
+  const objects = await renderChart(NAMESPACE, {
+    'syncCatalog.consulNamespaces.enabled': 'true',
+    'syncCatalog.consulNamespaces.mirroringK8S': 'true',
+    'syncCatalog.consulNamespaces.mirroringK8SPrefix': 'k8s-',
+    'syncCatalog.consulNamespaces.crossNamespaceACLPolicy': 'cross-namespace-policy',
+    'syncCatalog.partition': 'team-a',
+    'syncCatalog.aclAuthMethod': 'consul-k8s-component-auth-method',
+    'syncCatalog.aclLoginDatacenter': 'dc1',
+  });
+  const registrar = workloads(objects).find((w) => w.object.metadata.name === 'consul-k8s-gitops-registrar')
+    ?.template.spec.containers[0];
+  const args = registrar?.args ?? [];
+  expect(args).toEqual(
+    expect.arrayContaining([
+      '--enable-namespaces=true',
+      '--enable-k8s-namespace-mirroring=true',
+      '--k8s-namespace-mirroring-prefix=k8s-',
+      '--consul-cross-namespace-acl-policy=cross-namespace-policy',
+      '--partition=team-a',
+      '--acl-auth-method=consul-k8s-component-auth-method',
+      '--consul-login-datacenter=dc1',
+    ]),
+  );
+  expect(registrar?.env).toContainEqual({
+    name: 'POD_NAME',
+    valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+  });
+  const command = buildProgram().commands.find((c) => c.name() === 'registrar') as Command;
+  const flags = args.slice(1).map((a) => a.replace(/\$\([A-Z_]+\)/g, 'x'));
+  expect(rejectedBy(command, flags)).toEqual([]);
+  // Beyond parsing: the combination is one the registrar's own checks accept.
+  const config = parseRegistrarConfig(command.opts(), { POD_NAMESPACE: NAMESPACE, POD_NAME: 'registrar-0' });
+  expect(config).toMatchObject({
+    partition: 'team-a',
+    login: { authMethod: 'consul-k8s-component-auth-method', meta: { pod: `${NAMESPACE}/registrar-0` } },
+  });
+  expect(config.namespaces).toBeDefined();
 }, 60_000);
 
 test('a release with a cluster-scoped name suffix in another namespace shares nothing with production', async () => {
