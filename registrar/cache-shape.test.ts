@@ -1,20 +1,10 @@
+import { desiredSettings } from '../test/support/registrar/settings';
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import { analyzeService } from '../core/annotations';
 import { LAST_APPLIED_ANNOTATION, slimEndpointSlice, slimNode, slimService } from './cache-shape';
-import { type DesiredSettings, desiredForService } from './desired';
+import { desiredForService } from './desired';
 
-const settings: DesiredSettings = {
-  clusterId: 'east',
-  syncTag: 'k8s',
-  servicePrefix: '',
-  addK8sNamespaceSuffix: false,
-  defaultSync: true,
-  allowNamespaces: ['*'],
-  denyNamespaces: [],
-  syncClusterIPServices: true,
-  syncLoadBalancerEndpoints: false,
-  nodePortSyncType: 'ExternalFirst',
-};
+const settings = desiredSettings({ nodePortSyncType: 'ExternalFirst' });
 
 const managedFields = [
   {

@@ -1,3 +1,4 @@
+import { desiredSettings } from '../test/support/registrar/settings';
 import { analyzeService } from '../core/annotations';
 import type { SyncIntent } from '../core/annotations/types';
 import {
@@ -11,18 +12,7 @@ import {
 } from './desired';
 import { desiredNode, isOwnedBy, type Instance } from './catalog';
 
-const settings: DesiredSettings = {
-  clusterId: 'east',
-  syncTag: 'k8s',
-  servicePrefix: '',
-  addK8sNamespaceSuffix: false,
-  defaultSync: true,
-  allowNamespaces: ['*'],
-  denyNamespaces: ['kube-system', 'kube-public'],
-  syncClusterIPServices: true,
-  syncLoadBalancerEndpoints: false,
-  nodePortSyncType: 'ExternalOnly',
-};
+const settings = desiredSettings({ denyNamespaces: ['kube-system', 'kube-public'] });
 
 const nodes: Record<string, NodeLike> = {
   n1: {

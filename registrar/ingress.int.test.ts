@@ -2,7 +2,7 @@
  * Ingress sync and --k8s-source-namespace end to end: the Kubernetes and Consul doubles, the real
  * clients, the real controller.
  */
-import { endpointSlice, eventually, Harness, ingress, service, type TestRegistrar } from './test-harness';
+import { converged, endpointSlice, eventually, Harness, ingress, service } from './test-harness';
 
 jest.setTimeout(20_000);
 
@@ -13,11 +13,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await h.close();
 });
-
-async function converged(registrar: TestRegistrar): Promise<void> {
-  await eventually(() => registrar.controller.isReady());
-  await registrar.controller.whenIdle();
-}
 
 const ingressRequests = () => h.kube.requests.filter((r) => r.resource === 'ingresses');
 

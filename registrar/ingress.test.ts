@@ -1,3 +1,4 @@
+import { desiredSettings } from '../test/support/registrar/settings';
 import { analyzeService } from '../core/annotations';
 import {
   type DesiredSettings,
@@ -131,18 +132,7 @@ test('serviceIngressAddresses: one entry per address, the first port seen', () =
 });
 
 describe('desired instances of a Service an Ingress routes to', () => {
-  const settings: DesiredSettings = {
-    clusterId: 'east',
-    syncTag: 'k8s',
-    servicePrefix: '',
-    addK8sNamespaceSuffix: false,
-    defaultSync: true,
-    allowNamespaces: ['*'],
-    denyNamespaces: [],
-    syncClusterIPServices: true,
-    syncLoadBalancerEndpoints: false,
-    nodePortSyncType: 'ExternalOnly',
-  };
+  const settings = desiredSettings();
   const service = (spec: SyncedService['spec']): SyncedService => ({
     metadata: {
       name: 'web',

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createLogger } from '../core/runtime';
 import { consulFromEnv, purgeRegistrations } from './main';
 import { parseRegistrarConfig } from './config';
-import { eventually, Harness, service, type TestRegistrar } from './test-harness';
+import { converged, eventually, Harness, service } from './test-harness';
 
 jest.setTimeout(20_000);
 
@@ -45,11 +45,6 @@ const loginFlags = () => ({
   consulLoginBearerTokenFile: bearerFile,
   consulLoginMeta: ['pod=consul-k8s-gitops/registrar-0'],
 });
-
-async function converged(registrar: TestRegistrar): Promise<void> {
-  await eventually(() => registrar.controller.isReady());
-  await registrar.controller.whenIdle();
-}
 
 function secretsIn(text: string): string[] {
   return [BEARER, ...h.consul.acl.loginTokens().map((t) => t.secretId)].filter((s) => text.includes(s));

@@ -7,7 +7,7 @@ import { consulConfigFromEnv, createConsulClient } from '../core/consul';
 import { createLogger } from '../core/runtime';
 import { parseRegistrarConfig } from './config';
 import { purgeRegistrations } from './main';
-import { eventually, Harness, service, type TestRegistrar } from './test-harness';
+import { converged, eventually, Harness, service } from './test-harness';
 
 const NODE = 'k8s-sync-east';
 
@@ -20,11 +20,6 @@ function placed(h: Harness): string[] {
 
 function namespaceCreations(h: Harness): number {
   return h.consul.requests.count((e) => e.method === 'PUT' && e.path === '/v1/namespace');
-}
-
-async function converged(registrar: TestRegistrar): Promise<void> {
-  await eventually(() => registrar.controller.isReady());
-  await registrar.controller.whenIdle();
 }
 
 describe('finding 4: Consul Enterprise namespaces', () => {

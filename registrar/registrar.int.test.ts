@@ -10,7 +10,7 @@ import { consulConfigFromEnv, createConsulClient } from '../core/consul';
 import { boundPort, createLogger } from '../core/runtime';
 import { createTestCa } from '../test/support/pki';
 import { purgeRegistrations } from './main';
-import { endpointSlice, eventually, Harness, node, service, type TestRegistrar } from './test-harness';
+import { converged, endpointSlice, eventually, Harness, node, service } from './test-harness';
 
 jest.setTimeout(20_000);
 
@@ -21,11 +21,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await h.close();
 });
-
-async function converged(registrar: TestRegistrar): Promise<void> {
-  await eventually(() => registrar.controller.isReady());
-  await registrar.controller.whenIdle();
-}
 
 describe('service types', () => {
   test('every type registers per REFERENCE.md, ExternalName does not', async () => {

@@ -108,6 +108,12 @@ export class Harness {
 }
 
 /** Polls until `check` stops throwing (or returns/resolves true), at most `timeoutMs`. */
+/** Until the registrar is ready and its queue is empty: everything it was told so far is written. */
+export async function converged(registrar: TestRegistrar): Promise<void> {
+  await eventually(() => registrar.controller.isReady());
+  await registrar.controller.whenIdle();
+}
+
 export async function eventually(check: () => unknown, timeoutMs = 5000, intervalMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
