@@ -56,3 +56,24 @@ test('the install notes cover GKE private clusters, EKS overlay CNIs, kind and t
   expect(install).toMatch(/### kind[\s\S]*ignores NetworkPolicies/);
   expect(install).toMatch(/helm install consul-k8s-gitops deploy\/chart/);
 });
+
+test('gitops.md: the CoreDNS block forwards the Consul domain the generator writes into externalName', () => {
+  const gitops = readFileSync(path.join(REPO_ROOT, 'docs', 'gitops.md'), 'utf8');
+  const block = [...gitops.matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .map((m) => m[1] ?? '')
+    .find((b) => b.includes('Corefile'));
+  const configMap = yaml.load(block ?? '') as {
+    kind: string;
+    metadata: { name: string; namespace: string };
+    data: { Corefile: string };
+  };
+  expect(configMap).toMatchObject({
+    kind: 'ConfigMap',
+    metadata: { name: 'coredns', namespace: 'kube-system' },
+  });
+  // The default --consul-domain: a server block for it, forwarding to an address.
+  const zone = /^ {0,4}consul:53 \{\n([\s\S]*?)\n {0,4}\}/m.exec(configMap.data.Corefile)?.[1] ?? '';
+  expect(zone).toMatch(/^\s*forward \. \d+\.\d+\.\d+\.\d+$/m);
+  // And the manual apply uses -k: `kubectl apply -f` would send kustomization.yaml to the API server.
+  expect(gitops).toMatch(/kubectl apply --server-side -k <path>/);
+});

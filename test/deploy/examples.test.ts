@@ -19,8 +19,8 @@ const load = (dir: string): K8sObject[] =>
 const argo = load('argocd');
 const flux = load('flux');
 
-/** The generator's managed path in the shipped settings (base ConfigMap consul-k8s-gitops-generator). */
-function generatorPath(): string {
+/** A generator setting in the shipped base (ConfigMap consul-k8s-gitops-generator). */
+function generatorSetting(key: string): string {
   const base = yaml.load(
     readFileSync(path.join(REPO_ROOT, 'deploy', 'base', 'kustomization.yaml'), 'utf8'),
   ) as {
@@ -28,8 +28,9 @@ function generatorPath(): string {
   };
   const literals =
     base.configMapGenerator.find((g) => g.name === 'consul-k8s-gitops-generator')?.literals ?? [];
-  return literals.find((l) => l.startsWith('GENERATOR_PATH='))?.split('=')[1] ?? '';
+  return literals.find((l) => l.startsWith(`${key}=`))?.split('=')[1] ?? '';
 }
+const generatorPath = (): string => generatorSetting('GENERATOR_PATH');
 
 test('every example object validates against its schema', () => {
   expect(argo.length).toBeGreaterThanOrEqual(2);
@@ -54,6 +55,15 @@ test("Argo CD and Flux apply the generator's output path with pruning", () => {
   expect(field(ks, 'spec', 'prune')).toBe(true);
   const source = field<{ kind: string; name: string }>(ks, 'spec', 'sourceRef');
   expect(flux.some((o) => o.kind === source?.kind && o.metadata.name === source.name)).toBe(true);
+});
+
+test("the generator's write namespace is created: by Argo CD, and declared for Flux (which never creates one)", () => {
+  const namespace = generatorSetting('GENERATOR_WRITE_NAMESPACE');
+  const managed = generatorPath();
+  const app = ofKind(argo, 'Application').find((a) => field(a, 'spec', 'source', 'path') === managed);
+  expect(field<string[]>(app, 'spec', 'syncPolicy', 'syncOptions')).toContain('CreateNamespace=true');
+  expect(field(app, 'spec', 'destination', 'namespace')).toBe(namespace);
+  expect(ofKind(flux, 'Namespace').map((n) => n.metadata.name)).toContain(namespace);
 });
 
 test('Argo CD and Flux install this project, ignoring the CA bundle cert-manager injects', () => {
