@@ -13,7 +13,7 @@ import { createLogger } from '../core/runtime/logger';
 import { KubeDouble, type KubeObject } from '../test/support/kube';
 import { parseRegistrarConfig } from '../registrar/config';
 import { startRegistrar, type RunningRegistrar } from '../registrar/main';
-import { endpointSlice, eventually, Harness, service } from '../registrar/test-harness';
+import { endpointSlice, eventually, Harness, service } from '../test/support/registrar/harness';
 import { bareRemote, filesAt, generate, namesAt, tempDir } from './testing/git-fixture';
 
 jest.setTimeout(30_000);

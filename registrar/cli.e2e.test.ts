@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type ConsulDouble, startConsulDouble } from '../test/support/consul';
 import { KubeDouble } from '../test/support/kube';
-import { endpointSlice, eventually, service } from './test-harness';
+import { endpointSlice, eventually, service } from '../test/support/registrar/harness';
 
 const root = path.resolve(__dirname, '..');
 const cli = path.join(root, 'dist', 'cli.js');

@@ -143,13 +143,6 @@ export class CatalogMirror {
     return state;
   }
 
-  all(): ActualState {
-    const checks = [...this.checks.values()].flatMap((byId) => [...byId.values()]);
-    const state: ActualState = { instances: [...this.instances.values()], checks };
-    if (this.node) state.node = this.node;
-    return state;
-  }
-
   ownedCount(clusterId: string): number {
     let count = 0;
     for (const instance of this.instances.values()) if (isOwnedBy(instance.meta, clusterId)) count++;

@@ -2,7 +2,14 @@
  * Ingress sync and --k8s-source-namespace end to end: the Kubernetes and Consul doubles, the real
  * clients, the real controller.
  */
-import { converged, endpointSlice, eventually, Harness, ingress, service } from './test-harness';
+import {
+  converged,
+  endpointSlice,
+  eventually,
+  Harness,
+  ingress,
+  service,
+} from '../test/support/registrar/harness';
 
 jest.setTimeout(20_000);
 

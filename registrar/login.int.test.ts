@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createLogger } from '../core/runtime';
 import { consulFromEnv, purgeRegistrations } from './main';
 import { parseRegistrarConfig } from './config';
-import { converged, eventually, Harness, service } from './test-harness';
+import { converged, eventually, Harness, service } from '../test/support/registrar/harness';
 
 jest.setTimeout(20_000);
 

@@ -47,7 +47,8 @@ import {
 import { applyOps } from './apply';
 import { type RegistrarConfig, RegistrarConfigError } from './config';
 import { readActualState } from './consul-state';
-import { type ControllerOptions, NodeClaimedError, RegistrarController } from './controller';
+import { type ControllerOptions, RegistrarController } from './controller';
+import { NodeClaimedError } from './reconciler';
 import { nodeClaimedBy, purgeOps } from './diff';
 import { createRegistrarMetrics } from './metrics';
 import { resolveTenancy, type Tenancy } from './namespaces';

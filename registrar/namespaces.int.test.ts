@@ -7,7 +7,7 @@ import { consulConfigFromEnv, createConsulClient } from '../core/consul';
 import { createLogger } from '../core/runtime';
 import { parseRegistrarConfig } from './config';
 import { purgeRegistrations } from './main';
-import { converged, eventually, Harness, service } from './test-harness';
+import { converged, eventually, Harness, service } from '../test/support/registrar/harness';
 
 const NODE = 'k8s-sync-east';
 

@@ -10,7 +10,14 @@ import { consulConfigFromEnv, createConsulClient } from '../core/consul';
 import { boundPort, createLogger } from '../core/runtime';
 import { createTestCa } from '../test/support/pki';
 import { purgeRegistrations } from './main';
-import { converged, endpointSlice, eventually, Harness, node, service } from './test-harness';
+import {
+  converged,
+  endpointSlice,
+  eventually,
+  Harness,
+  node,
+  service,
+} from '../test/support/registrar/harness';
 
 jest.setTimeout(20_000);
 

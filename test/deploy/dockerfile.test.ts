@@ -115,7 +115,7 @@ test('the shipped program never loads test code (the doubles under test/ stay ou
     (f) =>
       f.startsWith(`test${path.sep}`) ||
       f.startsWith(`bench${path.sep}`) ||
-      /\.test\.ts$|(^|[/\\])test-harness\.ts$|(^|[/\\])testing[/\\]/.test(f),
+      /\.test\.ts$|(^|[/\\])testing[/\\]/.test(f),
   );
   expect(testCode).toEqual([]);
   // dist/test holds the compiled doubles (tsconfig.build.json compiles them for bench/): the

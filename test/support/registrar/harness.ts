@@ -4,12 +4,16 @@
  * Never imported by product code.
  */
 import { Writable } from 'node:stream';
-import { createLogger } from '../core/runtime';
-import { type ConsulDouble, type ConsulDoubleOptions, startConsulDouble } from '../test/support/consul';
-import { KubeDouble, type KubeObject } from '../test/support/kube';
-import { parseRegistrarConfig, type RawRegistrarOptions, type RegistrarConfig } from './config';
-import { consulFromEnv, startRegistrar, type RunningRegistrar } from './main';
-import type { RefusalRetry } from './refusals';
+import { createLogger } from '../../../core/runtime';
+import { type ConsulDouble, type ConsulDoubleOptions, startConsulDouble } from '../consul';
+import { KubeDouble, type KubeObject } from '../kube';
+import {
+  parseRegistrarConfig,
+  type RawRegistrarOptions,
+  type RegistrarConfig,
+} from '../../../registrar/config';
+import { consulFromEnv, startRegistrar, type RunningRegistrar } from '../../../registrar/main';
+import type { RefusalRetry } from '../../../registrar/refusals';
 
 export interface TestRegistrar extends RunningRegistrar {
   config: RegistrarConfig;
@@ -107,13 +111,13 @@ export class Harness {
   }
 }
 
-/** Polls until `check` stops throwing (or returns/resolves true), at most `timeoutMs`. */
 /** Until the registrar is ready and its queue is empty: everything it was told so far is written. */
 export async function converged(registrar: TestRegistrar): Promise<void> {
   await eventually(() => registrar.controller.isReady());
   await registrar.controller.whenIdle();
 }
 
+/** Polls until `check` stops throwing (or returns/resolves true), at most `timeoutMs`. */
 export async function eventually(check: () => unknown, timeoutMs = 5000, intervalMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -1,0 +1,389 @@
+/**
+ * The registrar's reconciler: takes a batch of Service keys (or "everything"), reads the caches,
+ * computes the instances that should exist, diffs them against what Consul holds for our node,
+ * applies the difference and says whether the pass is done or must be retried. A full pass reads
+ * Consul for our node and repairs drift; a keyed pass diffs against the in-memory mirror of our
+ * own writes. Only the leader writes. Timing, batching and retry delays are the work queue's.
+ */
+import type { Logger } from 'pino';
+import { analyzeService } from '../core/annotations';
+import { objectKey } from '../core/kube/informer';
+import type { Batch, PassResult } from '../core/kube/work-queue';
+import { opSubject, type ApplyOutcome, type RejectedOp } from './apply';
+import { desiredNode, type Instance } from './catalog';
+import type { RegistrarConfig } from './config';
+import { CatalogMirror } from './consul-state';
+import { annotationFindingsMatter, desiredForService } from './desired';
+import { diff, nodeClaimedBy, type ActualState, type Op } from './diff';
+import type { EventMapper, RegistrarCaches } from './event-mapping';
+import { serviceIngressAddresses } from './ingress';
+import type { RegistrarMetrics } from './metrics';
+import { instanceKey, placeInstances, type Tenancy } from './namespaces';
+import { type RefusalRetry, RefusalTracker } from './refusals';
+import { splitKey } from './watch-index';
+import {
+  CONSUL_REFUSED_REASON,
+  consulServiceOf,
+  findingsWarning,
+  involvedService,
+  refusalMessage,
+  type WarningRecorder,
+} from './warnings';
+
+/** The Consul side of a pass: our node as Consul holds it, and writes. */
+export interface CatalogPort {
+  readNode(): Promise<ActualState>;
+  /** `mayWrite` is asked before every request (false: stop; a number: the request's deadline). */
+  apply(ops: readonly Op[], mayWrite: () => boolean | number): Promise<ApplyOutcome>;
+}
+
+/** Where the reconciler asks for another look (the work queue). */
+export interface Requeue {
+  add(serviceKey: string): void;
+  addFull(): void;
+}
+
+export interface ReconcilerOptions {
+  config: RegistrarConfig;
+  catalog: CatalogPort;
+  caches: RegistrarCaches;
+  mapper: EventMapper;
+  /** Consul Enterprise namespaces and partition (default: none, as OSS). */
+  tenancy?: Tenancy;
+  requeue: Requeue;
+  logger: Logger;
+  metrics: RegistrarMetrics;
+  events?: WarningRecorder;
+  /** Leader election; absent means this replica always writes. */
+  isLeader?: () => boolean;
+  /** Time left before another replica could take the Lease over (ms); bounds every write. */
+  leaseRemainingMs?: () => number;
+  /** Retry delays of Services Consul refuses (default 1 s growing to 5 minutes). */
+  refusalRetry?: RefusalRetry;
+}
+
+/** The longest a single Consul write may take. */
+export const WRITE_TIMEOUT_MS = 15_000;
+/** Kept free at the end of the lease for clock-rate differences and the response's way back. */
+export const LEASE_SAFETY_MS = 1000;
+
+/** Our node name is taken by the registrar of another cluster: writing would fight over it. */
+export class NodeClaimedError extends Error {
+  override readonly name = 'NodeClaimedError';
+  readonly kind = 'node-claimed';
+  constructor(node: string, otherClusterId: string, clusterId: string) {
+    super(
+      `Consul node "${node}" belongs to the registrar of cluster id "${otherClusterId}" (node meta external-k8s-cluster-id), not to this one ("${clusterId}"): give each cluster its own --consul-node-name`,
+    );
+  }
+}
+
+export class CatalogReconciler {
+  private readonly mirror = new CatalogMirror();
+  /**
+   * Desired instances per Service key, as last computed. A pure function of the caches, so it
+   * stays valid until an informer marks the key dirty; it also says which IDs a Service had, to
+   * remove what it no longer wants.
+   */
+  private readonly desiredByService = new Map<string, readonly Instance[]>();
+  private readonly refusals: RefusalTracker;
+  /** Service key of every instance ID we computed, so a refused write is traced to its Service. */
+  private readonly keyOfInstance = new Map<string, string>();
+  private readonly tenancy: Tenancy;
+  private refusalTimer: NodeJS.Timeout | undefined;
+  private ownedCount = 0;
+  private desiredCount = 0;
+  private firstFullPassDone = false;
+  private wasLeader = false;
+  private stopped = false;
+
+  constructor(private readonly options: ReconcilerOptions) {
+    this.refusals = new RefusalTracker(options.refusalRetry);
+    this.tenancy = options.tenancy ?? { requestedBy: [] };
+  }
+
+  /**
+   * Ready when not leading, or when the first full pass succeeded. Services Consul refuses do not
+   * count against it unless nothing of ours could be written at all.
+   */
+  isReady(): boolean {
+    if (!this.leading()) return true;
+    return this.firstFullPassDone && !(this.refusals.size > 0 && this.ownedCount === 0);
+  }
+
+  /** The Service's owner may have fixed what Consul refused: its next pass retries it. */
+  serviceChanged(serviceKey: string): void {
+    this.refusals.clear(serviceKey);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.refusalTimer);
+  }
+
+  async reconcile(batch: Batch<string>): Promise<PassResult> {
+    const { metrics } = this.options;
+    const leader = this.leading();
+    metrics.leader.set(leader ? 1 : 0);
+    // Another writer may have changed Consul while we were not leading, and our desired state
+    // missed the changes we skipped as a standby: a new leader starts over with a full pass.
+    const gained = leader && !this.wasLeader;
+    this.wasLeader = leader;
+    if (gained) {
+      this.desiredByService.clear();
+      this.desiredCount = 0;
+    }
+    if (!leader) return { done: true }; // standby: writes nothing
+    const full = batch.full || gained;
+    const timer = metrics.reconcileDuration.startTimer({ scope: full ? 'full' : 'service' });
+    try {
+      const outcome = full ? await this.reconcileAll(batch.keys) : await this.reconcileKeys(batch.keys);
+      if (outcome.error) return { done: false, error: outcome.error, retryFull: true };
+      // Stopped because leadership was lost: the next pass sees it and writes nothing.
+      if (!outcome.stopped) {
+        this.firstFullPassDone ||= full;
+        metrics.lastSuccessfulSync.set(Date.now() / 1000);
+      }
+      return { done: true };
+    } catch (error) {
+      // Consul read failures; after any failure the mirror may be behind, so the retry reads again.
+      return { done: false, error, retryFull: true };
+    } finally {
+      timer();
+    }
+  }
+
+  /** Logs and counts a failed pass; the work queue retries it after `delayMs`. */
+  passFailed(error: unknown, delayMs: number, batch: Batch<string>): void {
+    const { metrics, logger } = this.options;
+    const kind = (error as { kind?: string }).kind ?? 'transient';
+    metrics.consulErrors.inc({ class: kind });
+    const message = error instanceof Error ? error.message : String(error);
+    const hint =
+      kind === 'auth' ? ' (check the ACL token: it needs node:write on the sync node and service:write)' : '';
+    (kind === 'node-claimed' ? logger.error.bind(logger) : logger.warn.bind(logger))(
+      { class: kind, retryInMs: delayMs, scope: batch.full ? 'full' : 'service' },
+      `Consul request failed${hint}: ${message}`,
+    );
+  }
+
+  private leading(): boolean {
+    return this.options.isLeader?.() ?? true;
+  }
+
+  /**
+   * Reads Consul for our node and makes it equal to the desired state of every Service
+   * (recomputed for the dirty keys and keys never seen, cached for the rest).
+   */
+  private async reconcileAll(dirty: readonly string[]): Promise<Pick<ApplyOutcome, 'error' | 'stopped'>> {
+    const { config, catalog, caches } = this.options;
+    const actual = await catalog.readNode();
+    const other = nodeClaimedBy(actual.node, config.clusterId);
+    if (other !== undefined) throw new NodeClaimedError(config.nodeName, other, config.clusterId);
+    this.mirror.replace(actual);
+    const stale = new Set(dirty);
+    const keys = new Set<string>(this.desiredByService.keys());
+    for (const service of caches.services.list())
+      keys.add(objectKey(service.metadata?.namespace, service.metadata?.name ?? ''));
+    const instances: Instance[] = [];
+    for (const key of keys) {
+      const cached = stale.has(key) ? undefined : this.desiredByService.get(key);
+      instances.push(...(cached ?? this.desiredFor(key)));
+    }
+    const result = diff(
+      { node: desiredNode(config.nodeName, config.clusterId), instances },
+      actual,
+      config.clusterId,
+    );
+    this.reportConflicts(result.conflicts);
+    return this.applyAndRecord(this.withoutHeld(result.ops));
+  }
+
+  /** Diffs only these Services against the mirror (no Consul read). */
+  private async reconcileKeys(keys: readonly string[]): Promise<Pick<ApplyOutcome, 'error' | 'stopped'>> {
+    const { config } = this.options;
+    const instances: Instance[] = [];
+    const ids = new Set<string>();
+    for (const key of keys) {
+      for (const previous of this.desiredByService.get(key) ?? [])
+        ids.add(instanceKey(previous.id, previous.namespace));
+      for (const instance of this.desiredFor(key)) {
+        instances.push(instance);
+        ids.add(instanceKey(instance.id, instance.namespace));
+      }
+    }
+    const result = diff(
+      { node: desiredNode(config.nodeName, config.clusterId), instances },
+      this.mirror.subset(ids),
+      config.clusterId,
+    );
+    this.reportConflicts(result.conflicts);
+    return this.applyAndRecord(this.withoutHeld(result.ops));
+  }
+
+  /** Desired instances of one Service key; caches them and reports invalid annotations. */
+  private desiredFor(key: string): readonly Instance[] {
+    const { config, caches, mapper } = this.options;
+    const [namespace, name] = splitKey(key);
+    const service = caches.services.get(namespace, name);
+    let instances: readonly Instance[] = [];
+    if (service) {
+      const analysis = analyzeService(service, { syncTag: config.syncTag });
+      const result = desiredForService(
+        {
+          service,
+          intent: analysis.intent,
+          endpointSlices: mapper.slicesOf(key),
+          nodeByName: (nodeName) => caches.nodes.get(undefined, nodeName),
+          ingressAddresses: caches.ingresses
+            ? serviceIngressAddresses(mapper.ingressesOf(key), name, config.syncLoadBalancerIPs)
+            : [],
+        },
+        config,
+      );
+      if (result.sync) instances = placeInstances(result.instances, namespace ?? '', this.tenancy);
+      if (annotationFindingsMatter(service, analysis.intent, analysis.findings, config)) {
+        const warning = findingsWarning(analysis.findings);
+        if (warning)
+          void this.options.events?.warning(involvedService(service), warning.reason, warning.message);
+      }
+    }
+    const previous = this.desiredByService.get(key);
+    this.desiredCount += instances.length - (previous?.length ?? 0);
+    for (const instance of instances) this.keyOfInstance.set(instance.id, key);
+    if (service) this.desiredByService.set(key, instances);
+    else {
+      this.desiredByService.delete(key);
+      if (this.refusals.clear(key)) this.updateRefusalMetrics();
+    }
+    this.options.metrics.desiredInstances.set(this.desiredCount);
+    return instances;
+  }
+
+  private async applyAndRecord(ops: Op[]): Promise<Pick<ApplyOutcome, 'error' | 'stopped'>> {
+    const { config, catalog, metrics, logger } = this.options;
+    if (ops.length === 0) {
+      this.ownedCount = this.mirror.ownedCount(config.clusterId);
+      metrics.registeredInstances.set(this.ownedCount);
+      return {};
+    }
+    // Leadership can move during a long pass: every transaction asks again, so a former leader stops.
+    const outcome = await catalog.apply(ops, () => this.writeBudget());
+    this.mirror.record(outcome.applied);
+    for (const op of outcome.applied) {
+      metrics.operations.inc({ kind: op.kind });
+      if (op.kind === 'delete') this.keyOfInstance.delete(op.serviceId);
+    }
+    metrics.transactions.inc(outcome.transactions);
+    metrics.singleCalls.inc(outcome.singleCalls);
+    this.ownedCount = this.mirror.ownedCount(config.clusterId);
+    metrics.registeredInstances.set(this.ownedCount);
+    this.recordRefusals(outcome.applied, outcome.rejected);
+    logger.debug(
+      { applied: outcome.applied.length, transactions: outcome.transactions },
+      'applied catalog changes',
+    );
+    return outcome;
+  }
+
+  /**
+   * Whether the next write may start, and how long it may take: never past the time another
+   * replica could take the Lease over, so a demoted leader's write cannot land after the new
+   * leader's.
+   */
+  private writeBudget(): boolean | number {
+    if (!this.leading()) return false;
+    const left = this.options.leaseRemainingMs?.();
+    if (left === undefined) return WRITE_TIMEOUT_MS;
+    return Math.min(WRITE_TIMEOUT_MS, left - LEASE_SAFETY_MS);
+  }
+
+  /** The Service key an operation belongs to (refusals are per Service), else its instance. */
+  private groupOf(op: Op): string {
+    const subject = opSubject(op);
+    return this.keyOfInstance.get(subject) ?? subject;
+  }
+
+  /** Drops the writes of Services waiting for their refusal retry. */
+  private withoutHeld(ops: Op[]): Op[] {
+    if (this.refusals.size === 0) return ops;
+    return ops.filter((op) => !this.refusals.held(this.groupOf(op)));
+  }
+
+  /**
+   * Refused Services: one log line, metric and Warning Event each, and a retry of their own that
+   * backs off to minutes. Services written without a refusal are forgotten.
+   */
+  private recordRefusals(applied: readonly Op[], rejected: readonly RejectedOp[]): void {
+    const { metrics, logger } = this.options;
+    const refused = new Map<string, RejectedOp>();
+    for (const rejection of rejected) {
+      const group = this.groupOf(rejection.op);
+      metrics.rejectedOperations.inc({ kind: rejection.op.kind });
+      metrics.refusedOperations.inc({ reason: rejection.cause });
+      if (!refused.has(group)) refused.set(group, rejection);
+    }
+    let changed = false;
+    for (const op of applied) {
+      const group = this.groupOf(op);
+      if (!refused.has(group) && this.refusals.clear(group)) changed = true;
+    }
+    for (const [group, { op, reason, cause }] of refused) {
+      changed = true;
+      const { delayMs } = this.refusals.refuse(group, cause, reason);
+      const errorClass = cause === 'permission' ? 'auth' : 'bad-request';
+      metrics.consulErrors.inc({ class: errorClass });
+      const consulName = consulServiceOf(op);
+      logger.warn(
+        { class: errorClass, service: group, consulService: consulName, retryInMs: delayMs },
+        `Consul refused the registration of ${group}: ${reason}; the other Services are written, this one is retried with backoff`,
+      );
+      this.reportRefusal(group, consulName, cause, reason);
+    }
+    if (changed) this.updateRefusalMetrics();
+    this.scheduleRefusalRetry();
+  }
+
+  private updateRefusalMetrics(): void {
+    const { refusedServices } = this.options.metrics;
+    refusedServices.set({ reason: 'permission' }, this.refusals.count('permission'));
+    refusedServices.set({ reason: 'invalid' }, this.refusals.count('invalid'));
+  }
+
+  /** Wakes up for the next refused Service due for its retry. */
+  private scheduleRefusalRetry(): void {
+    clearTimeout(this.refusalTimer);
+    const inMs = this.refusals.nextRetryInMs();
+    if (inMs === undefined || this.stopped) return;
+    this.refusalTimer = setTimeout(() => {
+      this.refusalTimer = undefined;
+      for (const key of this.refusals.takeDue()) {
+        // Not a Service we know (an instance left from a deleted one): a full pass retries it.
+        if (this.desiredByService.has(key)) this.options.requeue.add(key);
+        else this.options.requeue.addFull();
+      }
+      this.scheduleRefusalRetry();
+    }, inMs + 1);
+    this.refusalTimer.unref();
+  }
+
+  private reportRefusal(key: string, consulName: string, cause: RejectedOp['cause'], reason: string): void {
+    const { events, caches } = this.options;
+    if (!events || !this.desiredByService.has(key)) return;
+    const service = caches.services.get(...splitKey(key));
+    if (!service) return;
+    void events.warning(
+      involvedService(service),
+      CONSUL_REFUSED_REASON,
+      refusalMessage(consulName, cause, reason),
+    );
+  }
+
+  private reportConflicts(conflicts: readonly string[]): void {
+    if (conflicts.length === 0) return;
+    this.options.logger.warn(
+      { count: conflicts.length, first: conflicts.slice(0, 5) },
+      'instance IDs we want are held by registrations we do not own; left untouched',
+    );
+  }
+}
