@@ -14,12 +14,12 @@ export const READINESS_CRITICAL_OUTPUT = 'Kubernetes health checks failing';
 /** consul-k8s registers its synthetic node at this address. */
 export const NODE_ADDRESS = '127.0.0.1';
 
-export type CheckStatus = 'passing' | 'critical';
+export type ReadinessStatus = 'passing' | 'critical';
 
 export interface ReadinessCheck {
   /** `<k8s namespace>/<service id>`, as consul-k8s builds it. */
   id: string;
-  status: CheckStatus;
+  status: ReadinessStatus;
   output: string;
 }
 
@@ -32,29 +32,29 @@ export interface Instance {
   tags: readonly string[];
   meta: Record<string, string>;
   /** Set only when the instance carries a weight other than Consul's default. */
-  weights?: Weights;
+  weights?: InstanceWeights;
   /** Endpoint-based instances carry the readiness check. */
   check?: ReadinessCheck;
   /** Consul Enterprise: the Consul namespace (set only with namespaces, see namespaces.ts). */
   namespace?: string;
 }
 
-export interface Weights {
+export interface InstanceWeights {
   passing: number;
   warning: number;
 }
 
 /** Consul's default weights for an instance registered without any. */
-export const DEFAULT_WEIGHTS: Weights = { passing: 1, warning: 1 };
+export const DEFAULT_WEIGHTS: InstanceWeights = { passing: 1, warning: 1 };
 
 /** The synthetic node every instance sits on. */
-export interface CatalogNode {
+export interface SyncNode {
   name: string;
   address: string;
   meta: Record<string, string>;
 }
 
-export function desiredNode(nodeName: string, clusterId: string): CatalogNode {
+export function desiredNode(nodeName: string, clusterId: string): SyncNode {
   return {
     name: nodeName,
     address: NODE_ADDRESS,

@@ -4,7 +4,7 @@
  * names the flag and the reason.
  */
 import { z } from 'zod';
-import { goParseBool } from '../core/annotations/go-parse';
+import { goParseBool } from '../core/go/strconv';
 import { ConsulConfigError } from '../core/consul/config';
 import { type ConsulLoginSettings, loginSettingsFrom } from '../core/consul/login-settings';
 import { DEFAULT_SYNC_SETTINGS, DEFAULT_SYNC_TAG, isValidSyncTag } from '../core/annotations';

@@ -33,7 +33,7 @@ import {
   READINESS_CRITICAL_OUTPUT,
   READINESS_PASSING_OUTPUT,
   type ReadinessCheck,
-  type Weights,
+  type InstanceWeights,
 } from './catalog';
 import type { IngressAddress } from './ingress';
 
@@ -356,7 +356,7 @@ function endpointMeta(base: Record<string, string>, endpoint: EndpointLike): Rec
   return meta;
 }
 
-function weightsFor(passing: number): Weights {
+function weightsFor(passing: number): InstanceWeights {
   return { passing, warning: 1 };
 }
 

@@ -4,14 +4,14 @@
  * anything else on the node (another cluster, another tool) is left alone.
  */
 import {
-  type CatalogNode,
+  type SyncNode,
   DEFAULT_WEIGHTS,
   type Instance,
   isOwnedBy,
   READINESS_CHECK_NAME,
   READINESS_CHECK_TYPE,
   type ReadinessCheck,
-  type Weights,
+  type InstanceWeights,
 } from './catalog';
 import { EXTERNAL_SOURCE_KUBERNETES, META_EXTERNAL_SOURCE, META_K8S_CLUSTER_ID } from '../core/consul/meta';
 import { instanceKey } from './namespaces';
@@ -39,14 +39,14 @@ export interface ActualState {
 }
 
 export interface DesiredState {
-  node: CatalogNode;
+  node: SyncNode;
   instances: readonly Instance[];
 }
 
 export type InstanceWithCheck = Instance & { check: ReadinessCheck };
 
 export type Op =
-  | { kind: 'node'; node: CatalogNode }
+  | { kind: 'node'; node: SyncNode }
   | { kind: 'service'; instance: Instance }
   | { kind: 'check'; instance: InstanceWithCheck }
   | { kind: 'delete-check'; checkId: string; serviceId: string; namespace?: string }
@@ -123,7 +123,7 @@ function deleteOp(instance: ActualInstance): Op {
   return withNamespace({ kind: 'delete', serviceId: instance.id, service: instance.service }, instance);
 }
 
-function nodeMatches(wanted: CatalogNode, actual: ActualState['node']): boolean {
+function nodeMatches(wanted: SyncNode, actual: ActualState['node']): boolean {
   if (!actual || actual.address !== wanted.address) return false;
   return Object.entries(wanted.meta).every(([key, value]) => actual.meta[key] === value);
 }
@@ -157,7 +157,7 @@ function sameRecord(a: Record<string, string>, b: Record<string, string>): boole
   return keys.length === Object.keys(b).length && keys.every((key) => b[key] === a[key]);
 }
 
-function sameWeights(a: Weights, b: Weights): boolean {
+function sameWeights(a: InstanceWeights, b: InstanceWeights): boolean {
   return a.passing === b.passing && a.warning === b.warning;
 }
 

@@ -9,7 +9,7 @@ import {
   SERVICE_TAGS,
   SERVICE_WEIGHT,
 } from './keys';
-import { goIntLiteral } from './go-parse';
+import { goIntLiteral } from '../go/strconv';
 import { splitTags } from './tags';
 import type { ServiceLike } from './types';
 

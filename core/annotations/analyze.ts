@@ -17,7 +17,7 @@ import {
   SERVICE_TAGS,
   SERVICE_WEIGHT,
 } from './keys';
-import { fitsInt64, goAtoi, goIntLiteral, goParseBool } from './go-parse';
+import { fitsInt64, goAtoi, goIntLiteral, goParseBool } from '../go/strconv';
 import { PORT_NAME, servicePortNumber } from './ports';
 import { RULES, type Rule } from './rules';
 import { scanTags } from './tags';

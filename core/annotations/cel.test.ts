@@ -8,7 +8,7 @@ import { ALL_RULES } from './rules';
 import { CEL_REASONS, CEL_RULES, NOT_EXPRESSIBLE, PATTERNS, celString } from './cel';
 import { analyzeService } from './analyze';
 import { POLICY_CORPUS, serviceFor } from '../../test/support/policy/corpus';
-import { goIntLiteral } from './go-parse';
+import { goIntLiteral } from '../go/strconv';
 import { isConsulDnsName } from '../names/dns';
 
 const js = (name: keyof typeof PATTERNS) => new RegExp(PATTERNS[name], 'u');

@@ -26,7 +26,7 @@ import {
   SERVICE_TAGS,
   SERVICE_WEIGHT,
 } from './keys';
-import { goParseBool } from './go-parse';
+import { goParseBool } from '../go/strconv';
 import { PORT_NAME } from './ports';
 import { RULES } from './rules';
 import {

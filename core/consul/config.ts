@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { goParseBool } from '../annotations/go-parse';
+import { goParseBool } from '../go/strconv';
 
 /** The environment variables read here, in the order they are documented by Consul. */
 export const CONSUL_ENV = [

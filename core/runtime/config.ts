@@ -1,7 +1,7 @@
 /** Flag value parsers shared by every command (one implementation each). */
 import { InvalidArgumentError } from 'commander';
 import { LOG_LEVELS, type LogLevel } from './logger';
-import { goParseBool } from '../annotations/go-parse';
+import { goParseBool } from '../go/strconv';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 

@@ -1,6 +1,7 @@
 /**
- * Emulations of the Go standard-library parsers consul-k8s applies to annotation values, so a
- * finding can say exactly what consul-k8s would have made of a value.
+ * Emulations of the Go standard-library parsers (strconv) consul-k8s applies to annotation values
+ * and flags, so a finding can say exactly what consul-k8s would have made of a value. Shared by
+ * the annotation rules, the Consul environment and the flag parsers; imports nothing.
  */
 
 const GO_BOOLS: Readonly<Record<string, boolean>> = {
