@@ -11,7 +11,7 @@ import {
   readNodeServices,
   toConsulError,
 } from '../core/consul';
-import { selectJsonValues } from '../core/consul/json-select';
+import { selectJsonValues } from '../core/json/select';
 import { DEFAULT_NAMESPACE, WILDCARD_NAMESPACE } from '../core/consul/namespaces';
 import { isOwnedBy, READINESS_CHECK_NAME, READINESS_CHECK_TYPE } from './catalog';
 import type { ActualCheck, ActualInstance, ActualState, Op } from './diff';

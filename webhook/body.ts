@@ -36,7 +36,10 @@ export function readBody(
     finish(new HttpError(413, `request body is larger than the limit of ${limit} bytes`));
 
   let received = 0;
-  // The usual body arrives as one chunk: it is used as is, without a copy.
+  // With a declared length (the API server always sends one) the body is copied into one buffer
+  // as it arrives: no list of chunks and no concatenated copy beside it. The usual small body
+  // arrives as one chunk and is used as is.
+  const whole = length >= 0 && length <= limit ? Buffer.allocUnsafe(length) : undefined;
   const chunks: Buffer[] = [];
   if (length > limit) tooLarge();
 
@@ -50,9 +53,15 @@ export function readBody(
       tooLarge();
       return;
     }
-    chunks.push(chunk);
+    if (whole && received <= whole.length) chunk.copy(whole, received - chunk.length);
+    else chunks.push(chunk);
   });
   req.on('end', () => {
+    if (whole) {
+      if (received === whole.length && chunks.length === 0) finish(undefined, whole);
+      else finish(new HttpError(400, 'request body length differs from Content-Length'));
+      return;
+    }
     finish(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
   });
   req.on('error', () => finish(new HttpError(400, 'request body could not be read')));

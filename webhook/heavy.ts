@@ -1,8 +1,8 @@
 /**
- * Large review bodies are decided one at a time in a worker thread with a heap limit: parsing a
- * hostile 4 MiB body of `{}` objects costs about a second of CPU and 130 MB of heap, which on the
- * server's own thread would stall health probes and every other review, and a few of them at once
- * would exhaust the pod's memory. Bodies wait in a bounded queue; when it is full, or the worker
+ * Large review bodies are decided one at a time in a worker thread with a heap limit: even read
+ * selectively, a hostile 4 MiB body costs tens of milliseconds of CPU (and, with its objects where
+ * the review reads, 130 MB of heap), which on the server's own thread would stall health probes
+ * and every other review, and a few of them at once would exhaust the pod's memory. Bodies wait in a bounded queue; when it is full, or the worker
  * runs out of its heap, the request gets an error answer and the process carries on.
  */
 import path from 'node:path';
@@ -15,8 +15,13 @@ import type { WorkerJob } from './review-worker';
 export const HEAVY_BODY_BYTES = 256 * 1024;
 /** Large bodies being decided or waiting; more are answered 429. */
 export const MAX_HEAVY_PENDING = 16;
-/** The worker's heap: one 4 MiB body of empty objects needs about 130 MB. */
-export const WORKER_HEAP_MB = 160;
+/**
+ * The worker's heap. It builds only what the review reads (decide.ts `decideLarge`): a Service at
+ * the API server's 1.5 MiB object limit, mostly ports, takes about 10 MB. A body that needs more
+ * is not one the API server sends (a 4 MiB pile of empty objects where the review reads, ~130 MB):
+ * the worker dies of it alone and the request gets 413.
+ */
+export const WORKER_HEAP_MB = 96;
 
 /** Which script runs the worker (the compiled `review-worker.js` by default) and how. */
 export interface WorkerScript {

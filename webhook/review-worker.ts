@@ -4,7 +4,7 @@
  * that parses into too many objects kills this worker, never the process.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type Decision, decide } from './decide';
+import { type Decision, decideLarge } from './decide';
 import type { ReviewOptions } from './review';
 
 export interface WorkerJob {
@@ -14,10 +14,10 @@ export interface WorkerJob {
 
 const options = (workerData as { review: ReviewOptions }).review;
 parentPort?.on('message', (job: WorkerJob) => {
-  const text = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength).toString('utf8');
+  const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
   let decision: Decision;
   try {
-    decision = decide(text, options);
+    decision = decideLarge(body, options);
   } catch {
     decision = { ok: false, status: 500, message: 'internal error' };
   }

@@ -5,6 +5,7 @@
  */
 import { analyzeService } from '../core/annotations';
 import type { AnalyzeOptions, Finding, ServiceLike } from '../core/annotations';
+import type { KeepSpec } from '../core/json/select';
 import { fitWarnings } from './warnings';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
@@ -69,6 +70,34 @@ export interface ReviewOutcome {
   /** Rules of the errors that denied the request (empty unless verdict is `denied`). */
   deniedRules: string[];
 }
+
+/** What the review reads of a Service: large bodies are read for these members only (decide.ts). */
+const SERVICE_FIELDS: KeepSpec = {
+  apiVersion: true,
+  kind: true,
+  metadata: { name: true, namespace: true, generateName: true, annotations: true },
+  spec: { type: true, ports: true, externalIPs: true },
+};
+
+/**
+ * Every member of an AdmissionReview that `parseAdmissionReview` and `reviewAdmission` read, and
+ * nothing else (`decide.test.ts` checks that the decision on the pruned body equals the decision
+ * on the whole one). A member the review starts reading must be added here.
+ */
+export const REVIEWED_FIELDS: KeepSpec = {
+  apiVersion: true,
+  kind: true,
+  request: {
+    uid: true,
+    kind: true,
+    subResource: true,
+    operation: true,
+    name: true,
+    namespace: true,
+    object: SERVICE_FIELDS,
+    oldObject: SERVICE_FIELDS,
+  },
+};
 
 export type ParseResult = { ok: true; request: AdmissionRequest } | { ok: false; message: string };
 

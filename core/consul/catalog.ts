@@ -12,7 +12,7 @@ import {
   type ConsulResponse,
 } from './client';
 import { ConsulError, toConsulError, type TxnOpError } from './errors';
-import { type JsonPath, selectJsonValues } from './json-select';
+import { type JsonPath, selectJsonValues } from '../json/select';
 
 /** Consul's documented limit of operations in one `/v1/txn` request. */
 export const MAX_TXN_OPS = 64;
@@ -273,7 +273,7 @@ function namespaceQuery(options: NamespaceOption): Record<string, string> {
 
 /**
  * `GET /v1/catalog/node-services/:node`: the node (null when unknown) and its instances. Each
- * instance passes through `reduce` as it is read (json-select), so a node with 30,000 services
+ * instance passes through `reduce` as it is read (core/json/select.ts), so a node with 30,000 services
  * never exists as one parsed tree.
  */
 export async function readNodeServices<S = NodeService>(

@@ -1,5 +1,6 @@
 /**
- * A separate process that floods a webhook with hostile ~3.9 MiB reviews: `node hostile-sender.js
+ * A separate process that floods a webhook with hostile ~3.9 MiB reviews (both shapes of
+ * `hostileReview`): `node hostile-sender.js
  * PORT CA_FILE CONCURRENCY ROUNDS`. Prints one JSON line with the status codes it got, so the
  * test's own event loop is free to time the small reviews it sends meanwhile.
  */
@@ -11,9 +12,11 @@ async function main(): Promise<void> {
   const [port, caFile, concurrency, rounds] = process.argv.slice(2);
   const ca = fs.readFileSync(caFile!, 'utf8');
   const statuses: Record<string, number> = {};
-  const body = hostileReview('hostile');
+  // Half the senders hide the pile where the review never reads, half where it reads.
+  const bodies = [hostileReview('hostile'), hostileReview('hostile', undefined, 'ports')];
   await Promise.all(
-    Array.from({ length: Number(concurrency) }, async () => {
+    Array.from({ length: Number(concurrency) }, async (_, sender) => {
+      const body = bodies[sender % 2]!;
       for (let round = 0; round < Number(rounds); round++) {
         try {
           const reply = await request({ port: Number(port), ca, body, timeoutMs: 120_000 });

@@ -126,11 +126,22 @@ export function realisticUpdateReview(uid?: string): Record<string, unknown> {
 }
 
 /**
- * A hostile AdmissionReview of about `bytes` bytes: a Service whose spec carries an array of empty
- * objects (`{}`), the shape that costs the most heap per byte to parse (issue 10, finding 2).
+ * A hostile AdmissionReview of about `bytes` bytes: a Service carrying an array of empty objects
+ * (`{}`), the shape that costs the most heap per byte to parse (issue 10, finding 2). `where`: in a
+ * member the review never reads (`spec.junk`: scanned past), or in one it reads (`spec.ports`:
+ * built, so only the worker's heap limit stops it).
  */
-export function hostileReview(uid: string, bytes = Math.floor(3.9 * 1024 * 1024)): Buffer {
+export function hostileReview(
+  uid: string,
+  bytes = Math.floor(3.9 * 1024 * 1024),
+  where: 'junk' | 'ports' = 'junk',
+): Buffer {
   const plain = JSON.stringify(admissionReview({ uid }));
   const count = Math.max(1, Math.floor((bytes - plain.length - 12) / 3));
-  return Buffer.from(plain.replace('"spec":{', `"spec":{"junk":[${'{},'.repeat(count - 1)}{}],`));
+  const pile = `[${'{},'.repeat(count - 1)}{}]`;
+  return Buffer.from(
+    where === 'junk'
+      ? plain.replace('"spec":{', `"spec":{"junk":${pile},`)
+      : plain.replace(/"ports":\[[^\]]*\]/, `"ports":${pile}`),
+  );
 }

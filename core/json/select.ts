@@ -124,3 +124,59 @@ export function selectJsonValues(
   }
   if (stack.length > 0) throw new JsonSelectError('the document ends inside an object or array');
 }
+
+/** What `pruneJson` keeps: `true` keeps the whole value; an object keeps only those members. */
+export type KeepSpec = true | { readonly [key: string]: KeepSpec };
+
+const skipWhitespace = (body: Buffer, start: number): number => {
+  let i = start;
+  while (i < body.length && isWhitespace(body[i]!)) i++;
+  return i;
+};
+
+/**
+ * The document with only the members `keep` names, read without building the rest: skipped
+ * values are only scanned for their end (not checked), kept ones are parsed natively. Where
+ * `keep` names members but the document holds something other than an object, that value is kept
+ * whole, so code reading the result sees the same types as in the whole document. Duplicate keys
+ * resolve as `JSON.parse` resolves them (the last wins). Linear in the body size; recursion is as
+ * deep as `keep`, never as deep as the document.
+ */
+export function pruneJson(body: Buffer, keep: KeepSpec): unknown {
+  const [value, end] = readKept(body, skipWhitespace(body, 0), keep);
+  const rest = skipWhitespace(body, end);
+  if (rest < body.length) throw new JsonSelectError(`unexpected data after the document at byte ${rest}`);
+  return value;
+}
+
+function readKept(body: Buffer, start: number, keep: KeepSpec): [unknown, number] {
+  if (start >= body.length) throw new JsonSelectError('the document ends where a value was expected');
+  if (keep === true || body[start] !== OPEN_OBJECT) {
+    const end = endOfValue(body, start);
+    return [parse(body, start, end), end];
+  }
+  const out: Record<string, unknown> = {};
+  let i = skipWhitespace(body, start + 1);
+  if (body[i] === CLOSE_OBJECT) return [out, i + 1];
+  for (;;) {
+    if (body[i] !== QUOTE) throw new JsonSelectError(`expected a key at byte ${i}`);
+    const keyEnd = endOfString(body, i);
+    const key = parse(body, i, keyEnd) as string;
+    i = skipWhitespace(body, keyEnd);
+    if (body[i] !== COLON) throw new JsonSelectError(`expected ":" at byte ${i}`);
+    i = skipWhitespace(body, i + 1);
+    const child = Object.hasOwn(keep, key) ? keep[key] : undefined;
+    if (child === undefined) {
+      i = endOfValue(body, i);
+    } else {
+      const [value, end] = readKept(body, i, child);
+      // An own property even for "__proto__", as JSON.parse makes it.
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      i = end;
+    }
+    i = skipWhitespace(body, i);
+    if (body[i] === COMMA) i = skipWhitespace(body, i + 1);
+    else if (body[i] === CLOSE_OBJECT) return [out, i + 1];
+    else throw new JsonSelectError(`expected "," or "}" at byte ${i}`);
+  }
+}

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { type JsonPath, selectJsonValues } from './json-select';
+import { type JsonPath, JsonSelectError, type KeepSpec, pruneJson, selectJsonValues } from './select';
 
 function collect(text: string, select: (path: JsonPath) => boolean): Array<[JsonPath, unknown]> {
   const found: Array<[JsonPath, unknown]> = [];
@@ -78,4 +78,62 @@ test('a truncated or malformed body is an error, not a partial result', () => {
       expect.objectContaining({ name: expect.stringMatching(/JsonSelectError|SyntaxError/) }),
     );
   }
+});
+
+describe('pruneJson', () => {
+  /** What pruneJson must return, computed from the whole parsed document. */
+  function reference(value: unknown, keep: KeepSpec): unknown {
+    if (keep === true || typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, member] of Object.entries(value)) {
+      if (Object.hasOwn(keep, key)) out[key] = reference(member, keep[key]!);
+    }
+    return out;
+  }
+  const keepSpecs: fc.Arbitrary<KeepSpec> = fc.letrec<{ spec: KeepSpec }>((tie) => ({
+    spec: fc.oneof(
+      { depthSize: 'small' },
+      fc.constant<KeepSpec>(true),
+      fc.dictionary(fc.constantFrom('a', 'b', 'c', 'request', 'object'), tie('spec'), { maxKeys: 3 }),
+    ),
+  })).spec;
+  const documents = fc.letrec<{ doc: unknown }>((tie) => ({
+    doc: fc.oneof(
+      { depthSize: 'small' },
+      fc.jsonValue({ maxDepth: 1 }),
+      fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd', 'request', 'object'), tie('doc'), { maxKeys: 5 }),
+    ),
+  })).doc;
+
+  test('keeps exactly the named members, whatever the document, with any whitespace', () => {
+    fc.assert(
+      fc.property(documents, keepSpecs, fc.boolean(), (doc, keep, pretty) => {
+        const text = JSON.stringify(doc, null, pretty ? 2 : undefined);
+        expect(pruneJson(Buffer.from(text), keep)).toEqual(reference(JSON.parse(text), keep));
+      }),
+    );
+  });
+
+  test('duplicate keys resolve as JSON.parse does; "__proto__" stays an own member', () => {
+    const text = '{"a":{"x":1},"a":2,"__proto__":{"polluted":true}}';
+    const pruned = pruneJson(Buffer.from(text), { a: { x: true }, ['__proto__']: true }) as Record<
+      string,
+      unknown
+    >;
+    expect(pruned.a).toBe(2);
+    expect(Object.getPrototypeOf(pruned)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(pruned, '__proto__')?.value).toEqual({ polluted: true });
+  });
+
+  test('a skipped member costs a scan, not a parse: a million empty objects are passed over', () => {
+    const junk = `[${'{},'.repeat(1_000_000)}{}]`;
+    const text = `{"junk":${junk},"a":{"b":"kept","c":${junk}}}`;
+    expect(pruneJson(Buffer.from(text), { a: { b: true } })).toEqual({ a: { b: 'kept' } });
+  });
+
+  test('a truncated or trailing document is refused', () => {
+    expect(() => pruneJson(Buffer.from('{"a":1'), { a: true })).toThrow(JsonSelectError);
+    expect(() => pruneJson(Buffer.from('{"a":1} x'), { a: true })).toThrow(JsonSelectError);
+    expect(() => pruneJson(Buffer.from(''), { a: true })).toThrow(JsonSelectError);
+  });
 });
