@@ -79,15 +79,19 @@ export function createGenerateCommand(): Command {
       )
       .option(
         '--include <glob>',
-        'render only Consul names matching a glob (repeatable; commas outside braces separate globs)',
+        'render only Consul names matching a glob (minimatch; repeatable; commas outside braces separate globs; an unclosed [, { or ( is refused)',
         collectPatterns,
       )
       .option(
         '--exclude <glob>',
-        'never render Consul names matching a glob (repeatable; commas outside braces separate globs)',
+        'never render Consul names matching a glob (same syntax as --include)',
         collectPatterns,
       )
-      .option('--consul-domain <domain>', 'Consul DNS domain used in externalName', 'consul')
+      .option(
+        '--consul-domain <domain>',
+        'Consul DNS domain used in externalName (a trailing dot is accepted and dropped)',
+        'consul',
+      )
       .option(
         '--consul-datacenter-dns [dc]',
         'put the datacenter into externalName (<name>.service.<dc>.<domain>); without a value: --datacenter, else the datacenter Consul answers from',

@@ -13,7 +13,7 @@ import { normaliseManagedPath } from './managed-dir';
 import { shortHash } from './names';
 import { INVENTORY_NAME } from './render';
 import type { GitCredentials, GitIdentity } from './repo';
-import type { SelectOptions } from './select';
+import { globProblem, type SelectOptions } from './select';
 import type { RenderOptions } from './types';
 
 export type Mode = 'once' | 'watch' | 'dry-run';
@@ -173,9 +173,11 @@ export function parseGenerateConfig(
       (/^[a-z][-a-z0-9]*$/.test(flags.k8sServicePrefix) && flags.k8sServicePrefix.length <= 40),
     `--k8s-service-prefix: "${flags.k8sServicePrefix}" must start with a lowercase letter and hold only a-z, 0-9 and "-" (at most 40 characters)`,
   );
+  // Consul takes its domain with or without the root's dot (`consul.`); externalName never has it.
+  const consulDomain = flags.consulDomain.replace(/\.$/, '');
   check(
-    DOMAIN.test(flags.consulDomain),
-    `--consul-domain: "${flags.consulDomain}" is not a lowercase DNS domain`,
+    DOMAIN.test(consulDomain),
+    `--consul-domain: "${flags.consulDomain}" is not a lowercase DNS domain (such as consul, or consul.)`,
   );
   check(
     isValidSyncTag(flags.consulK8sTag),
@@ -227,7 +229,10 @@ export function parseGenerateConfig(
     ['--include', flags.include],
     ['--exclude', flags.exclude],
   ] as const) {
-    for (const pattern of patterns ?? []) check(pattern.trim() !== '', `${flag}: empty pattern`);
+    for (const pattern of patterns ?? []) {
+      const problem = globProblem(pattern);
+      if (problem !== undefined) problems.push(`${flag} ${JSON.stringify(pattern)}: ${problem}`);
+    }
   }
 
   const credentials: GitCredentials = {};
@@ -311,7 +316,7 @@ export function parseGenerateConfig(
     },
     render: {
       namespace: flags.k8sWriteNamespace,
-      domain: flags.consulDomain,
+      domain: consulDomain,
       annotateTags: Boolean(flags.annotateConsulTags),
       owner: flags.ownerId ?? flags.clusterId ?? DEFAULT_OWNER_ID,
       inventoryName: inventoryNameFor(flags.ownerId ?? flags.clusterId, managedPath),

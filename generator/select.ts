@@ -43,6 +43,50 @@ interface NameFilter {
   exclude: Minimatch[];
 }
 
+/**
+ * Why a `--include`/`--exclude` glob is refused, or undefined when it is fine. minimatch takes an
+ * unclosed `[`, `{` or `(` (and a stray `]`, `}` or `)`) as a literal character, which no Consul
+ * DNS name holds: such a glob would silently match nothing, so it is refused at startup.
+ */
+export function globProblem(pattern: string): string | undefined {
+  if (pattern.trim() === '') return 'empty pattern';
+  const open = { '{': 0, '(': 0 };
+  for (let i = 0; i < pattern.length; i += 1) {
+    const char = pattern[i];
+    if (char === '\\') {
+      if (i === pattern.length - 1) return 'ends with a lone "\\" (it escapes nothing)';
+      i += 1;
+    } else if (char === '[') {
+      const end = classEnd(pattern, i);
+      if (end < 0) return 'unclosed "[" (a character class needs its closing "]")';
+      i = end;
+    } else if (char === ']') return 'unmatched "]"';
+    else if (char === '{' || char === '(') open[char] += 1;
+    else if (char === '}' || char === ')') {
+      const opener = char === '}' ? '{' : '(';
+      if (open[opener] === 0) return `unmatched "${char}"`;
+      open[opener] -= 1;
+    }
+  }
+  if (open['{'] > 0) return 'unclosed "{" (a brace list needs its closing "}")';
+  if (open['('] > 0) return 'unclosed "(" (a pattern list needs its closing ")")';
+  return undefined;
+}
+
+/** Index of the `]` closing the character class opened at `start`, or -1. */
+function classEnd(pattern: string, start: number): number {
+  let i = start + 1;
+  if (pattern[i] === '!' || pattern[i] === '^') i += 1;
+  if (pattern[i] === ']') i += 1; // a `]` first in the class is a member
+  for (; i < pattern.length; i += 1) {
+    if (pattern[i] === '\\') i += 1;
+    else if (pattern.startsWith('[:', i) && pattern.includes(':]', i + 2)) {
+      i = pattern.indexOf(':]', i + 2) + 1; // a POSIX class such as [:alpha:]
+    } else if (pattern[i] === ']') return i;
+  }
+  return -1;
+}
+
 function compileFilter(options: SelectOptions): NameFilter {
   const compile = (pattern: string): Minimatch => new Minimatch(pattern, { dot: true, nocomment: true });
   return { include: options.include.map(compile), exclude: options.exclude.map(compile) };
