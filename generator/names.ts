@@ -44,6 +44,40 @@ export function baseKubernetesName(prefix: string, consulName: string): string {
   return label.length > MAX_LABEL ? withHashSuffix(label, raw) : label;
 }
 
+export interface CaseVariants {
+  /** One Consul name per DNS name, in input order. */
+  kept: string[];
+  /** Every other spelling -> the kept one it shares its DNS name with. */
+  shadowed: Map<string, string>;
+}
+
+/**
+ * Consul names that differ only in case are one DNS name (`Web.service.consul` is
+ * `web.service.consul`), so they get one Service. The one kept is the all-lowercase spelling when
+ * there is one (its Kubernetes name is its Consul name), else the first in code-unit order.
+ */
+export function resolveCaseVariants(consulNames: readonly string[]): CaseVariants {
+  const winners = new Map<string, string>();
+  for (const name of new Set(consulNames)) {
+    const key = name.toLowerCase();
+    const current = winners.get(key);
+    if (current === undefined || rank(name) < rank(current)) winners.set(key, name);
+  }
+  const kept: string[] = [];
+  const shadowed = new Map<string, string>();
+  for (const name of new Set(consulNames)) {
+    const winner = winners.get(name.toLowerCase())!;
+    if (winner === name) kept.push(name);
+    else shadowed.set(name, winner);
+  }
+  return { kept, shadowed };
+}
+
+/** Sort key for resolveCaseVariants: lowercase spelling first, then code-unit order. */
+function rank(name: string): string {
+  return `${name === name.toLowerCase() ? 0 : 1}${name}`;
+}
+
 export interface NameAssignment {
   /** Consul name -> Kubernetes name, for every name that got one. */
   names: Map<string, string>;

@@ -2,7 +2,8 @@
  * Which Consul services become Kubernetes Services, and why the others do not. Pure.
  * Order of the checks (the first that applies is the reason reported):
  * loop guard (sync tag / external-source=kubernetes, per cluster with --cluster-id), opt-out meta, --include/--exclude,
- * not resolvable through Consul DNS, conflict, no unique Kubernetes name.
+ * not resolvable through Consul DNS, same DNS name as another service (differs only in case),
+ * conflict, no unique Kubernetes name.
  */
 import { Minimatch } from 'minimatch';
 import { isConsulDnsName } from '../core/names/dns';
@@ -11,7 +12,7 @@ import {
   META_EXTERNAL_SOURCE as EXTERNAL_SOURCE_META,
 } from '../core/consul/meta';
 import { OPT_OUT_META } from './instance-rules';
-import { assignKubernetesNames } from './names';
+import { assignKubernetesNames, resolveCaseVariants } from './names';
 import type { CatalogService, SelectedService, SkippedService } from './types';
 
 export interface SelectOptions {
@@ -143,13 +144,21 @@ export function selectServices(
   conflicts: Conflicts = new Map(),
 ): Selection {
   const skipped: SkippedService[] = [];
-  const candidates: CatalogService[] = [];
+  const eligible: CatalogService[] = [];
   const filter = compileFilter(options);
   for (const service of services) {
     const reason = exclusionReason(service, options, filter);
-    if (reason === undefined) candidates.push(service);
+    if (reason === undefined) eligible.push(service);
     else skipped.push({ consulName: service.name, reason });
   }
+  const { shadowed } = resolveCaseVariants(eligible.map((service) => service.name));
+  for (const [consulName, kept] of shadowed) {
+    skipped.push({
+      consulName,
+      reason: `same DNS name as Consul service "${kept}" (DNS is case-insensitive): one Service, made from "${kept}"`,
+    });
+  }
+  const candidates = eligible.filter((service) => !shadowed.has(service.name));
   const { names, unassigned } = assignKubernetesNames(
     candidates.map((service) => service.name),
     options.prefix,
