@@ -107,6 +107,10 @@ export function createGenerateCommand(): Command {
         'skip names taken in the cluster by Services we do not manage (read-only Kubernetes access)',
       )
       .option(
+        '--adopt-consul-k8s',
+        "with --check-cluster: Services written by consul-k8s's to-k8s sync (label consul=true, ExternalName to <name>.service.<domain>) are replaced, not conflicts (migration)",
+      )
+      .option(
         '--kubeconfig <file>',
         'kubeconfig for --check-cluster and --leader-elect (default: standard locations / in-cluster)',
       )

@@ -52,6 +52,7 @@ export interface GenerateFlags {
   k8sServicePrefix: string;
   annotateConsulTags?: boolean;
   checkCluster?: boolean;
+  adoptConsulK8s?: boolean;
   kubeconfig?: string;
   repo?: string;
   branch: string;
@@ -110,6 +111,8 @@ export interface GeneratorConfig {
   guard: GuardOptions;
   pullRequest?: ForgeConfig;
   checkCluster: boolean;
+  /** `--adopt-consul-k8s` (only with --check-cluster). */
+  adoptConsulK8s: boolean;
   kubeconfig?: string;
   watch: {
     bufferMinMs: number;
@@ -178,6 +181,10 @@ export function parseGenerateConfig(
   check(
     DOMAIN.test(consulDomain),
     `--consul-domain: "${flags.consulDomain}" is not a lowercase DNS domain (such as consul, or consul.)`,
+  );
+  check(
+    !flags.adoptConsulK8s || Boolean(flags.checkCluster),
+    '--adopt-consul-k8s: needs --check-cluster (it decides which cluster Services are not conflicts)',
   );
   check(
     isValidSyncTag(flags.consulK8sTag),
@@ -334,6 +341,7 @@ export function parseGenerateConfig(
     guard: { maxDeletePercent: flags.maxDeletePercent, allowMassDelete: Boolean(flags.allowMassDelete) },
     ...(pullRequest ? { pullRequest } : {}),
     checkCluster: Boolean(flags.checkCluster),
+    adoptConsulK8s: Boolean(flags.adoptConsulK8s),
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     watch: {
       bufferMinMs: flags.bufferMin,

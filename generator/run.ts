@@ -44,6 +44,8 @@ export interface RunSettings {
   maxPushAttempts: number;
   pushBackoff: { initialMs: number; maxMs: number };
   pullRequest?: { forge: Forge; branch: string; labels: readonly string[] };
+  /** `--adopt-consul-k8s`: cluster Services consul-k8s's to-k8s wrote are not conflicts. */
+  adoptConsulK8s?: boolean;
 }
 
 export interface RunDependencies {
@@ -97,8 +99,8 @@ export async function runOnce(
   const dryRun = options.dryRun ?? false;
   const repository = await deps.openRepository(!dryRun);
   const clusterConflicts = deps.cluster
-    ? await findClusterConflicts(deps.cluster, settings.render.namespace)
-    : new Map();
+    ? await readClusterConflicts(deps.cluster, settings, deps.logger)
+    : new Map<string, string>();
   const backoff = new Backoff({
     initialMs: settings.pushBackoff.initialMs,
     maxMs: settings.pushBackoff.maxMs,
@@ -165,6 +167,25 @@ export async function runOnce(
       if (!(await sleep(delayMs, deps.signal))) throw err;
     }
   }
+}
+
+/** `--check-cluster`: the names taken in the cluster; says which consul-k8s Services are adopted. */
+async function readClusterConflicts(
+  cluster: ClusterServiceLister,
+  settings: RunSettings,
+  logger: Logger,
+): Promise<Map<string, string>> {
+  const adopt = settings.adoptConsulK8s
+    ? { prefix: settings.select.prefix, domain: settings.render.domain }
+    : undefined;
+  const { conflicts, adopted } = await findClusterConflicts(cluster, settings.render.namespace, adopt);
+  if (adopted.length > 0) {
+    logger.info(
+      { count: adopted.length, services: adopted.slice(0, 20) },
+      'adopting Services written by consul-k8s (--adopt-consul-k8s)',
+    );
+  }
+  return conflicts;
 }
 
 interface StartingPoint {
