@@ -2,8 +2,9 @@
  * Consul service name -> Kubernetes Service name (a DNS-1035 label). Pure.
  *
  * - A name that is already a valid label (after the prefix) keeps its plain form.
- * - Otherwise: lowercased, runs of invalid characters become one `-`, leading/trailing `-`
- *   dropped, `c-` put in front when it does not start with a letter.
+ * - One that is valid once lowercased becomes that (as consul-k8s names it: `X--Y` -> `x--y`).
+ * - Otherwise: lowercased, runs of invalid characters (and of `-`) become one `-`, leading and
+ *   trailing `-` dropped, `c-` put in front when it does not start with a letter.
  * - Longer than 63, or colliding with another service's name (or a reserved file name): cut and
  *   given a short hash suffix of the original name, so the result is stable across runs.
  */
@@ -40,6 +41,8 @@ function withHashSuffix(label: string, original: string): string {
 export function baseKubernetesName(prefix: string, consulName: string): string {
   const raw = prefix + consulName;
   if (isDns1035Label(raw)) return raw;
+  // consul-k8s lowercases, nothing more: keep its names where they are valid (migration).
+  if (isDns1035Label(raw.toLowerCase())) return raw.toLowerCase();
   const label = toLabelCharacters(raw);
   return label.length > MAX_LABEL ? withHashSuffix(label, raw) : label;
 }
