@@ -144,14 +144,14 @@ export function createGenerateCommand(): Command {
       .addOption(
         new Option(
           '--max-delete-percent <percent>',
-          'refuse runs removing more than this share of managed Services',
+          'refuse runs removing more than this share of managed Services, or leaving more than this share fewer than the most the path held (high-water mark)',
         )
           .argParser(percentArg)
           .default(50),
       )
       .option(
         '--allow-mass-delete',
-        'let a run remove more than --max-delete-percent, or all, managed Services',
+        'let a run remove more than --max-delete-percent, or all, managed Services (and reset the high-water mark to what it leaves)',
       )
       // Pull requests
       .addOption(
