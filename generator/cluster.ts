@@ -12,6 +12,8 @@ export function clusterLister(kubeconfig: string | undefined): ClusterServiceLis
       return list.items.map((item) => ({
         name: item.metadata?.name ?? '',
         labels: item.metadata?.labels ?? {},
+        ...(item.spec?.type !== undefined ? { type: item.spec.type } : {}),
+        ...(item.spec?.externalName !== undefined ? { externalName: item.spec.externalName } : {}),
       }));
     },
   };

@@ -79,15 +79,19 @@ export function createGenerateCommand(): Command {
       )
       .option(
         '--include <glob>',
-        'render only Consul names matching a glob (repeatable; commas outside braces separate globs)',
+        'render only Consul names matching a glob (minimatch; repeatable; commas outside braces separate globs; an unclosed [, { or ( is refused)',
         collectPatterns,
       )
       .option(
         '--exclude <glob>',
-        'never render Consul names matching a glob (repeatable; commas outside braces separate globs)',
+        'never render Consul names matching a glob (same syntax as --include)',
         collectPatterns,
       )
-      .option('--consul-domain <domain>', 'Consul DNS domain used in externalName', 'consul')
+      .option(
+        '--consul-domain <domain>',
+        'Consul DNS domain used in externalName (a trailing dot is accepted and dropped)',
+        'consul',
+      )
       .option(
         '--consul-datacenter-dns [dc]',
         'put the datacenter into externalName (<name>.service.<dc>.<domain>); without a value: --datacenter, else the datacenter Consul answers from',
@@ -101,6 +105,10 @@ export function createGenerateCommand(): Command {
       .option(
         '--check-cluster',
         'skip names taken in the cluster by Services we do not manage (read-only Kubernetes access)',
+      )
+      .option(
+        '--adopt-consul-k8s',
+        "with --check-cluster: Services written by consul-k8s's to-k8s sync (label consul=true, ExternalName to <name>.service.<domain>) are replaced, not conflicts (migration)",
       )
       .option(
         '--kubeconfig <file>',
@@ -136,14 +144,14 @@ export function createGenerateCommand(): Command {
       .addOption(
         new Option(
           '--max-delete-percent <percent>',
-          'refuse runs removing more than this share of managed Services',
+          'refuse runs removing more than this share of managed Services, or leaving more than this share fewer than the most the path held (high-water mark)',
         )
           .argParser(percentArg)
           .default(50),
       )
       .option(
         '--allow-mass-delete',
-        'let a run remove more than --max-delete-percent, or all, managed Services',
+        'let a run remove more than --max-delete-percent, or all, managed Services (and reset the high-water mark to what it leaves)',
       )
       // Pull requests
       .addOption(

@@ -247,3 +247,47 @@ describe('helpers', () => {
     }
   });
 });
+
+describe('--include, --exclude and --consul-domain (finding 9)', () => {
+  const parse = async (args: string[]) => parseGenerateConfig(await flags([...base, ...args]), {});
+
+  it.each([
+    ['--include', '[', /--include "\[": unclosed "\[" \(a character class needs its closing "\]"\)/],
+    ['--include', 'web-[ab', /--include "web-\[ab": unclosed "\["/],
+    ['--exclude', 'web-]', /--exclude "web-\]": unmatched "\]"/],
+    ['--exclude', 'web-{a,b', /--exclude "web-\{a,b": unclosed "\{"/],
+    ['--include', 'web-a}', /--include "web-a\}": unmatched "\}"/],
+    ['--include', '@(a|b', /--include "@\(a\|b": unclosed "\("/],
+    ['--include', 'web\\', /--include "web.*": ends with a lone "\\"/],
+    ['--include', ' ', /--include "": empty pattern/],
+  ])('%s %j is refused at startup, naming the flag and the glob', async (flag, glob, message) => {
+    await expect(parse([flag, glob])).rejects.toThrow(message);
+  });
+
+  it.each([['web-[ab]'], ['[!x]*'], ['[]a]*'], ['[[:alpha:]]*'], ['web-{a,b}'], ['@(a|b)-*'], ['web-\\[']])(
+    'accepts the well-formed glob %j',
+    async (glob) => {
+      expect((await parse(['--include', glob])).select.include).toEqual([glob]);
+    },
+  );
+
+  it('accepts a trailing dot in --consul-domain (Consul does) and renders externalName without it', async () => {
+    expect((await parse(['--consul-domain', 'consul.'])).render.domain).toBe('consul');
+    expect((await parse(['--consul-domain', 'dc.example.'])).render.domain).toBe('dc.example');
+    await expect(parse(['--consul-domain', 'consul..'])).rejects.toThrow(/--consul-domain: "consul\.\."/);
+    await expect(parse(['--consul-domain', '.'])).rejects.toThrow(/--consul-domain: "\."/);
+  });
+
+  it('names the inventory ConfigMap after --owner-id, else --cluster-id, else the path', async () => {
+    expect((await parse(['--owner-id', 'east'])).render.inventoryName).toBe(
+      'consul-k8s-gitops-inventory-east',
+    );
+    expect((await parse(['--cluster-id', 'west'])).render.inventoryName).toBe(
+      'consul-k8s-gitops-inventory-west',
+    );
+    const byPath = (await parse([])).render.inventoryName;
+    const otherPath = parseGenerateConfig(await flags(['--once', '--repo', 'r', '--path', 'other']), {});
+    expect(byPath).toMatch(/^consul-k8s-gitops-inventory-[0-9a-f]{8}$/);
+    expect(otherPath.render.inventoryName).not.toBe(byPath);
+  });
+});

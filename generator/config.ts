@@ -13,7 +13,7 @@ import { normaliseManagedPath } from './managed-dir';
 import { shortHash } from './names';
 import { INVENTORY_NAME } from './render';
 import type { GitCredentials, GitIdentity } from './repo';
-import type { SelectOptions } from './select';
+import { globProblem, type SelectOptions } from './select';
 import type { RenderOptions } from './types';
 
 export type Mode = 'once' | 'watch' | 'dry-run';
@@ -52,6 +52,7 @@ export interface GenerateFlags {
   k8sServicePrefix: string;
   annotateConsulTags?: boolean;
   checkCluster?: boolean;
+  adoptConsulK8s?: boolean;
   kubeconfig?: string;
   repo?: string;
   branch: string;
@@ -110,6 +111,8 @@ export interface GeneratorConfig {
   guard: GuardOptions;
   pullRequest?: ForgeConfig;
   checkCluster: boolean;
+  /** `--adopt-consul-k8s` (only with --check-cluster). */
+  adoptConsulK8s: boolean;
   kubeconfig?: string;
   watch: {
     bufferMinMs: number;
@@ -173,9 +176,15 @@ export function parseGenerateConfig(
       (/^[a-z][-a-z0-9]*$/.test(flags.k8sServicePrefix) && flags.k8sServicePrefix.length <= 40),
     `--k8s-service-prefix: "${flags.k8sServicePrefix}" must start with a lowercase letter and hold only a-z, 0-9 and "-" (at most 40 characters)`,
   );
+  // Consul takes its domain with or without the root's dot (`consul.`); externalName never has it.
+  const consulDomain = flags.consulDomain.replace(/\.$/, '');
   check(
-    DOMAIN.test(flags.consulDomain),
-    `--consul-domain: "${flags.consulDomain}" is not a lowercase DNS domain`,
+    DOMAIN.test(consulDomain),
+    `--consul-domain: "${flags.consulDomain}" is not a lowercase DNS domain (such as consul, or consul.)`,
+  );
+  check(
+    !flags.adoptConsulK8s || Boolean(flags.checkCluster),
+    '--adopt-consul-k8s: needs --check-cluster (it decides which cluster Services are not conflicts)',
   );
   check(
     isValidSyncTag(flags.consulK8sTag),
@@ -227,7 +236,10 @@ export function parseGenerateConfig(
     ['--include', flags.include],
     ['--exclude', flags.exclude],
   ] as const) {
-    for (const pattern of patterns ?? []) check(pattern.trim() !== '', `${flag}: empty pattern`);
+    for (const pattern of patterns ?? []) {
+      const problem = globProblem(pattern);
+      if (problem !== undefined) problems.push(`${flag} ${JSON.stringify(pattern)}: ${problem}`);
+    }
   }
 
   const credentials: GitCredentials = {};
@@ -311,7 +323,7 @@ export function parseGenerateConfig(
     },
     render: {
       namespace: flags.k8sWriteNamespace,
-      domain: flags.consulDomain,
+      domain: consulDomain,
       annotateTags: Boolean(flags.annotateConsulTags),
       owner: flags.ownerId ?? flags.clusterId ?? DEFAULT_OWNER_ID,
       inventoryName: inventoryNameFor(flags.ownerId ?? flags.clusterId, managedPath),
@@ -329,6 +341,7 @@ export function parseGenerateConfig(
     guard: { maxDeletePercent: flags.maxDeletePercent, allowMassDelete: Boolean(flags.allowMassDelete) },
     ...(pullRequest ? { pullRequest } : {}),
     checkCluster: Boolean(flags.checkCluster),
+    adoptConsulK8s: Boolean(flags.adoptConsulK8s),
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     watch: {
       bufferMinMs: flags.bufferMin,

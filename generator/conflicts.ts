@@ -1,6 +1,7 @@
 /**
  * Services defined elsewhere that a rendered Service would collide with: in the repository
- * outside the managed path, or (with --check-cluster) in the cluster without our label.
+ * outside the managed path, or (with --check-cluster) in the cluster without our label (unless
+ * --adopt-consul-k8s and consul-k8s's to-k8s sync wrote it).
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -88,24 +89,73 @@ export async function manifestsOnDisk(repoDir: string, managedPath: string): Pro
   return manifests;
 }
 
-/** Minimal read-only view of the cluster's Services in the write namespace. */
-export interface ClusterServiceLister {
-  listServices(namespace: string): Promise<{ name: string; labels: Record<string, string> }[]>;
+/** What `--check-cluster` reads of one cluster Service. */
+export interface ClusterService {
+  name: string;
+  labels: Record<string, string>;
+  type?: string;
+  externalName?: string;
 }
 
-/** name -> reason for cluster Services of that name that we do not manage. */
+/** Minimal read-only view of the cluster's Services in the write namespace. */
+export interface ClusterServiceLister {
+  listServices(namespace: string): Promise<ClusterService[]>;
+}
+
+/** `--adopt-consul-k8s`: what a Service written by consul-k8s's to-k8s sync looks like here. */
+export interface AdoptOptions {
+  /** `--k8s-service-prefix` (consul-k8s's `-k8s-service-prefix`). */
+  prefix: string;
+  /** `--consul-domain`, without a trailing dot. */
+  domain: string;
+}
+
+/** consul-k8s's to-k8s label on the Services it writes (and the only thing that marks them). */
+const CONSUL_K8S_LABEL = 'consul';
+
+/**
+ * Whether a cluster Service is one consul-k8s's to-k8s sync wrote: label `consul: "true"`, type
+ * ExternalName, name `<prefix><consul name>` and externalName `<consul name>.service.<domain>`
+ * (both lowercased, the domain as given to consul-k8s, so with or without its trailing dot).
+ */
+export function writtenByConsulK8s(service: ClusterService, adopt: AdoptOptions): boolean {
+  if (service.labels[CONSUL_K8S_LABEL] !== 'true' || service.type !== 'ExternalName') return false;
+  const suffix = `.service.${adopt.domain}`;
+  const target = (service.externalName ?? '').replace(/\.$/, '');
+  if (!target.endsWith(suffix)) return false;
+  return service.name === `${adopt.prefix}${target.slice(0, -suffix.length)}`;
+}
+
+/** Why a cluster Service takes its name from us, or undefined when the name is ours to write. */
+export function clusterConflict(
+  service: ClusterService,
+  namespace: string,
+  adopt?: AdoptOptions,
+): string | undefined {
+  if (service.labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE) return undefined;
+  if (adopt && writtenByConsulK8s(service, adopt)) return undefined;
+  const where = `in the cluster (namespace ${namespace}) without label ${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
+  if (adopt && service.labels[CONSUL_K8S_LABEL] === 'true') {
+    return `${where}, labelled ${CONSUL_K8S_LABEL}=true but not adopted: not what consul-k8s writes with this --k8s-service-prefix and --consul-domain (type ExternalName, externalName <consul name>.service.${adopt.domain})`;
+  }
+  return where;
+}
+
+/**
+ * name -> reason for cluster Services of that name that we do not manage. With `adopt`, Services
+ * consul-k8s's to-k8s sync wrote are ours to replace (listed in `adopted`).
+ */
 export async function findClusterConflicts(
   lister: ClusterServiceLister,
   namespace: string,
-): Promise<Map<string, string>> {
+  adopt?: AdoptOptions,
+): Promise<{ conflicts: Map<string, string>; adopted: string[] }> {
   const conflicts = new Map<string, string>();
+  const adopted: string[] = [];
   for (const service of await lister.listServices(namespace)) {
-    if (service.labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) {
-      conflicts.set(
-        service.name,
-        `in the cluster (namespace ${namespace}) without label ${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
-      );
-    }
+    const reason = clusterConflict(service, namespace, adopt);
+    if (reason !== undefined) conflicts.set(service.name, reason);
+    else if (service.labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) adopted.push(service.name);
   }
-  return conflicts;
+  return { conflicts, adopted: adopted.sort() };
 }

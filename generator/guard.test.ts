@@ -1,4 +1,4 @@
-import { checkMassDeletion } from './guard';
+import { checkMassDeletion, nextHighWaterMark } from './guard';
 
 const defaults = { maxDeletePercent: 50, allowMassDelete: false };
 
@@ -27,5 +27,38 @@ describe('checkMassDeletion', () => {
 
   it('--allow-mass-delete overrides', () => {
     expect(checkMassDeletion(10, 10, { ...defaults, allowMassDelete: true }).allowed).toBe(true);
+  });
+});
+
+describe('checkMassDeletion against the high-water mark (finding 9: no erosion by small steps)', () => {
+  it('refuses a run that stays under the limit for this run but not against the mark', () => {
+    expect(checkMassDeletion(10, 5, defaults, { after: 5, highWaterMark: 10 }).allowed).toBe(true);
+    const verdict = checkMassDeletion(5, 2, defaults, { after: 3, highWaterMark: 10 });
+    expect(verdict).toEqual({
+      allowed: false,
+      reason:
+        'refusing to remove 2 of 5 managed Services: 3 would be left of the 10 this path held ' +
+        '(its high-water mark; 70.0% fewer > --max-delete-percent 50; pass --allow-mass-delete if ' +
+        'this is intended, which also resets the mark)',
+    });
+  });
+
+  it('counts what the run adds, takes the current count when no mark is recorded, and yields to --allow-mass-delete', () => {
+    expect(checkMassDeletion(5, 2, defaults, { after: 8, highWaterMark: 10 }).allowed).toBe(true);
+    expect(checkMassDeletion(10, 4, defaults, { after: 6 }).allowed).toBe(true);
+    expect(
+      checkMassDeletion(5, 2, { ...defaults, allowMassDelete: true }, { after: 3, highWaterMark: 10 })
+        .allowed,
+    ).toBe(true);
+    expect(checkMassDeletion(5, 0, defaults, { after: 5, highWaterMark: 10 }).allowed).toBe(true);
+  });
+});
+
+describe('nextHighWaterMark', () => {
+  it('rises with growth, holds through shrinking, and is reset by --allow-mass-delete', () => {
+    expect(nextHighWaterMark(10, 10, 12, defaults)).toBe(12);
+    expect(nextHighWaterMark(10, 8, 5, defaults)).toBe(10);
+    expect(nextHighWaterMark(undefined, 10, 6, defaults)).toBe(10);
+    expect(nextHighWaterMark(10, 5, 2, { ...defaults, allowMassDelete: true })).toBe(2);
   });
 });

@@ -134,6 +134,7 @@ export async function buildRun(
     managedPath: config.managedPath,
     branch: config.branch,
     guard: config.guard,
+    ...(config.adoptConsulK8s ? { adoptConsulK8s: true } : {}),
     maxPushAttempts: config.maxPushAttempts,
     pushBackoff: { initialMs: 500, maxMs: 10_000 },
     ...(config.pullRequest

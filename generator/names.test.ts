@@ -1,5 +1,5 @@
 import { isDns1035Label } from '../core/names/dns';
-import { assignKubernetesNames, baseKubernetesName, shortHash } from './names';
+import { assignKubernetesNames, baseKubernetesName, resolveCaseVariants, shortHash } from './names';
 
 describe('baseKubernetesName', () => {
   it.each([
@@ -10,6 +10,10 @@ describe('baseKubernetesName', () => {
     ['../../etc', '', 'etc'],
     ['a/b', '', 'a-b'],
     ['9lives', '', 'c-9lives'],
+    ['9lives', 'sync-', 'sync-9lives'],
+    ['X--Y', '', 'x--y'],
+    ['XN--Bcher-kva', '', 'xn--bcher-kva'],
+    ['9X--Y', '', 'c-9x-y'],
     ['-edge-', '', 'edge'],
     ['ünïcödé-svc', '', 'n-c-d-svc'],
     ['__', '', 'c'],
@@ -62,5 +66,20 @@ describe('assignKubernetesNames', () => {
     const values = [...names.values()];
     expect(new Set(values).size).toBe(values.length);
     for (const value of values) expect(isDns1035Label(value)).toBe(true);
+  });
+});
+
+describe('resolveCaseVariants', () => {
+  it('keeps the lowercase spelling, else the first in code-unit order, whatever the input order', () => {
+    const forward = resolveCaseVariants(['Web', 'WEB', 'web', 'Api', 'API', 'db']);
+    expect(forward.kept).toEqual(['web', 'API', 'db']);
+    expect([...forward.shadowed]).toEqual([
+      ['Web', 'web'],
+      ['WEB', 'web'],
+      ['Api', 'API'],
+    ]);
+    const backward = resolveCaseVariants(['db', 'API', 'Api', 'web', 'WEB', 'Web']);
+    expect(new Set(backward.kept)).toEqual(new Set(forward.kept));
+    expect(new Map(backward.shadowed)).toEqual(new Map(forward.shadowed));
   });
 });

@@ -2,8 +2,9 @@
  * Consul service name -> Kubernetes Service name (a DNS-1035 label). Pure.
  *
  * - A name that is already a valid label (after the prefix) keeps its plain form.
- * - Otherwise: lowercased, runs of invalid characters become one `-`, leading/trailing `-`
- *   dropped, `c-` put in front when it does not start with a letter.
+ * - One that is valid once lowercased becomes that (as consul-k8s names it: `X--Y` -> `x--y`).
+ * - Otherwise: lowercased, runs of invalid characters (and of `-`) become one `-`, leading and
+ *   trailing `-` dropped, `c-` put in front when it does not start with a letter.
  * - Longer than 63, or colliding with another service's name (or a reserved file name): cut and
  *   given a short hash suffix of the original name, so the result is stable across runs.
  */
@@ -40,8 +41,44 @@ function withHashSuffix(label: string, original: string): string {
 export function baseKubernetesName(prefix: string, consulName: string): string {
   const raw = prefix + consulName;
   if (isDns1035Label(raw)) return raw;
+  // consul-k8s lowercases, nothing more: keep its names where they are valid (migration).
+  if (isDns1035Label(raw.toLowerCase())) return raw.toLowerCase();
   const label = toLabelCharacters(raw);
   return label.length > MAX_LABEL ? withHashSuffix(label, raw) : label;
+}
+
+export interface CaseVariants {
+  /** One Consul name per DNS name, in input order. */
+  kept: string[];
+  /** Every other spelling -> the kept one it shares its DNS name with. */
+  shadowed: Map<string, string>;
+}
+
+/**
+ * Consul names that differ only in case are one DNS name (`Web.service.consul` is
+ * `web.service.consul`), so they get one Service. The one kept is the all-lowercase spelling when
+ * there is one (its Kubernetes name is its Consul name), else the first in code-unit order.
+ */
+export function resolveCaseVariants(consulNames: readonly string[]): CaseVariants {
+  const winners = new Map<string, string>();
+  for (const name of new Set(consulNames)) {
+    const key = name.toLowerCase();
+    const current = winners.get(key);
+    if (current === undefined || rank(name) < rank(current)) winners.set(key, name);
+  }
+  const kept: string[] = [];
+  const shadowed = new Map<string, string>();
+  for (const name of new Set(consulNames)) {
+    const winner = winners.get(name.toLowerCase())!;
+    if (winner === name) kept.push(name);
+    else shadowed.set(name, winner);
+  }
+  return { kept, shadowed };
+}
+
+/** Sort key for resolveCaseVariants: lowercase spelling first, then code-unit order. */
+function rank(name: string): string {
+  return `${name === name.toLowerCase() ? 0 : 1}${name}`;
 }
 
 export interface NameAssignment {

@@ -34,13 +34,23 @@ export function isGenerated(content: string): boolean {
   return content.startsWith(GENERATED_HEADER);
 }
 
-export function renderOwnerMarker(owner: string): string {
-  return `${GENERATED_HEADER}: this directory is owned by the generator with --owner-id below; another generator refuses to write here.\nowner: ${owner}\n`;
+const HIGH_WATER_KEY = 'guard-high-water-mark';
+
+/** The marker; `highWaterMark`: the mass-deletion guard's (see guard.ts), when known. */
+export function renderOwnerMarker(owner: string, highWaterMark?: number): string {
+  const mark = highWaterMark === undefined ? '' : `${HIGH_WATER_KEY}: ${highWaterMark}\n`;
+  return `${GENERATED_HEADER}: this directory is owned by the generator with --owner-id below; another generator refuses to write here.\nowner: ${owner}\n${mark}`;
 }
 
 /** The owner a committed marker names, or undefined when it names none. */
 export function ownerOfMarker(content: string): string | undefined {
   return /^owner: (.+)$/m.exec(content)?.[1]?.trim();
+}
+
+/** The guard's high-water mark a committed marker records, or undefined. */
+export function highWaterMarkOf(content: string): number | undefined {
+  const value = new RegExp(`^${HIGH_WATER_KEY}: (\\d{1,9})$`, 'm').exec(content)?.[1];
+  return value === undefined ? undefined : Number(value);
 }
 
 /** Keeps the inventory well below the 1 MiB ConfigMap limit. */

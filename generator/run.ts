@@ -15,7 +15,7 @@ import {
 } from './conflicts';
 import { desiredState, mergeConflicts, type DesiredState } from './desired';
 import type { Forge, PullRequest } from './forge/forge';
-import { checkMassDeletion, type GuardOptions, type GuardVerdict } from './guard';
+import { checkMassDeletion, nextHighWaterMark, type GuardOptions, type GuardVerdict } from './guard';
 import { assertInsideRepository, assertManagedPathInTree, assertOwner } from './managed-dir';
 import type { GeneratorMetrics } from './metrics';
 import {
@@ -26,7 +26,7 @@ import {
   type CurrentEntry,
   type Plan,
 } from './plan';
-import { INVENTORY_FILE, OWNER_FILE, ownerOfMarker } from './render';
+import { highWaterMarkOf, INVENTORY_FILE, OWNER_FILE, ownerOfMarker, renderOwnerMarker } from './render';
 import { PushRejectedError, type GitRepository } from './repo';
 import { commitMessage, pullRequestBody, pullRequestTitle } from './report';
 import type { SelectOptions } from './select';
@@ -44,6 +44,8 @@ export interface RunSettings {
   maxPushAttempts: number;
   pushBackoff: { initialMs: number; maxMs: number };
   pullRequest?: { forge: Forge; branch: string; labels: readonly string[] };
+  /** `--adopt-consul-k8s`: cluster Services consul-k8s's to-k8s wrote are not conflicts. */
+  adoptConsulK8s?: boolean;
 }
 
 export interface RunDependencies {
@@ -97,8 +99,8 @@ export async function runOnce(
   const dryRun = options.dryRun ?? false;
   const repository = await deps.openRepository(!dryRun);
   const clusterConflicts = deps.cluster
-    ? await findClusterConflicts(deps.cluster, settings.render.namespace)
-    : new Map();
+    ? await readClusterConflicts(deps.cluster, settings, deps.logger)
+    : new Map<string, string>();
   const backoff = new Backoff({
     initialMs: settings.pushBackoff.initialMs,
     maxMs: settings.pushBackoff.maxMs,
@@ -167,6 +169,25 @@ export async function runOnce(
   }
 }
 
+/** `--check-cluster`: the names taken in the cluster; says which consul-k8s Services are adopted. */
+async function readClusterConflicts(
+  cluster: ClusterServiceLister,
+  settings: RunSettings,
+  logger: Logger,
+): Promise<Map<string, string>> {
+  const adopt = settings.adoptConsulK8s
+    ? { prefix: settings.select.prefix, domain: settings.render.domain }
+    : undefined;
+  const { conflicts, adopted } = await findClusterConflicts(cluster, settings.render.namespace, adopt);
+  if (adopted.length > 0) {
+    logger.info(
+      { count: adopted.length, services: adopted.slice(0, 20) },
+      'adopting Services written by consul-k8s (--adopt-consul-k8s)',
+    );
+  }
+  return conflicts;
+}
+
 interface StartingPoint {
   /** The commit the run builds on (undefined: none yet). */
   base: string | undefined;
@@ -220,16 +241,34 @@ async function planRun(
     );
   }
   const current = repository ? await repository.listTree(start.base, settings.managedPath) : new Map();
-  if (render.owner !== undefined) await checkOwner(repository, current, render.owner, settings.managedPath);
+  const marker =
+    render.owner !== undefined
+      ? await checkOwner(repository, current, render.owner, settings.managedPath)
+      : undefined;
   // A partial read cannot tell "gone" from "not visible": every Service it would remove stays, and
   // the inventory (a view of the whole catalog) stays as committed.
   const kept = snapshot.gaps ? await unconfirmedFiles(repository, current, desired.files) : new Map();
   if (kept.size > 0) desired = desiredState(snapshot, settings.select, render, conflicts, kept);
   const keptServices = [...kept.keys()].filter(isServiceFile).sort();
+  const highWaterMark = marker === undefined ? undefined : highWaterMarkOf(marker);
+  if (render.owner !== undefined) {
+    // Before anything hashes the files: the marker records the guard's mark this run leaves.
+    const count = (files: Iterable<string>): number => [...files].filter(isServiceFile).length;
+    const mark = nextHighWaterMark(
+      highWaterMark,
+      count(current.keys()),
+      count(desired.files.keys()),
+      settings.guard,
+    );
+    desired.files.set(OWNER_FILE, renderOwnerMarker(render.owner, mark));
+  }
   const previous = await previousContents(repository, current, desired.files);
   const plan = planChanges(current, desired.files, desired.info, previous);
   const removed = plan.changes.filter((change) => change.kind === 'removed').length;
-  const guard = checkMassDeletion(plan.currentServiceCount, removed, settings.guard);
+  const guard = checkMassDeletion(plan.currentServiceCount, removed, settings.guard, {
+    after: plan.desiredServiceCount,
+    ...(highWaterMark !== undefined ? { highWaterMark } : {}),
+  });
   deps.metrics?.servicesRendered.set(desired.selected.length);
   deps.metrics?.servicesSkipped.set(desired.skipped.length);
   deps.metrics?.catalogIncomplete.set(snapshot.gaps ? 1 : 0);
@@ -238,17 +277,18 @@ async function planRun(
   return { current, result: { plan, previous, desired, guard, ...(incomplete ? { incomplete } : {}) } };
 }
 
-/** Refuses a directory whose ownership marker names another generator. */
+/** Refuses a directory whose ownership marker names another generator; the marker's content. */
 async function checkOwner(
   repository: GitRepository | undefined,
   current: ReadonlyMap<string, CurrentEntry>,
   owner: string,
   managedPath: string,
-): Promise<void> {
+): Promise<string | undefined> {
   const marker = current.get(OWNER_FILE);
-  if (!repository || marker?.type !== 'file') return;
+  if (!repository || marker?.type !== 'file') return undefined;
   const content = (await repository.readBlobs([marker.blob])).get(marker.blob);
   assertOwner(content === undefined ? undefined : ownerOfMarker(content), owner, managedPath);
+  return content;
 }
 
 /** Committed Service files the rendered directory lacks, and the inventory, with their content. */

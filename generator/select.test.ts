@@ -88,6 +88,30 @@ describe('selectServices', () => {
     );
   });
 
+  it('renders names that differ only in case once (DNS is case-insensitive) and reports the others', () => {
+    const { selected, skipped } = selectServices(
+      [svc('WEB'), svc('web'), svc('Web'), svc('Api'), svc('API')],
+      options,
+    );
+    expect(selected.map((s) => [s.k8sName, s.consulName])).toEqual([
+      ['api', 'API'],
+      ['web', 'web'],
+    ]);
+    expect(Object.fromEntries(skipped.map((s) => [s.consulName, s.reason]))).toEqual({
+      Api: 'same DNS name as Consul service "API" (DNS is case-insensitive): one Service, made from "API"',
+      WEB: 'same DNS name as Consul service "web" (DNS is case-insensitive): one Service, made from "web"',
+      Web: 'same DNS name as Consul service "web" (DNS is case-insensitive): one Service, made from "web"',
+    });
+    const reversed = selectServices([svc('API'), svc('Api'), svc('Web'), svc('web'), svc('WEB')], options);
+    expect(reversed).toEqual({ selected, skipped });
+  });
+
+  it('a spelling excluded earlier does not take the DNS name from the one that is rendered', () => {
+    const result = reasons([svc('web', ['k8s']), svc('Web')]);
+    expect(result.selected).toEqual(['web']);
+    expect(result.skipped.web).toMatch(/loop guard/);
+  });
+
   it('sorts and de-duplicates tags', () => {
     expect(selectServices([svc('a', ['z', 'a', 'z'])], options).selected[0]!.tags).toEqual(['a', 'z']);
   });

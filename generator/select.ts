@@ -2,7 +2,8 @@
  * Which Consul services become Kubernetes Services, and why the others do not. Pure.
  * Order of the checks (the first that applies is the reason reported):
  * loop guard (sync tag / external-source=kubernetes, per cluster with --cluster-id), opt-out meta, --include/--exclude,
- * not resolvable through Consul DNS, conflict, no unique Kubernetes name.
+ * not resolvable through Consul DNS, same DNS name as another service (differs only in case),
+ * conflict, no unique Kubernetes name.
  */
 import { Minimatch } from 'minimatch';
 import { isConsulDnsName } from '../core/names/dns';
@@ -11,7 +12,7 @@ import {
   META_EXTERNAL_SOURCE as EXTERNAL_SOURCE_META,
 } from '../core/consul/meta';
 import { OPT_OUT_META } from './instance-rules';
-import { assignKubernetesNames } from './names';
+import { assignKubernetesNames, resolveCaseVariants } from './names';
 import type { CatalogService, SelectedService, SkippedService } from './types';
 
 export interface SelectOptions {
@@ -41,6 +42,50 @@ export interface Selection {
 interface NameFilter {
   include: Minimatch[];
   exclude: Minimatch[];
+}
+
+/**
+ * Why a `--include`/`--exclude` glob is refused, or undefined when it is fine. minimatch takes an
+ * unclosed `[`, `{` or `(` (and a stray `]`, `}` or `)`) as a literal character, which no Consul
+ * DNS name holds: such a glob would silently match nothing, so it is refused at startup.
+ */
+export function globProblem(pattern: string): string | undefined {
+  if (pattern.trim() === '') return 'empty pattern';
+  const open = { '{': 0, '(': 0 };
+  for (let i = 0; i < pattern.length; i += 1) {
+    const char = pattern[i];
+    if (char === '\\') {
+      if (i === pattern.length - 1) return 'ends with a lone "\\" (it escapes nothing)';
+      i += 1;
+    } else if (char === '[') {
+      const end = classEnd(pattern, i);
+      if (end < 0) return 'unclosed "[" (a character class needs its closing "]")';
+      i = end;
+    } else if (char === ']') return 'unmatched "]"';
+    else if (char === '{' || char === '(') open[char] += 1;
+    else if (char === '}' || char === ')') {
+      const opener = char === '}' ? '{' : '(';
+      if (open[opener] === 0) return `unmatched "${char}"`;
+      open[opener] -= 1;
+    }
+  }
+  if (open['{'] > 0) return 'unclosed "{" (a brace list needs its closing "}")';
+  if (open['('] > 0) return 'unclosed "(" (a pattern list needs its closing ")")';
+  return undefined;
+}
+
+/** Index of the `]` closing the character class opened at `start`, or -1. */
+function classEnd(pattern: string, start: number): number {
+  let i = start + 1;
+  if (pattern[i] === '!' || pattern[i] === '^') i += 1;
+  if (pattern[i] === ']') i += 1; // a `]` first in the class is a member
+  for (; i < pattern.length; i += 1) {
+    if (pattern[i] === '\\') i += 1;
+    else if (pattern.startsWith('[:', i) && pattern.includes(':]', i + 2)) {
+      i = pattern.indexOf(':]', i + 2) + 1; // a POSIX class such as [:alpha:]
+    } else if (pattern[i] === ']') return i;
+  }
+  return -1;
 }
 
 function compileFilter(options: SelectOptions): NameFilter {
@@ -99,13 +144,21 @@ export function selectServices(
   conflicts: Conflicts = new Map(),
 ): Selection {
   const skipped: SkippedService[] = [];
-  const candidates: CatalogService[] = [];
+  const eligible: CatalogService[] = [];
   const filter = compileFilter(options);
   for (const service of services) {
     const reason = exclusionReason(service, options, filter);
-    if (reason === undefined) candidates.push(service);
+    if (reason === undefined) eligible.push(service);
     else skipped.push({ consulName: service.name, reason });
   }
+  const { shadowed } = resolveCaseVariants(eligible.map((service) => service.name));
+  for (const [consulName, kept] of shadowed) {
+    skipped.push({
+      consulName,
+      reason: `same DNS name as Consul service "${kept}" (DNS is case-insensitive): one Service, made from "${kept}"`,
+    });
+  }
+  const candidates = eligible.filter((service) => !shadowed.has(service.name));
   const { names, unassigned } = assignKubernetesNames(
     candidates.map((service) => service.name),
     options.prefix,
