@@ -8,6 +8,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { consulConfigFromEnv } from '../core/consul';
+import { version } from '../package.json';
 import { createLogger, redactText } from '../core/runtime/logger';
 import type * as ClusterModule from './cluster';
 import { parseGenerateConfig, type GenerateFlags, type GeneratorConfig } from './config';
@@ -114,6 +115,7 @@ export async function buildRun(
     identity: config.identity,
     credentials: config.credentials,
     sign: config.signCommits,
+    ...(config.signingKey ? { signingKey: config.signingKey } : {}),
     env: io.env,
     ...(config.workdir ? { workdir: config.workdir } : {}),
   };
@@ -136,6 +138,16 @@ export async function buildRun(
     guard: config.guard,
     maxPushAttempts: config.maxPushAttempts,
     pushBackoff: { initialMs: 500, maxMs: 10_000 },
+    commit: {
+      template: config.commit.template,
+      indexKey: config.source.kind === 'file' ? 'Catalog-File-Digest' : 'Consul-Index',
+      version,
+      ...(config.commit.signoff ? { signoff: config.identity } : {}),
+      ...(config.select.clusterId !== undefined ? { clusterId: config.select.clusterId } : {}),
+      ...(config.source.kind === 'consul' && config.source.datacenter
+        ? { datacenter: config.source.datacenter }
+        : {}),
+    },
     ...(config.pullRequest
       ? {
           pullRequest: {

@@ -28,7 +28,8 @@ import {
 } from './plan';
 import { INVENTORY_FILE, OWNER_FILE, ownerOfMarker } from './render';
 import { PushRejectedError, type GitRepository } from './repo';
-import { commitMessage, pullRequestBody, pullRequestTitle } from './report';
+import { commitMessage, type CommitSettings } from './commit-message';
+import { pullRequestBody, pullRequestTitle } from './report';
 import type { SelectOptions } from './select';
 import type { CatalogSource } from './source/source';
 import type { CatalogGap, CatalogSnapshot, RenderOptions } from './types';
@@ -44,6 +45,8 @@ export interface RunSettings {
   maxPushAttempts: number;
   pushBackoff: { initialMs: number; maxMs: number };
   pullRequest?: { forge: Forge; branch: string; labels: readonly string[] };
+  /** Commit message template and trailers. */
+  commit: CommitSettings;
 }
 
 export interface RunDependencies {
@@ -131,7 +134,13 @@ export async function runOnce(
       managedPath: settings.managedPath,
       writes: plan.writes,
       deletes: plan.deletes,
-      message: commitMessage(plan, settings.managedPath),
+      message: commitMessage(settings.commit, {
+        plan,
+        path: settings.managedPath,
+        branch: settings.branch,
+        ...(snapshot.index !== undefined ? { index: snapshot.index } : {}),
+        ...(snapshot.datacenter !== undefined ? { datacenter: snapshot.datacenter } : {}),
+      }),
     });
     if (!repository.isRemote) await repository.advanceWorkTree(settings.branch, start.base, commit);
     phases.mark('commit');
