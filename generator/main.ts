@@ -14,6 +14,8 @@ import type * as ClusterModule from './cluster';
 import { parseGenerateConfig, type GenerateFlags, type GeneratorConfig } from './config';
 import type * as ForgeModule from './forge';
 import type { GeneratorMetrics } from './metrics';
+import { isEmptyPlan } from './plan';
+import { planReport } from './plan-report';
 import { GitRepository, locateRepository, displayUrl } from './repo';
 import { changeTable, incompleteMessage, summaryLine, unifiedDiff } from './report';
 import { runOnce, type RunDependencies, type RunOutcome, type RunSettings } from './run';
@@ -203,12 +205,17 @@ function reportStatus(
   const skipped = outcome.desired.skipped.length;
   switch (outcome.status) {
     case 'planned': {
-      if (outcome.plan.writes.length === 0 && outcome.plan.deletes.length === 0) {
+      const changed = !isEmptyPlan(outcome.plan);
+      if (config.output === 'json') {
+        const shown = { repo: displayUrl(config.repo), branch: config.branch, path: config.managedPath };
+        io.stdout(`${JSON.stringify(planReport(outcome, shown), null, 2)}\n`);
+      } else if (!changed) {
         io.stdout(`no changes: ${where} matches the catalog (${rendered} services, ${skipped} skipped)\n`);
-        return EXIT_OK;
+      } else {
+        io.stdout(`would change ${where}: ${summaryLine(outcome.plan)}\n\n${changeTable(outcome.plan)}\n`);
+        io.stdout(unifiedDiff(outcome.plan, outcome.previous, config.managedPath));
       }
-      io.stdout(`would change ${where}: ${summaryLine(outcome.plan)}\n\n${changeTable(outcome.plan)}\n`);
-      io.stdout(unifiedDiff(outcome.plan, outcome.previous, config.managedPath));
+      if (!changed) return EXIT_OK;
       if (!outcome.guard.allowed) {
         io.stderr(`error: the mass-deletion guard would refuse this run: ${outcome.guard.reason}\n`);
         return EXIT_ERROR;
