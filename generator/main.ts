@@ -22,17 +22,20 @@ import { runOnce, type RunDependencies, type RunOutcome, type RunSettings } from
 import { CatalogFileSource } from './source/catalog-file';
 import { ConsulCatalogSource } from './source/consul';
 import { CatalogSourceError, type CatalogSource } from './source/source';
+import type * as MetricsFileModule from './metrics-file';
 import type * as WatchModule from './watch-main';
 
 /*
  * Loaded on demand: the Kubernetes client, the forge SDKs and the HTTP/metrics stack take about
- * half a second to load, which a plain `generate --once` (CI, cron) should not pay.
+ * half a second to load, which a plain `generate --once` (CI, cron) should not pay (metrics only
+ * with `--metrics-file`).
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const lazy = {
   cluster: () => require('./cluster') as typeof ClusterModule,
   forge: () => require('./forge') as typeof ForgeModule,
   watch: () => require('./watch-main') as typeof WatchModule,
+  metricsFile: () => require('./metrics-file') as typeof MetricsFileModule,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -75,15 +78,42 @@ export async function runGenerate(flags: GenerateFlags, io: GenerateIo = default
     return EXIT_ERROR;
   }
   const logger = io.logger ?? createLogger({ level: config.logLevel, component: 'generator' });
-  try {
-    if (config.mode === 'watch') return await lazy.watch().watch(config, logger, io);
-    const { deps, settings } = await buildRun(config, logger, io);
-    const outcome = await runOnce(deps, settings, { dryRun: config.mode === 'dry-run' });
-    return report(outcome, config, io);
-  } catch (err) {
-    io.stderr(`error: ${redactText((err as Error).message)}\n`);
-    return isCatalogReadFailure(err) ? EXIT_INCOMPLETE : EXIT_ERROR;
+  if (config.mode === 'watch') {
+    try {
+      return await lazy.watch().watch(config, logger, io);
+    } catch (err) {
+      return failed(err, io);
+    }
   }
+  const metricsFile = config.metricsFile
+    ? new (lazy.metricsFile().MetricsFile)(config.metricsFile)
+    : undefined;
+  const metrics = metricsFile?.metrics;
+  let code: number;
+  try {
+    const { deps, settings } = await buildRun(config, logger, io, metrics);
+    const outcome = await runOnce(deps, settings, { dryRun: config.mode === 'dry-run' });
+    metrics?.runFinished(outcome.status);
+    code = report(outcome, config, io);
+  } catch (err) {
+    metrics?.runFailed();
+    if (isCatalogReadFailure(err)) metrics?.catalogIncomplete.set(1);
+    code = failed(err, io);
+  }
+  if (!metricsFile) return code;
+  try {
+    await metricsFile.write();
+  } catch (err) {
+    io.stderr(`error: ${(err as Error).message}\n`);
+    return code === EXIT_OK ? EXIT_ERROR : code;
+  }
+  return code;
+}
+
+/** Prints an error that stopped the run; returns its exit code. */
+function failed(err: unknown, io: Pick<GenerateIo, 'stderr'>): number {
+  io.stderr(`error: ${redactText((err as Error).message)}\n`);
+  return isCatalogReadFailure(err) ? EXIT_INCOMPLETE : EXIT_ERROR;
 }
 
 /** Everything a run needs, from the config. */
