@@ -134,12 +134,13 @@ export function createGenerateCommand(): Command {
           .default(5),
       )
       // Commits and reports
-      .option(
-        '--commit-message-template <template>',
-        `commit message; placeholders ${Object.keys(COMMIT_PLACEHOLDERS)
-          .map((name) => `{{ .${name} }}`)
-          .join(' ')} (docs/generator.md); \\n is a line break; trailers are added after it`,
-        DEFAULT_COMMIT_TEMPLATE,
+      .addOption(
+        new Option(
+          '--commit-message-template <template>',
+          `commit message with {{ .Name }} placeholders: ${Object.keys(COMMIT_PLACEHOLDERS)
+            .map((name) => `.${name}`)
+            .join(' ')} (docs/generator.md); \\n is a line break; trailers follow it`,
+        ).default(DEFAULT_COMMIT_TEMPLATE, DEFAULT_COMMIT_TEMPLATE),
       )
       .option('--signoff', 'add "Signed-off-by: <author-name> <<author-email>>" as git commit -s does')
       .option(

@@ -46,7 +46,7 @@ describe('commit and report flags', () => {
       '--metrics-file',
     ])
       expect(help).toContain(flag);
-    expect(help).toContain('{{ .Added }}');
+    expect(help).toContain('{{ .Name }} placeholders: .Title .Body .Summary .Added');
   });
 
   it("default to today's message, no sign-off, no key, text output, no metrics file", async () => {
