@@ -6,10 +6,12 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import path from 'node:path';
 import { version } from '../package.json';
 import { startConsulDouble } from '../test/support/consul';
+import { createMetricsRegistry } from '../core/runtime';
 import { createLogger } from '../core/runtime/logger';
 import { createGenerateCommand } from './command';
 import { parseGenerateConfig } from './config';
 import { buildRun } from './main';
+import { GeneratorMetrics } from './metrics';
 import { PushRejectedError } from './repo';
 import { runOnce } from './run';
 import {
@@ -424,7 +426,7 @@ describe('commit messages, sign-off, trailers and signing keys', () => {
           Service: { ID: 'web', Service: 'web', Tags: [], Meta: {}, Port: 80 },
         });
       register('vm-1');
-      const { remote, args } = setup();
+      const { dir, remote, args } = setup();
       const consulArgs = args().filter(
         (_arg, i, all) => all[i] !== '--catalog-file' && all[i - 1] !== '--catalog-file',
       );
@@ -442,6 +444,37 @@ describe('commit messages, sign-off, trailers and signing keys', () => {
       const second = await generate([...consulArgs, '--datacenter', 'dc1'], env);
       expect(second.stdout).toMatch(/^up to date/);
       expect(commitCount(remote)).toBe(2);
+
+      // Twin runs that read the catalog at different indexes build different commits for the same
+      // change: the later push is rejected, its retry finds the branch up to date, one commit counts.
+      consul.seed.register({
+        Node: 'vm-1',
+        Address: '10.0.0.1',
+        Service: { ID: 'api', Service: 'api', Tags: [], Meta: {}, Port: 80 },
+      });
+      const metrics = new GeneratorMetrics(createMetricsRegistry({ defaultMetrics: false }));
+      const build = async (workdir: string) => {
+        const flags = await flagsOf([...consulArgs, '--workdir', path.join(dir, workdir)]);
+        const { deps, settings } = await buildRun(
+          parseGenerateConfig(flags, env),
+          createLogger({ level: 'silent' }),
+          { env: { ...env, ...ISOLATED_GIT_ENV } },
+          metrics,
+        );
+        return { deps, settings: { ...settings, pushBackoff: { initialMs: 1, maxMs: 5 } } };
+      };
+      const early = await build('early');
+      const twin = await build('twin');
+      early.deps.beforePush = async (attempt) => {
+        if (attempt !== 1) return;
+        register('vm-3');
+        expect((await runOnce(twin.deps, twin.settings)).status).toBe('committed');
+      };
+      expect((await runOnce(early.deps, early.settings)).status).toBe('up-to-date');
+      expect(commitCount(remote)).toBe(3);
+      expect(trailersOf(lastMessage(remote))).toContain(`Consul-Index: ${await index()}\n`);
+      expect((await metrics.commits.get()).values[0]?.value).toBe(1);
+      expect((await metrics.pushRetries.get()).values[0]?.value).toBe(1);
     } finally {
       await consul.stop();
     }
