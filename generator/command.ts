@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { collectList } from '../core/runtime';
 import { DEFAULT_LOG_LEVEL, LOG_LEVELS, durationArg, portArg } from '../core/runtime';
+import { COMMIT_PLACEHOLDERS, DEFAULT_COMMIT_TEMPLATE } from './commit-message';
 import { DEFAULT_AUTHOR_EMAIL, DEFAULT_AUTHOR_NAME, DEFAULT_LEASE_NAME, type GenerateFlags } from './config';
 import { runGenerate } from './main';
 
@@ -139,6 +140,29 @@ export function createGenerateCommand(): Command {
         new Option('--push-retries <n>', 'retries after a non-fast-forward push rejection')
           .argParser(countArg)
           .default(5),
+      )
+      // Commits and reports
+      .addOption(
+        new Option(
+          '--commit-message-template <template>',
+          `commit message with {{ .Name }} placeholders: ${Object.keys(COMMIT_PLACEHOLDERS)
+            .map((name) => `.${name}`)
+            .join(' ')} (docs/generator.md); \\n is a line break; trailers follow it`,
+        ).default(DEFAULT_COMMIT_TEMPLATE, DEFAULT_COMMIT_TEMPLATE),
+      )
+      .option('--signoff', 'add "Signed-off-by: <author-name> <<author-email>>" as git commit -s does')
+      .option(
+        '--signing-key <file|key-id>',
+        'sign commits with an SSH private key file (gpg.format=ssh) or an OpenPGP key id from the keyring (GNUPGHOME)',
+      )
+      .addOption(
+        new Option('--output <format>', 'dry run: text (table and diff) or json (the plan, for machines)')
+          .choices(['text', 'json'])
+          .default('text'),
+      )
+      .option(
+        '--metrics-file <file>',
+        "once: write the run's metrics to this *.prom file (node-exporter textfile collector), atomically",
       )
       // Guard
       .addOption(

@@ -3,7 +3,8 @@
  * Every bad value fails at startup with a message naming the flag (or variable) and the reason.
  * Secrets are read from files/env here and kept out of every printable form.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { isValidSyncTag } from '../core/annotations';
 import { MIN_LEASE_DURATION_MS } from '../core/kube/lease-settings';
 import { isDns1123Label, isDnsSubdomain } from '../core/names/dns';
@@ -12,7 +13,8 @@ import type { GuardOptions } from './guard';
 import { normaliseManagedPath } from './managed-dir';
 import { shortHash } from './names';
 import { INVENTORY_NAME } from './render';
-import type { GitCredentials, GitIdentity } from './repo';
+import { parseCommitTemplate, DEFAULT_COMMIT_TEMPLATE, type CommitTemplate } from './commit-message';
+import type { GitCredentials, GitIdentity, SigningKey } from './repo';
 import { globProblem, type SelectOptions } from './select';
 import type { RenderOptions } from './types';
 
@@ -82,7 +84,15 @@ export interface GenerateFlags {
   leaderElectLeaseDuration: number;
   httpPort: number;
   logLevel: LogLevel;
+  // Commits and reports (commit message, trailers, signing, JSON plan, metrics file)
+  commitMessageTemplate?: string;
+  signoff?: boolean;
+  signingKey?: string;
+  output?: OutputFormat;
+  metricsFile?: string;
 }
+
+export type OutputFormat = 'text' | 'json';
 
 export interface ForgeConfig {
   kind: ForgeKind;
@@ -124,6 +134,18 @@ export interface GeneratorConfig {
     httpPort: number;
   };
   logLevel: LogLevel;
+  // Commits and reports
+  commit: {
+    template: CommitTemplate;
+    /** `--signoff`: add `Signed-off-by:` with the committer identity. */
+    signoff: boolean;
+  };
+  /** `--signing-key`: sign every commit with this key. */
+  signingKey?: SigningKey;
+  /** `--output`: how `--dry-run` prints its plan. */
+  output: OutputFormat;
+  /** `--metrics-file`: `--once` writes its metrics here (node-exporter textfile format). */
+  metricsFile?: string;
 }
 
 export class GeneratorConfigError extends Error {
@@ -305,6 +327,8 @@ export function parseGenerateConfig(
     `--leader-elect-lease-namespace: "${leaseNamespace}" is not a namespace name`,
   );
 
+  const reports = commitAndReportSettings(flags, mode, readSecret, problems);
+
   const remaining = problems.filter((problem) => problem !== '');
   if (remaining.length > 0) throw new GeneratorConfigError(remaining.join('; '));
 
@@ -353,7 +377,87 @@ export function parseGenerateConfig(
       httpPort: flags.httpPort,
     },
     logLevel: flags.logLevel,
+    ...reports,
   };
+}
+
+/** Commit message, trailers, signing, `--output` and `--metrics-file`; problems go to `problems`. */
+function commitAndReportSettings(
+  flags: GenerateFlags,
+  mode: Mode,
+  readSecret: ReadSecret,
+  problems: string[],
+): Pick<GeneratorConfig, 'commit' | 'signingKey' | 'output' | 'metricsFile'> {
+  let template: CommitTemplate = [];
+  try {
+    template = parseCommitTemplate(flags.commitMessageTemplate ?? DEFAULT_COMMIT_TEMPLATE);
+  } catch (err) {
+    problems.push(`--commit-message-template: ${(err as Error).message}`);
+  }
+  if (flags.signoff) {
+    const oneLine = (value: string): boolean => value.trim() !== '' && !/[\n\r<>]/.test(value);
+    if (!oneLine(flags.authorName) || !oneLine(flags.authorEmail))
+      problems.push(
+        '--signoff: --author-name and --author-email must be non-empty, on one line and without "<" or ">"',
+      );
+  }
+  let signingKey: SigningKey | undefined;
+  if (flags.signingKey !== undefined) {
+    try {
+      signingKey = parseSigningKey(flags.signingKey, readSecret);
+    } catch (err) {
+      problems.push(`--signing-key: ${(err as Error).message}`);
+    }
+  }
+  const output = flags.output ?? 'text';
+  if (output !== 'text' && mode !== 'dry-run') problems.push(`--output ${output}: only with --dry-run`);
+  if (flags.metricsFile !== undefined) {
+    if (mode !== 'once') problems.push('--metrics-file: only with --once (watch mode serves /metrics)');
+    if (!flags.metricsFile.endsWith('.prom'))
+      problems.push(
+        `--metrics-file: "${flags.metricsFile}" must end in .prom (node-exporter's textfile collector reads only *.prom)`,
+      );
+    const dir = path.dirname(path.resolve(flags.metricsFile));
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      problems.push(`--metrics-file: the directory "${dir}" does not exist`);
+  }
+  return {
+    commit: { template, signoff: Boolean(flags.signoff) },
+    ...(signingKey ? { signingKey } : {}),
+    output,
+    ...(flags.metricsFile !== undefined ? { metricsFile: path.resolve(flags.metricsFile) } : {}),
+  };
+}
+
+const OPENPGP_KEY_ID = /^(0x)?([0-9a-f]{8}|[0-9a-f]{16}|[0-9a-f]{40})!?$/i;
+
+/**
+ * `--signing-key`: a readable SSH key file (private, or public with the private key in
+ * ssh-agent) -> SSH signing; otherwise an OpenPGP key id or fingerprint (8, 16 or 40 hex digits).
+ */
+export function parseSigningKey(value: string, readSecret: ReadSecret): SigningKey {
+  let content: string | undefined;
+  let code: string | undefined;
+  try {
+    content = readSecret(value);
+  } catch (err) {
+    code = (err as NodeJS.ErrnoException).code;
+  }
+  if (content === undefined) {
+    if (OPENPGP_KEY_ID.test(value)) return { format: 'openpgp', keyId: value };
+    throw new Error(
+      `"${value}" is neither a readable SSH key file${code ? ` (${code})` : ''} nor an OpenPGP key id (8, 16 or 40 hex digits)`,
+    );
+  }
+  if (/^-----BEGIN PGP /.test(content))
+    throw new Error(
+      `"${value}" is an OpenPGP key file: import it into the keyring (GNUPGHOME) and give its key id`,
+    );
+  const ssh =
+    /^-----BEGIN OPENSSH PRIVATE KEY-----/.test(content) ||
+    /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-\S+|sk-\S+) [A-Za-z0-9+/=]+/.test(content);
+  if (!ssh) throw new Error(`"${value}" is not an SSH key (OpenSSH private key or public key)`);
+  return { format: 'ssh', keyFile: path.resolve(value) };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,13 +1,17 @@
 /**
  * The generator against real git: a bare remote on disk, the real `generate` flags, in-process.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { version } from '../package.json';
+import { startConsulDouble } from '../test/support/consul';
+import { createMetricsRegistry } from '../core/runtime';
 import { createLogger } from '../core/runtime/logger';
 import { createGenerateCommand } from './command';
 import { parseGenerateConfig } from './config';
 import { buildRun } from './main';
+import { GeneratorMetrics } from './metrics';
 import { PushRejectedError } from './repo';
 import { runOnce } from './run';
 import {
@@ -361,6 +365,176 @@ describe('commit identity and signing', () => {
     );
     expect(verified).toBe('');
     expect(git(remote, 'cat-file', 'commit', 'main')).toContain('-----BEGIN SSH SIGNATURE-----');
+  });
+});
+
+describe('commit messages, sign-off, trailers and signing keys', () => {
+  const lastMessage = (remote: string) => git(remote, 'log', '-1', '--format=%B', 'main') + '\n';
+  const trailersOf = (message: string) =>
+    execFileSync('git', ['interpret-trailers', '--parse'], { input: message, encoding: 'utf8' });
+
+  it('renders --commit-message-template, signs off as git commit -s does, and adds the trailers', async () => {
+    const { dir, remote, args, catalogFile } = setup({ web: [], api: [] });
+    const identity = ['--author-name', 'Sync Bot', '--author-email', 'sync-bot@example.test'];
+    const template = [
+      '--commit-message-template',
+      'chore(consul): {{ .Summary }} in {{ .Path }}\\n\\n{{ .Body }}',
+    ];
+    const first = await generate(args(...template, '--signoff', '--cluster-id', 'east', ...identity));
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const message = lastMessage(remote);
+    expect(message).toMatch(
+      /^chore\(consul\): 2 added, 0 changed, 0 removed in clusters\/prod\/consul\n\nAdded \(2\):\n {2}api\n {2}web\n\n/,
+    );
+    const digest = /Catalog-File-Digest: ([0-9a-f]{16})/.exec(message)?.[1];
+    expect(trailersOf(message)).toBe(
+      `Catalog-File-Digest: ${digest}\nGenerator-Version: ${version}\nCluster-Id: east\nSigned-off-by: Sync Bot <sync-bot@example.test>\n`,
+    );
+    // The same line `git commit -s` writes for that identity.
+    const scratch = path.join(dir, 'scratch');
+    git(dir, 'init', '-q', scratch);
+    git(
+      scratch,
+      '-c',
+      'user.name=Sync Bot',
+      '-c',
+      'user.email=sync-bot@example.test',
+      'commit',
+      '-q',
+      '--allow-empty',
+      '-s',
+      '-m',
+      'x',
+    );
+    expect(message).toContain(`\n${git(scratch, 'log', '-1', '--format=%(trailers:key=Signed-off-by)')}\n`);
+
+    // The digest (the index) changes, what is rendered does not: no commit.
+    writeFileSync(catalogFile, JSON.stringify({ api: [], web: [] }, null, 2));
+    const second = await generate(args(...template, '--signoff', '--cluster-id', 'east', ...identity));
+    expect(second.stdout).toMatch(/^up to date/);
+    expect(commitCount(remote)).toBe(2);
+  });
+
+  it('puts the Consul index and datacenter in trailers; a Consul write that renders the same makes no commit', async () => {
+    const consul = await startConsulDouble({ blockingJitter: false });
+    try {
+      const register = (node: string) =>
+        consul.seed.register({
+          Node: node,
+          Address: '10.0.0.1',
+          Service: { ID: 'web', Service: 'web', Tags: [], Meta: {}, Port: 80 },
+        });
+      register('vm-1');
+      const { dir, remote, args } = setup();
+      const consulArgs = args().filter(
+        (_arg, i, all) => all[i] !== '--catalog-file' && all[i - 1] !== '--catalog-file',
+      );
+      const env = { ...process.env, ...consul.env() };
+      const index = async () =>
+        (await fetch(`${consul.url}/v1/catalog/services`)).headers.get('X-Consul-Index');
+      const first = await generate([...consulArgs, '--datacenter', 'dc1'], env);
+      expect(first.code).toBe(0);
+      expect(trailersOf(lastMessage(remote))).toBe(
+        `Consul-Index: ${await index()}\nConsul-Datacenter: dc1\nGenerator-Version: ${version}\n`,
+      );
+      const before = await index();
+      register('vm-2');
+      expect(await index()).not.toBe(before);
+      const second = await generate([...consulArgs, '--datacenter', 'dc1'], env);
+      expect(second.stdout).toMatch(/^up to date/);
+      expect(commitCount(remote)).toBe(2);
+
+      // Twin runs that read the catalog at different indexes build different commits for the same
+      // change: the later push is rejected, its retry finds the branch up to date, one commit counts.
+      consul.seed.register({
+        Node: 'vm-1',
+        Address: '10.0.0.1',
+        Service: { ID: 'api', Service: 'api', Tags: [], Meta: {}, Port: 80 },
+      });
+      const metrics = new GeneratorMetrics(createMetricsRegistry({ defaultMetrics: false }));
+      const build = async (workdir: string) => {
+        const flags = await flagsOf([...consulArgs, '--workdir', path.join(dir, workdir)]);
+        const { deps, settings } = await buildRun(
+          parseGenerateConfig(flags, env),
+          createLogger({ level: 'silent' }),
+          { env: { ...env, ...ISOLATED_GIT_ENV } },
+          metrics,
+        );
+        return { deps, settings: { ...settings, pushBackoff: { initialMs: 1, maxMs: 5 } } };
+      };
+      const early = await build('early');
+      const twin = await build('twin');
+      early.deps.beforePush = async (attempt) => {
+        if (attempt !== 1) return;
+        register('vm-3');
+        expect((await runOnce(twin.deps, twin.settings)).status).toBe('committed');
+      };
+      expect((await runOnce(early.deps, early.settings)).status).toBe('up-to-date');
+      expect(commitCount(remote)).toBe(3);
+      expect(trailersOf(lastMessage(remote))).toContain(`Consul-Index: ${await index()}\n`);
+      expect((await metrics.commits.get()).values[0]?.value).toBe(1);
+      expect((await metrics.pushRetries.get()).values[0]?.value).toBe(1);
+    } finally {
+      await consul.stop();
+    }
+  });
+
+  it("--signing-key signs with an SSH key file passed in git's environment only", async () => {
+    const { dir, remote, workdir, args } = setup({ web: [] });
+    const key = path.join(dir, 'signing-key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bot', '-f', key]);
+    const result = await generate(args('--signing-key', key, '--author-email', 'sync-bot@example.test'));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const allowedSigners = path.join(dir, 'allowed_signers');
+    writeFileSync(allowedSigners, `sync-bot@example.test ${readFileSync(`${key}.pub`, 'utf8')}`);
+    const verified = spawnSync(
+      'git',
+      ['-c', `gpg.ssh.allowedSignersFile=${allowedSigners}`, 'verify-commit', 'main'],
+      { cwd: remote, env: { ...process.env, ...ISOLATED_GIT_ENV }, encoding: 'utf8' },
+    );
+    expect(verified.status).toBe(0);
+    expect(verified.stderr).toContain('Good "git" signature for sync-bot@example.test with ED25519 key');
+    // Never written to a git configuration.
+    expect(readFileSync(path.join(workdir, 'config'), 'utf8')).not.toMatch(/signingkey|gpg/i);
+  });
+
+  it('--signing-key signs with an OpenPGP key id from GNUPGHOME', async () => {
+    const { dir, remote, args } = setup({ web: [] });
+    const gnupgHome = path.join(dir, 'gnupg');
+    mkdirSync(gnupgHome, { mode: 0o700 });
+    const gpg = (...gpgArgs: string[]) =>
+      execFileSync('gpg', ['--batch', '--homedir', gnupgHome, ...gpgArgs], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
+    try {
+      gpg(
+        '--passphrase',
+        '',
+        '--quick-gen-key',
+        'Sync Bot <sync-bot@example.test>',
+        'ed25519',
+        'sign',
+        'never',
+      );
+      const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(gpg('--with-colons', '--list-secret-keys'))![1]!;
+      const env = { ...process.env, GNUPGHOME: gnupgHome };
+      const result = await generate(args('--signing-key', fingerprint), env);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const verified = spawnSync('git', ['verify-commit', 'main'], {
+        cwd: remote,
+        env: { ...process.env, ...ISOLATED_GIT_ENV, GNUPGHOME: gnupgHome },
+        encoding: 'utf8',
+      });
+      expect(verified.status).toBe(0);
+      expect(verified.stderr).toContain('Good signature from "Sync Bot <sync-bot@example.test>"');
+      expect(git(remote, 'cat-file', 'commit', 'main')).toContain('-----BEGIN PGP SIGNATURE-----');
+    } finally {
+      spawnSync('gpgconf', ['--homedir', gnupgHome, '--kill', 'all']);
+    }
   });
 });
 

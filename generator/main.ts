@@ -8,28 +8,34 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { consulConfigFromEnv } from '../core/consul';
+import { version } from '../package.json';
 import { createLogger, redactText } from '../core/runtime/logger';
 import type * as ClusterModule from './cluster';
 import { parseGenerateConfig, type GenerateFlags, type GeneratorConfig } from './config';
 import type * as ForgeModule from './forge';
 import type { GeneratorMetrics } from './metrics';
+import { isEmptyPlan } from './plan';
+import { planReport } from './plan-report';
 import { GitRepository, locateRepository, displayUrl } from './repo';
 import { changeTable, incompleteMessage, summaryLine, unifiedDiff } from './report';
 import { runOnce, type RunDependencies, type RunOutcome, type RunSettings } from './run';
 import { CatalogFileSource } from './source/catalog-file';
 import { ConsulCatalogSource } from './source/consul';
 import { CatalogSourceError, type CatalogSource } from './source/source';
+import type * as MetricsFileModule from './metrics-file';
 import type * as WatchModule from './watch-main';
 
 /*
  * Loaded on demand: the Kubernetes client, the forge SDKs and the HTTP/metrics stack take about
- * half a second to load, which a plain `generate --once` (CI, cron) should not pay.
+ * half a second to load, which a plain `generate --once` (CI, cron) should not pay (metrics only
+ * with `--metrics-file`).
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const lazy = {
   cluster: () => require('./cluster') as typeof ClusterModule,
   forge: () => require('./forge') as typeof ForgeModule,
   watch: () => require('./watch-main') as typeof WatchModule,
+  metricsFile: () => require('./metrics-file') as typeof MetricsFileModule,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -72,15 +78,42 @@ export async function runGenerate(flags: GenerateFlags, io: GenerateIo = default
     return EXIT_ERROR;
   }
   const logger = io.logger ?? createLogger({ level: config.logLevel, component: 'generator' });
-  try {
-    if (config.mode === 'watch') return await lazy.watch().watch(config, logger, io);
-    const { deps, settings } = await buildRun(config, logger, io);
-    const outcome = await runOnce(deps, settings, { dryRun: config.mode === 'dry-run' });
-    return report(outcome, config, io);
-  } catch (err) {
-    io.stderr(`error: ${redactText((err as Error).message)}\n`);
-    return isCatalogReadFailure(err) ? EXIT_INCOMPLETE : EXIT_ERROR;
+  if (config.mode === 'watch') {
+    try {
+      return await lazy.watch().watch(config, logger, io);
+    } catch (err) {
+      return failed(err, io);
+    }
   }
+  const metricsFile = config.metricsFile
+    ? new (lazy.metricsFile().MetricsFile)(config.metricsFile)
+    : undefined;
+  const metrics = metricsFile?.metrics;
+  let code: number;
+  try {
+    const { deps, settings } = await buildRun(config, logger, io, metrics);
+    const outcome = await runOnce(deps, settings, { dryRun: config.mode === 'dry-run' });
+    metrics?.runFinished(outcome.status);
+    code = report(outcome, config, io);
+  } catch (err) {
+    metrics?.runFailed();
+    if (isCatalogReadFailure(err)) metrics?.catalogIncomplete.set(1);
+    code = failed(err, io);
+  }
+  if (!metricsFile) return code;
+  try {
+    await metricsFile.write();
+  } catch (err) {
+    io.stderr(`error: ${(err as Error).message}\n`);
+    return code === EXIT_OK ? EXIT_ERROR : code;
+  }
+  return code;
+}
+
+/** Prints an error that stopped the run; returns its exit code. */
+function failed(err: unknown, io: Pick<GenerateIo, 'stderr'>): number {
+  io.stderr(`error: ${redactText((err as Error).message)}\n`);
+  return isCatalogReadFailure(err) ? EXIT_INCOMPLETE : EXIT_ERROR;
 }
 
 /** Everything a run needs, from the config. */
@@ -114,6 +147,7 @@ export async function buildRun(
     identity: config.identity,
     credentials: config.credentials,
     sign: config.signCommits,
+    ...(config.signingKey ? { signingKey: config.signingKey } : {}),
     env: io.env,
     ...(config.workdir ? { workdir: config.workdir } : {}),
   };
@@ -137,6 +171,16 @@ export async function buildRun(
     ...(config.adoptConsulK8s ? { adoptConsulK8s: true } : {}),
     maxPushAttempts: config.maxPushAttempts,
     pushBackoff: { initialMs: 500, maxMs: 10_000 },
+    commit: {
+      template: config.commit.template,
+      indexKey: config.source.kind === 'file' ? 'Catalog-File-Digest' : 'Consul-Index',
+      version,
+      ...(config.commit.signoff ? { signoff: config.identity } : {}),
+      ...(config.select.clusterId !== undefined ? { clusterId: config.select.clusterId } : {}),
+      ...(config.source.kind === 'consul' && config.source.datacenter
+        ? { datacenter: config.source.datacenter }
+        : {}),
+    },
     ...(config.pullRequest
       ? {
           pullRequest: {
@@ -192,12 +236,17 @@ function reportStatus(
   const skipped = outcome.desired.skipped.length;
   switch (outcome.status) {
     case 'planned': {
-      if (outcome.plan.writes.length === 0 && outcome.plan.deletes.length === 0) {
+      const changed = !isEmptyPlan(outcome.plan);
+      if (config.output === 'json') {
+        const shown = { repo: displayUrl(config.repo), branch: config.branch, path: config.managedPath };
+        io.stdout(`${JSON.stringify(planReport(outcome, shown), null, 2)}\n`);
+      } else if (!changed) {
         io.stdout(`no changes: ${where} matches the catalog (${rendered} services, ${skipped} skipped)\n`);
-        return EXIT_OK;
+      } else {
+        io.stdout(`would change ${where}: ${summaryLine(outcome.plan)}\n\n${changeTable(outcome.plan)}\n`);
+        io.stdout(unifiedDiff(outcome.plan, outcome.previous, config.managedPath));
       }
-      io.stdout(`would change ${where}: ${summaryLine(outcome.plan)}\n\n${changeTable(outcome.plan)}\n`);
-      io.stdout(unifiedDiff(outcome.plan, outcome.previous, config.managedPath));
+      if (!changed) return EXIT_OK;
       if (!outcome.guard.allowed) {
         io.stderr(`error: the mass-deletion guard would refuse this run: ${outcome.guard.reason}\n`);
         return EXIT_ERROR;

@@ -60,4 +60,18 @@ export class GeneratorMetrics {
       registers,
     });
   }
+
+  /**
+   * Counts a run that finished with `status` (a RunOutcome status): `runs_total` by result, and the
+   * time of success unless the mass-deletion guard refused it.
+   */
+  runFinished(status: string): void {
+    this.runs.inc({ result: status === 'up-to-date' ? 'up_to_date' : status.replace('-', '_') });
+    if (status !== 'refused') this.lastSuccess.set(Date.now() / 1000);
+  }
+
+  /** Counts a run stopped by an error. */
+  runFailed(): void {
+    this.runs.inc({ result: 'error' });
+  }
 }

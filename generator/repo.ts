@@ -33,6 +33,12 @@ export interface GitCredentials {
   knownHostsFile?: string;
 }
 
+/**
+ * `--signing-key`: an SSH private key file (git's `gpg.format=ssh`) or an OpenPGP key id from the
+ * keyring (`GNUPGHOME`). Reaches git through its environment (`GIT_CONFIG_COUNT`), never a config file.
+ */
+export type SigningKey = { format: 'ssh'; keyFile: string } | { format: 'openpgp'; keyId: string };
+
 /** Default for `RepoOptions.timeoutMs`. */
 export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
 
@@ -45,6 +51,8 @@ export interface RepoOptions {
   credentials?: GitCredentials;
   /** Sign commits (`git commit -S`, with git's own signing configuration). */
   sign?: boolean;
+  /** Sign commits with this key (implies `sign`). */
+  signingKey?: SigningKey;
   /** Kill a git command that prints nothing for this long. */
   timeoutMs?: number;
   /** Environment git runs with (default process.env). */
@@ -125,10 +133,35 @@ function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The environment every git command runs with: no prompts, credentials through config env. */
+/** Appends `key=value` to the configuration git reads from its environment (after any already there). */
+function addConfig(env: Record<string, string>, key: string, value: string): void {
+  const index = Number(env.GIT_CONFIG_COUNT ?? '0') || 0;
+  env[`GIT_CONFIG_KEY_${index}`] = key;
+  env[`GIT_CONFIG_VALUE_${index}`] = value;
+  env.GIT_CONFIG_COUNT = String(index + 1);
+}
+
+/** Git's signing settings for a key: `gpg.format` and `user.signingkey`. */
+function signingConfig(key: SigningKey): [string, string][] {
+  return key.format === 'ssh'
+    ? [
+        ['gpg.format', 'ssh'],
+        ['user.signingkey', key.keyFile],
+      ]
+    : [
+        ['gpg.format', 'openpgp'],
+        ['user.signingkey', key.keyId],
+      ];
+}
+
+/**
+ * The environment every git command runs with: no prompts, credentials and the signing key
+ * through config env (for git's children only; no config file is written).
+ */
 export function gitEnvironment(
   base: NodeJS.ProcessEnv,
   credentials: GitCredentials = {},
+  signingKey?: SigningKey,
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
@@ -139,11 +172,9 @@ export function gitEnvironment(
     const basic = Buffer.from(`${credentials.username ?? 'x-access-token'}:${credentials.token}`).toString(
       'base64',
     );
-    const index = Number(env.GIT_CONFIG_COUNT ?? '0') || 0;
-    env[`GIT_CONFIG_KEY_${index}`] = 'http.extraHeader';
-    env[`GIT_CONFIG_VALUE_${index}`] = `Authorization: Basic ${basic}`;
-    env.GIT_CONFIG_COUNT = String(index + 1);
+    addConfig(env, 'http.extraHeader', `Authorization: Basic ${basic}`);
   }
+  if (signingKey) for (const [key, value] of signingConfig(signingKey)) addConfig(env, key, value);
   if (credentials.sshKeyFile) {
     const parts = [
       'ssh',
@@ -215,7 +246,7 @@ export class GitRepository {
     readonly location: RepoLocation,
     private readonly options: RepoOptions,
   ) {
-    const env = gitEnvironment(options.env ?? process.env, options.credentials);
+    const env = gitEnvironment(options.env ?? process.env, options.credentials, options.signingKey);
     this.env = env;
     this.secrets = secretsOf(options.credentials);
     this.git = simpleGit({
@@ -481,7 +512,7 @@ export class GitRepository {
     }
     const args = ['commit-tree', child, '-m', options.message];
     if (options.parent) args.push('-p', options.parent);
-    if (this.options.sign) args.push('-S');
+    if (this.options.sign || this.options.signingKey) args.push('-S');
     return (await this.run(args)).trim();
   }
 

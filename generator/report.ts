@@ -1,4 +1,4 @@
-/** Human-readable views of a plan: table, unified diff, commit message, pull-request text. Pure. */
+/** Human-readable views of a plan: table, unified diff, commit body, pull-request text. Pure. */
 import { createTwoFilesPatch } from 'diff';
 import { countChanges, keptNotOurs, type FileChange, type Plan, type ServiceChange } from './plan';
 import type { CatalogGap, SkippedService } from './types';
@@ -104,9 +104,8 @@ function serviceLabel(change: ServiceChange): string {
     : change.k8sName;
 }
 
-/** Subject with the counts, body listing added, changed and removed Services. */
-export function commitMessage(plan: Plan, managedPath: string): string {
-  const subject = pullRequestTitle(plan, managedPath);
+/** The commit body: the added, changed and removed Services, then the files kept that are not ours. */
+export function commitBody(plan: Plan): string {
   const sections: string[] = [];
   for (const kind of ['added', 'changed', 'removed'] as const) {
     const changes = plan.changes.filter((change) => change.kind === kind);
@@ -122,7 +121,7 @@ export function commitMessage(plan: Plan, managedPath: string): string {
     sections.push(
       `Kept, not written by consul-k8s-gitops (${kept.length}):\n${limited(kept.map((file) => `  ${file}`)).join('\n')}`,
     );
-  return `${subject}\n\n${sections.join('\n\n')}\n`;
+  return `${sections.join('\n\n')}\n`;
 }
 
 export function pullRequestTitle(plan: Plan, managedPath: string): string {

@@ -28,7 +28,8 @@ import {
 } from './plan';
 import { highWaterMarkOf, INVENTORY_FILE, OWNER_FILE, ownerOfMarker, renderOwnerMarker } from './render';
 import { PushRejectedError, type GitRepository } from './repo';
-import { commitMessage, pullRequestBody, pullRequestTitle } from './report';
+import { commitMessage, type CommitSettings } from './commit-message';
+import { pullRequestBody, pullRequestTitle } from './report';
 import type { SelectOptions } from './select';
 import type { CatalogSource } from './source/source';
 import type { CatalogGap, CatalogSnapshot, RenderOptions } from './types';
@@ -46,6 +47,8 @@ export interface RunSettings {
   pullRequest?: { forge: Forge; branch: string; labels: readonly string[] };
   /** `--adopt-consul-k8s`: cluster Services consul-k8s's to-k8s wrote are not conflicts. */
   adoptConsulK8s?: boolean;
+  /** Commit message template and trailers. */
+  commit: CommitSettings;
 }
 
 export interface RunDependencies {
@@ -133,7 +136,13 @@ export async function runOnce(
       managedPath: settings.managedPath,
       writes: plan.writes,
       deletes: plan.deletes,
-      message: commitMessage(plan, settings.managedPath),
+      message: commitMessage(settings.commit, {
+        plan,
+        path: settings.managedPath,
+        branch: settings.branch,
+        ...(snapshot.index !== undefined ? { index: snapshot.index } : {}),
+        ...(snapshot.datacenter !== undefined ? { datacenter: snapshot.datacenter } : {}),
+      }),
     });
     if (!repository.isRemote) await repository.advanceWorkTree(settings.branch, start.base, commit);
     phases.mark('commit');

@@ -76,7 +76,7 @@ export class CatalogWatcher {
         pending = true;
         const delayMs = this.backoff.next();
         this.deps.logger.error({ err: (err as Error).message, delayMs }, 'generator run failed; retrying');
-        this.deps.metrics?.runs.inc({ result: 'error' });
+        this.deps.metrics?.runFailed();
         this.deps.onRunFinished?.(false, undefined, err);
         await sleep(delayMs, signal);
       }
@@ -110,9 +110,7 @@ export class CatalogWatcher {
   private async runOnce(signal: AbortSignal): Promise<void> {
     const outcome = await this.deps.run(signal);
     const ok = outcome.status !== 'refused';
-    const result = outcome.status === 'up-to-date' ? 'up_to_date' : outcome.status.replace('-', '_');
-    this.deps.metrics?.runs.inc({ result });
-    if (ok) this.deps.metrics?.lastSuccess.set(Date.now() / 1000);
+    this.deps.metrics?.runFinished(outcome.status);
     if (outcome.incomplete)
       this.deps.logger.warn(
         { gaps: outcome.incomplete.gaps, kept: outcome.incomplete.kept.length },
