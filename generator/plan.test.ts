@@ -98,3 +98,64 @@ describe('planChanges', () => {
     expect(same.deletes).toEqual([]);
   });
 });
+
+describe('planChanges across a layout change', () => {
+  const web = service('web', 'web.service.consul');
+  const db = service('db', 'db.service.consul');
+  const current = new Map<string, CurrentEntry>([
+    ['web.yaml', file(web)],
+    ['db.yaml', file(db)],
+    ['gone.yaml', file(service('gone', 'gone.service.consul'))],
+  ]);
+  const previous = new Map([
+    ['web.yaml', web],
+    ['db.yaml', db],
+    ['gone.yaml', service('gone', 'gone.service.consul')],
+  ]);
+
+  it('folds a Service moved to a shard directory into no change, or one change when its target changed', () => {
+    const desired = new Map([
+      ['shard-00/web.yaml', web],
+      ['shard-01/db.yaml', service('db', 'db.service.dc2.consul')],
+    ]);
+    const plan = planChanges(current, desired, new Map(), previous);
+    expect(plan.movedServiceCount).toBe(2);
+    expect(countChanges(plan)).toEqual({ added: 0, changed: 1, removed: 1 });
+    expect(plan.changes).toEqual([
+      expect.objectContaining({ kind: 'removed', file: 'gone.yaml', k8sName: 'gone' }),
+      {
+        kind: 'changed',
+        file: 'shard-01/db.yaml',
+        k8sName: 'db',
+        consulName: 'db',
+        externalNameBefore: 'db.service.consul',
+        externalNameAfter: 'db.service.dc2.consul',
+      },
+    ]);
+    expect(plan.deletes).toEqual(['db.yaml', 'gone.yaml', 'web.yaml']);
+    expect(plan.writes.map(([name]) => name)).toEqual(['shard-00/web.yaml', 'shard-01/db.yaml']);
+    expect(plan.currentServiceCount).toBe(3);
+    expect(commitMessage(plan, 'services')).toContain('Moved 2 Service file(s) to another shard directory');
+  });
+
+  it('counts Service files in shard directories, never their kustomization.yaml or inventory', () => {
+    const sharded = new Map<string, CurrentEntry>([
+      ['kustomization.yaml', file('k')],
+      ['shard-00/kustomization.yaml', file('k0')],
+      ['shard-00/inventory.configmap.yaml', file('i0')],
+      ['shard-00/web.yaml', file(web)],
+      ['shard-01/db.yaml', file(db)],
+    ]);
+    const plan = planChanges(
+      sharded,
+      new Map([['shard-00/web.yaml', web]]),
+      new Map(),
+      new Map([['shard-01/db.yaml', db]]),
+    );
+    expect(plan.currentServiceCount).toBe(2);
+    expect(plan.movedServiceCount).toBe(0);
+    expect(plan.changes).toEqual([
+      expect.objectContaining({ kind: 'removed', file: 'shard-01/db.yaml', k8sName: 'db' }),
+    ]);
+  });
+});

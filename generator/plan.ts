@@ -221,9 +221,14 @@ function foldMoves(changes: readonly ServiceChange[]): { changes: ServiceChange[
     if (!target || folded.has(target)) continue;
     folded.add(change).add(target);
     if (change.externalNameBefore !== target.externalNameAfter)
-      changed.push(withoutUndefined({ ...target, kind: 'changed', externalNameBefore: change.externalNameBefore }));
+      changed.push(
+        withoutUndefined({ ...target, kind: 'changed', externalNameBefore: change.externalNameBefore }),
+      );
   }
-  return { changes: [...changes.filter((change) => !folded.has(change)), ...changed], moved: folded.size / 2 };
+  return {
+    changes: [...changes.filter((change) => !folded.has(change)), ...changed],
+    moved: folded.size / 2,
+  };
 }
 
 /** The files not ours that a run keeps in the managed directory. */

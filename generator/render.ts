@@ -221,7 +221,8 @@ export function renderDirectory(
   shards = 1,
 ): Map<string, string> {
   const files = new Map<string, string>();
-  for (const service of selected) files.set(servicePath(service.k8sName, shards), renderService(service, options));
+  for (const service of selected)
+    files.set(servicePath(service.k8sName, shards), renderService(service, options));
   for (const [file, content] of kept)
     if (!files.has(file) && baseName(file) !== KUSTOMIZATION_FILE) files.set(file, content);
   if (shards <= 1) {
@@ -237,7 +238,10 @@ export function renderDirectory(
     }
   }
   for (const [directory, resources] of resourcesByDirectory(files.keys()))
-    files.set(directory === '' ? KUSTOMIZATION_FILE : `${directory}/${KUSTOMIZATION_FILE}`, renderKustomization(resources));
+    files.set(
+      directory === '' ? KUSTOMIZATION_FILE : `${directory}/${KUSTOMIZATION_FILE}`,
+      renderKustomization(resources),
+    );
   if (options.owner !== undefined) files.set(OWNER_FILE, renderOwnerMarker(options.owner));
   return files;
 }

@@ -393,7 +393,10 @@ export class GitRepository {
       if (match[2] === 'blob' && (match[1] === '100644' || match[1] === '100755')) {
         entries.set(name, { type: 'file', blob: match[3]! });
       } else
-        entries.set(name, { type: 'other', record: `${match[1]} ${match[2]} ${match[3]}\t${baseName(name)}` });
+        entries.set(name, {
+          type: 'other',
+          record: `${match[1]} ${match[2]} ${match[3]}\t${baseName(name)}`,
+        });
     }
     return entries;
   }

@@ -116,6 +116,10 @@ export function commitMessage(plan: Plan, managedPath: string): string {
       `${title} (${changes.length}):\n${limited(changes.map((change) => `  ${serviceLabel(change)}`)).join('\n')}`,
     );
   }
+  if (plan.movedServiceCount > 0)
+    sections.push(
+      `Moved ${plan.movedServiceCount} Service file(s) to another shard directory (the layout changed with the catalog's size; the Services are the same).`,
+    );
   if (sections.length === 0) sections.push('Generated files updated (no Service changed).');
   const kept = keptNotOurs(plan);
   if (kept.length > 0)

@@ -214,7 +214,10 @@ async function planRun(
 ): Promise<{ current: Map<string, CurrentEntry>; result: RunBase }> {
   const conflicts = mergeConflicts(start.repositoryConflicts, clusterConflicts);
   const current = repository ? await repository.listTree(start.base, settings.managedPath) : new Map();
-  const render = { ...renderOptionsFor(settings.render, snapshot), committedShards: committedLayout(current) };
+  const render = {
+    ...renderOptionsFor(settings.render, snapshot),
+    committedShards: committedLayout(current),
+  };
   let desired = desiredState(snapshot, settings.select, render, conflicts);
   if (render.datacenterFromCatalog && render.datacenter === undefined && desired.selected.length > 0) {
     throw new Error(
