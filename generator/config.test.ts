@@ -247,3 +247,15 @@ describe('helpers', () => {
     }
   });
 });
+
+describe('--shard-size', () => {
+  it('defaults to 500 Services per shard; 0 keeps one directory', async () => {
+    expect(parseGenerateConfig(await flags(base), {}).render.shardSize).toBe(500);
+    expect(parseGenerateConfig(await flags([...base, '--shard-size', '0']), {}).render.shardSize).toBe(0);
+    expect(createGenerateCommand().helpInformation()).toContain('--shard-size');
+  });
+
+  it.each(['-1', '2.5', 'many'])('refuses %j naming the flag', async (value) => {
+    await expect(flags([...base, '--shard-size', value])).rejects.toThrow(/--shard-size/);
+  });
+});

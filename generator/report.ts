@@ -1,5 +1,6 @@
 /** Human-readable views of a plan: table, unified diff, commit message, pull-request text. Pure. */
 import { createTwoFilesPatch } from 'diff';
+import { baseName } from './layout';
 import { countChanges, keptNotOurs, type FileChange, type Plan, type ServiceChange } from './plan';
 import type { CatalogGap, SkippedService } from './types';
 
@@ -190,7 +191,7 @@ export function incompleteMessage(incomplete: {
   kept: readonly string[];
 }): string {
   const gaps = incomplete.gaps.map((gap) => `${gap.what}: ${gap.reason}`).join('; ');
-  const kept = incomplete.kept.map((file) => file.replace(/\.yaml$/, ''));
+  const kept = incomplete.kept.map((file) => baseName(file).replace(/\.yaml$/, ''));
   const shown = kept.length > 20 ? [...kept.slice(0, 20), `... and ${kept.length - 20} more`] : kept;
   return (
     `the Consul catalog was read only in part (${gaps}); nothing it could not see was removed` +
