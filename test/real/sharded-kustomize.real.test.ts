@@ -4,25 +4,29 @@
  * Application / Kustomization each), every Service comes out exactly once, each unit stays bounded
  * and every object far below the 256 KiB a client-side apply's annotation allows; one shard is
  * applied server-side (Argo CD ServerSideApply=true, Flux) to a real kube-apiserver. A small
- * sharded tree's top kustomization.yaml still builds the whole catalog.
+ * sharded tree's top kustomization.yaml still builds the whole catalog, and the sharded Argo CD
+ * and Flux examples are accepted by the real API server with the real CRDs and match its shards.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import yaml from 'js-yaml';
 import { REPO_ROOT } from '../deploy/render';
+import { eventually } from '../support/wait';
 import { buildUnit, generatedUnits, type UnitBuild } from '../support/kustomize-units';
-import { realBinary, removeDir, tempDir } from './servers/process';
+import { REAL_CRDS, realBinary, removeDir, tempDir } from './servers/process';
 import { startRealKube, type RealKube } from './servers/kube';
 
 const NAMESPACE = 'consul-services';
 const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: os.devNull };
 
 let dir: string;
-let kube: RealKube | undefined;
-beforeAll(() => {
+let kube: RealKube;
+beforeAll(async () => {
   dir = tempDir('sharded');
-});
+  kube = await startRealKube();
+}, 120_000);
 afterAll(async () => {
   await kube?.stop();
   removeDir(dir);
@@ -79,8 +83,7 @@ describe('3,000 services in shards', () => {
     }
   });
 
-  it('applies a shard server-side to a real kube-apiserver', async () => {
-    kube = await startRealKube();
+  it('applies a shard server-side to a real kube-apiserver', () => {
     const create = kube.kubectl(['create', 'namespace', NAMESPACE]);
     expect(create.stderr).toBe('');
     const built = execFileSync(realBinary('kustomize'), ['build', join(managed, 'shard-03')], {
@@ -98,13 +101,71 @@ describe('3,000 services in shards', () => {
     const items = (JSON.parse(inventory.stdout) as { items: { metadata: { name: string } }[] }).items;
     const stored = items.find((item) => item.metadata.name.endsWith('-shard-03'))!;
     expect(Buffer.byteLength(JSON.stringify(stored))).toBeLessThan(100 * 1024);
-  }, 120_000);
+  });
 });
 
-it('builds a small sharded tree whole from its top kustomization.yaml', () => {
-  const managed = render('small', 600);
-  expect(generatedUnits(managed)).toEqual(['shard-00', 'shard-01']);
-  const whole = buildUnit(realBinary('kustomize'), managed, '.');
-  expect(whole.services).toHaveLength(600);
-  expect(whole.objects).toBe(602);
-}, 120_000);
+describe('1,500 services: 4 shards', () => {
+  let managed: string;
+  beforeAll(() => {
+    managed = render('small', 1500);
+  }, 120_000);
+
+  it('builds whole from the top kustomization.yaml', () => {
+    const whole = buildUnit(realBinary('kustomize'), managed, '.');
+    expect(whole.services).toHaveLength(1500);
+    expect(whole.objects).toBe(1504);
+  });
+
+  it('is what the sharded Argo CD and Flux examples point at, and the real API server accepts them', async () => {
+    const units = generatedUnits(managed);
+    expect(units).toEqual(['shard-00', 'shard-01', 'shard-02', 'shard-03']);
+    const examples = ['argocd-sharded', 'flux-sharded'].map((name) =>
+      join(REPO_ROOT, 'examples', 'gitops', name, 'consul-services.yaml'),
+    );
+    type Example = { kind: string; metadata: { name: string }; spec?: Record<string, unknown> };
+    const [argo, flux] = examples.map((file) => yaml.loadAll(readFileSync(file, 'utf8')) as Example[]);
+    const appSet = argo!.find((object) => object.kind === 'ApplicationSet')!;
+    const { generators, template } = appSet.spec as {
+      generators: { git: { directories: { path: string }[] } }[];
+      template: { spec: { syncPolicy: { syncOptions: string[] } } };
+    };
+    const glob = generators[0]!.git.directories[0]!.path;
+    expect(glob).toBe('clusters/cluster-1/consul-services/shard-*');
+    expect(units.every((unit) => unit.startsWith('shard-'))).toBe(true);
+    expect(template.spec.syncPolicy.syncOptions).toEqual(
+      expect.arrayContaining(['CreateNamespace=true', 'ServerSideApply=true']),
+    );
+    const paths = flux!
+      .filter((object) => object.kind === 'Kustomization')
+      .map((object) => object.spec!.path);
+    expect(paths).toEqual(units.map((unit) => `./clusters/cluster-1/consul-services/${unit}`));
+    expect(flux!.find((object) => object.kind === 'Namespace')?.metadata.name).toBe(NAMESPACE);
+
+    for (const crd of [
+      'applicationset-crd.yaml',
+      'kustomize.toolkit.fluxcd.io_kustomizations.yaml',
+      'source.toolkit.fluxcd.io_gitrepositories.yaml',
+    ]) {
+      const res = kube.kubectl(['apply', '--server-side', '-f', join(REAL_CRDS, crd)]);
+      if (res.status !== 0) throw new Error(`installing ${crd}: ${res.stderr}`);
+    }
+    await eventually(
+      () =>
+        kube.kubectl(['wait', '--for=condition=Established', '--timeout=30s', 'crd', '--all']).status === 0,
+      { timeoutMs: 60_000, intervalMs: 1000, what: 'the CRDs to be established' },
+    );
+    for (const namespace of ['argocd', 'flux-system']) kube.kubectl(['create', 'namespace', namespace]);
+    for (const file of examples) {
+      const res = kube.kubectl([
+        'apply',
+        '--dry-run=server',
+        '--server-side',
+        '--field-manager=dry-run',
+        '-f',
+        file,
+      ]);
+      expect(res.stderr).toBe('');
+      expect(res.status).toBe(0);
+    }
+  }, 120_000);
+});
