@@ -489,6 +489,15 @@ export class GitRepository {
     for (const name of options.deletes) recordsOf(directoryOf(name)).delete(baseName(name));
     for (const [name, content] of options.writes)
       put(name, `100644 blob ${gitBlobId(content)}\t${baseName(name)}`);
+    // A shard directory no write or delete touches keeps its committed tree (no `git mktree`).
+    const touched = new Set([
+      ...options.writes.map(([name]) => directoryOf(name)),
+      ...options.deletes.map(directoryOf),
+    ]);
+    const committed = new Map<string, string>();
+    if (options.parent)
+      for (const record of await this.treeRecords(options.parent, options.managedPath))
+        committed.set(record.slice(record.indexOf('\t') + 1), record);
     // Deepest first, so a directory's tree exists before its parent's; an emptied one disappears.
     const nested = [...directories.keys()].filter((directory) => directory !== '');
     nested.sort((a, b) => b.split('/').length - a.split('/').length);
@@ -496,8 +505,10 @@ export class GitRepository {
       const records = directories.get(directory)!;
       const parent = recordsOf(directoryOf(directory));
       const name = baseName(directory);
+      const unchanged = touched.has(directory) ? undefined : committed.get(directory);
       if (records.size === 0) parent.delete(name);
-      else parent.set(name, `040000 tree ${await this.makeTree([...records.values()])}\t${name}`);
+      else
+        parent.set(name, unchanged ?? `040000 tree ${await this.makeTree([...records.values()])}\t${name}`);
     }
     let child = await this.makeTree([...directories.get('')!.values()]);
 

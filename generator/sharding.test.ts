@@ -147,6 +147,30 @@ describe('the sharded layout', () => {
     expectConsistentKustomizations(files);
   });
 
+  it('rewrites only the shard a change touches; the others keep their committed trees', async () => {
+    const { remote, writeCatalog, args } = setup();
+    writeCatalog(20);
+    expect((await generate(args())).code).toBe(0);
+    const treeIds = () =>
+      new Map(
+        git(remote, 'ls-tree', 'main', '--', `${DIR}/`)
+          .split('\n')
+          .map((line) => [line.split('\t')[1]!, line.split(' ')[2]!.split('\t')[0]!]),
+      );
+    const before = treeIds();
+    expect(before.size).toBe(8 + 2);
+    writeCatalog(21);
+    const changed = await generate(args());
+    expect(changed.stdout).toContain('1 added, 0 changed, 0 removed');
+    const after = treeIds();
+    const moved = [...after].filter(([name, id]) => before.get(name) !== id).map(([name]) => name);
+    // Only the new Service's shard; the top kustomization.yaml lists directories and stays.
+    expect(moved).toHaveLength(1);
+    expect(moved[0]).toMatch(/^clusters\/prod\/consul\/shard-0\d$/);
+    expect(git(remote, 'fsck', '--no-dangling')).toBe('');
+    expect([...servicesByDirectory(tree(remote)).values()].flat()).toHaveLength(21);
+  });
+
   it('counts Services, not files, in the mass-deletion guard', async () => {
     const { remote, writeCatalog, args } = setup();
     writeCatalog(10);
