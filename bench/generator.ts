@@ -3,12 +3,15 @@
  * file into a local Git repository, through the built CLI (one process per run, as in production):
  * cold render+commit, no-op run, one-service-change run, peak RSS of each run. Baseline in the same
  * run: plain `git init && git add -A && git commit` of the very same files, pre-written (the floor
- * Git itself sets for the cold run).
+ * Git itself sets for the cold run). The consumers' side is `npm run bench -- generator-kustomize`
+ * (benchGeneratorKustomize): real `kustomize build` of every unit Argo CD or Flux renders.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildUnit, generatedUnits, type UnitBuild } from '../test/support/kustomize-units';
+import { realBinary } from '../test/real/servers/process';
 
 const CLI = path.join(__dirname, '..', 'cli.js');
 const SIZES = (process.env.BENCH_GENERATOR_SIZES ?? '10000,100000').split(',').map(Number);
@@ -18,6 +21,8 @@ interface Measured {
   ms: number;
   rssMb: number;
 }
+
+const KUSTOMIZE_SIZE = Number(process.env.BENCH_KUSTOMIZE_SERVICES ?? '20000');
 
 function catalog(size: number, extra = 0): string {
   const services: Record<string, string[]> = {};
@@ -155,4 +160,83 @@ export async function benchGenerator(): Promise<void> {
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
+}
+
+/** Renders `size` services with the built CLI into a fresh local repository; the managed directory. */
+function renderTree(
+  work: string,
+  name: string,
+  size: number,
+  extra: string[] = [],
+): { dir: string; ms: number } {
+  const catalogFile = path.join(work, `${name}.json`);
+  writeFileSync(catalogFile, catalog(size));
+  const repo = path.join(work, name);
+  const args = [
+    '--once',
+    '--catalog-file',
+    catalogFile,
+    '--repo',
+    repo,
+    '--path',
+    'services',
+    '--log-level',
+    'warn',
+  ];
+  const { ms } = runCli(work, [...args, ...extra]);
+  return { dir: path.join(repo, 'services'), ms };
+}
+
+const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
+
+function unitRow(label: string, builds: UnitBuild[]): string {
+  const slowest = builds.reduce((a, b) => (b.ms > a.ms ? b : a));
+  const largest = builds.reduce((a, b) => (b.largestObjectBytes > a.largestObjectBytes ? b : a));
+  const services = builds.map((build) => build.services.length);
+  const cells = [
+    label,
+    String(builds.length),
+    `${Math.min(...services)}–${Math.max(...services)}`,
+    seconds(slowest.ms),
+    seconds(builds.reduce((sum, build) => sum + build.ms, 0)),
+    `${kib(largest.largestObjectBytes)} (${largest.largestObject.split('/')[0]})`,
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+/**
+ * `kustomize build` of every unit of a sharded tree at BENCH_KUSTOMIZE_SERVICES (default 20,000)
+ * services: the slowest unit (what one Argo CD Application / Flux Kustomization waits for) and the
+ * largest object. Baselines in the same run: a 500-service single directory (the largest catalog
+ * that keeps one directory by default), and 2,000 services in one directory (--shard-size 0, the
+ * layout every catalog had before sharding).
+ */
+export async function benchGeneratorKustomize(): Promise<void> {
+  const kustomize = realBinary('kustomize');
+  const work = mkdtempSync(path.join(os.tmpdir(), 'bench-kustomize-'));
+  try {
+    const rows: string[] = [];
+    const measure = (label: string, name: string, size: number, extra: string[] = []): void => {
+      const tree = renderTree(work, name, size, extra);
+      const builds = generatedUnits(tree.dir).map((unit) => buildUnit(kustomize, tree.dir, unit));
+      const total = builds.reduce((sum, build) => sum + build.services.length, 0);
+      if (total !== size) throw new Error(`${label}: kustomize rendered ${total} Services, expected ${size}`);
+      rows.push(unitRow(label, builds));
+      console.log(`${label}: generate ${seconds(tree.ms)}; ${rows[rows.length - 1]}`);
+    };
+    measure('baseline: 500 services, one directory', 'single-500', 500);
+    measure('2,000 services, one directory (--shard-size 0)', 'single-2000', 2000, ['--shard-size', '0']);
+    measure(
+      `${KUSTOMIZE_SIZE.toLocaleString('en-US')} services, sharded (--shard-size 500)`,
+      'sharded',
+      KUSTOMIZE_SIZE,
+    );
+    console.log(
+      '\n| tree | units | Services per unit | slowest unit (kustomize build) | all units, one after another | largest object (JSON) |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    for (const row of rows) console.log(row);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }

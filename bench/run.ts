@@ -1,11 +1,12 @@
 /**
  * `npm run bench [-- component…]`: runs each component's benchmark (each with its own baseline
- * in the same run) and prints the results. Components: analyzer, webhook, webhook-hostile, registrar, generator.
+ * in the same run) and prints the results. Components: analyzer, webhook, webhook-hostile, registrar, generator,
+ * generator-kustomize.
  */
 import { benchAnalyzer } from './analyzer';
 import { benchWebhook, benchWebhookHostile } from './webhook';
 import { benchRegistrar } from './registrar';
-import { benchGenerator } from './generator';
+import { benchGenerator, benchGeneratorKustomize } from './generator';
 
 const benches: Record<string, () => Promise<void>> = {
   analyzer: benchAnalyzer,
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<void>> = {
   'webhook-hostile': benchWebhookHostile,
   registrar: benchRegistrar,
   generator: benchGenerator,
+  'generator-kustomize': benchGeneratorKustomize,
 };
 
 async function main(): Promise<void> {

@@ -122,6 +122,14 @@ export function createGenerateCommand(): Command {
       )
       .option('--branch <branch>', 'target branch', 'main')
       .option('--path <dir>', 'managed directory inside the repository; nothing outside it is ever written')
+      .addOption(
+        new Option(
+          '--shard-size <n>',
+          'more Services than this are written into shard directories <path>/shard-NN (one kustomization.yaml each, for one Argo CD Application / Flux Kustomization each); 0: always one directory',
+        )
+          .argParser(countArg)
+          .default(500),
+      )
       .option(
         '--workdir <dir>',
         'where a remote repository is mirrored (a bare repository; default: under the OS temp directory)',

@@ -291,3 +291,15 @@ describe('--include, --exclude and --consul-domain (finding 9)', () => {
     expect(otherPath.render.inventoryName).not.toBe(byPath);
   });
 });
+
+describe('--shard-size', () => {
+  it('defaults to 500 Services per shard; 0 keeps one directory', async () => {
+    expect(parseGenerateConfig(await flags(base), {}).render.shardSize).toBe(500);
+    expect(parseGenerateConfig(await flags([...base, '--shard-size', '0']), {}).render.shardSize).toBe(0);
+    expect(createGenerateCommand().helpInformation()).toContain('--shard-size');
+  });
+
+  it.each(['-1', '2.5', 'many'])('refuses %j naming the flag', async (value) => {
+    await expect(flags([...base, '--shard-size', value])).rejects.toThrow(/--shard-size/);
+  });
+});

@@ -59,6 +59,8 @@ export interface GenerateFlags {
   repo?: string;
   branch: string;
   path?: string;
+  /** `--shard-size` (0: never shard). */
+  shardSize: number;
   workdir?: string;
   authorName: string;
   authorEmail: string;
@@ -351,6 +353,7 @@ export function parseGenerateConfig(
       annotateTags: Boolean(flags.annotateConsulTags),
       owner: flags.ownerId ?? flags.clusterId ?? DEFAULT_OWNER_ID,
       inventoryName: inventoryNameFor(flags.ownerId ?? flags.clusterId, managedPath),
+      shardSize: flags.shardSize,
       ...(datacenterDns !== undefined ? { datacenter: datacenterDns } : {}),
       ...(datacenterFromCatalog ? { datacenterFromCatalog } : {}),
     },

@@ -1,6 +1,7 @@
 /** Catalog snapshot + settings + known conflicts -> the files the managed directory must hold. Pure. */
 import type { ServiceInfo } from './plan';
-import { externalNameFor, renderDirectory, serviceFileName } from './render';
+import { shardCountFor } from './layout';
+import { externalNameFor, renderDirectory, servicePath } from './render';
 import { selectServices, type Conflicts, type SelectOptions } from './select';
 import type { CatalogSnapshot, RenderOptions, SelectedService, SkippedService } from './types';
 
@@ -8,6 +9,8 @@ export interface DesiredState {
   selected: SelectedService[];
   skipped: SkippedService[];
   files: Map<string, string>;
+  /** How many shard directories the files use (1: one directory). */
+  shards: number;
   /** Per Service file, what reports show (saves parsing what we just rendered). */
   info: Map<string, ServiceInfo>;
 }
@@ -20,16 +23,19 @@ export function desiredState(
   kept: ReadonlyMap<string, string> = new Map(),
 ): DesiredState {
   const { selected, skipped } = selectServices(snapshot.services, select, conflicts);
-  const files = renderDirectory(selected, skipped, render, kept);
+  const committed = render.committedShards ?? 1;
+  // A partial read changes nothing the missing part could affect: not the layout either.
+  const shards = snapshot.gaps ? committed : shardCountFor(selected.length, committed, render.shardSize);
+  const files = renderDirectory(selected, skipped, render, kept, shards);
   const info = new Map<string, ServiceInfo>();
   for (const service of selected) {
-    info.set(serviceFileName(service.k8sName), {
+    info.set(servicePath(service.k8sName, shards), {
       k8sName: service.k8sName,
       consulName: service.consulName,
       externalName: externalNameFor(service.consulName, render),
     });
   }
-  return { selected, skipped, files, info };
+  return { selected, skipped, files, shards, info };
 }
 
 /** Merges conflict maps; the first source that names a Service wins. */

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import yaml from 'js-yaml';
 import { CONSUL_SERVICE_NAME } from '../core/annotations/keys';
+import { baseName } from './layout';
 import { isGenerated, SUPPORT_FILES } from './render';
 import { compare } from './select';
 
@@ -88,15 +89,18 @@ export interface Plan {
   /** Service files present before the run (what the mass-deletion guard measures against). */
   currentServiceCount: number;
   desiredServiceCount: number;
+  /** Services whose file moved to another directory (a layout change): neither removed nor added. */
+  movedServiceCount: number;
 }
 
-export function isServiceFile(name: string): boolean {
-  return name.endsWith('.yaml') && !SUPPORT_FILES.has(name);
+/** A Service file, at the top of the managed directory or in a shard directory. */
+export function isServiceFile(file: string): boolean {
+  return file.endsWith('.yaml') && !SUPPORT_FILES.has(baseName(file));
 }
 
 /** Reads name/consul name/externalName from a Service file we (probably) wrote; tolerant. */
 export function describeServiceFile(file: string, content: string | undefined): ServiceInfo {
-  const info: ServiceInfo = { k8sName: file.replace(/\.yaml$/, '') };
+  const info: ServiceInfo = { k8sName: baseName(file).replace(/\.yaml$/, '') };
   if (content === undefined) return info;
   try {
     const doc = yaml.load(content) as {
@@ -187,11 +191,44 @@ export function planChanges(
       }),
     );
   }
+  const folded = foldMoves(changes);
   writes.sort((a, b) => compare(a[0], b[0]));
   deletes.sort(compare);
-  changes.sort((a, b) => compare(a.file, b.file));
+  folded.changes.sort((a, b) => compare(a.file, b.file));
   files.sort((a, b) => compare(a.file, b.file));
-  return { writes, deletes, changes, files, currentServiceCount, desiredServiceCount };
+  return {
+    writes,
+    deletes,
+    changes: folded.changes,
+    files,
+    currentServiceCount,
+    desiredServiceCount,
+    movedServiceCount: folded.moved,
+  };
+}
+
+/**
+ * A Service removed from one file and added in another (its shard directory changed) is moved, not
+ * removed: no change when it is otherwise the same, one `changed` when its externalName changed.
+ */
+function foldMoves(changes: readonly ServiceChange[]): { changes: ServiceChange[]; moved: number } {
+  const added = new Map<string, ServiceChange>();
+  for (const change of changes) if (change.kind === 'added') added.set(change.k8sName, change);
+  const folded = new Set<ServiceChange>();
+  const changed: ServiceChange[] = [];
+  for (const change of changes) {
+    const target = change.kind === 'removed' ? added.get(change.k8sName) : undefined;
+    if (!target || folded.has(target)) continue;
+    folded.add(change).add(target);
+    if (change.externalNameBefore !== target.externalNameAfter)
+      changed.push(
+        withoutUndefined({ ...target, kind: 'changed', externalNameBefore: change.externalNameBefore }),
+      );
+  }
+  return {
+    changes: [...changes.filter((change) => !folded.has(change)), ...changed],
+    moved: folded.size / 2,
+  };
 }
 
 /** The files not ours that a run keeps in the managed directory. */

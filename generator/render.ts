@@ -12,6 +12,7 @@ import {
   SYNCED,
   SYNCED_LABEL,
 } from '../core/annotations/keys';
+import { baseName, directoryOf, placedPath, shardDirectory, shardOf } from './layout';
 import type { RenderOptions, SelectedService, SkippedService } from './types';
 
 export const KUSTOMIZATION_FILE = 'kustomization.yaml';
@@ -55,11 +56,21 @@ export function highWaterMarkOf(content: string): number | undefined {
 
 /** Keeps the inventory well below the 1 MiB ConfigMap limit. */
 const INVENTORY_LIST_BUDGET = 400 * 1024;
+/**
+ * A shard's inventory: both lists together stay far below client-side apply's 256 KiB
+ * last-applied annotation (and under 100 KiB as an object).
+ */
+const SHARD_INVENTORY_LIST_BUDGET = 40 * 1024;
 
 const DUMP_OPTIONS: yaml.DumpOptions = { sortKeys: true, lineWidth: -1, noRefs: true, quotingType: '"' };
 
 export function serviceFileName(k8sName: string): string {
   return `${k8sName}.yaml`;
+}
+
+/** Where a Service's file goes in a managed directory of `shards` shards. */
+export function servicePath(k8sName: string, shards: number): string {
+  return placedPath(serviceFileName(k8sName), shardOf(k8sName, shards), shards);
 }
 
 /** `<name>.service[.<dc>].<domain>`, lowercased (Kubernetes requires a lowercase externalName). */
@@ -169,50 +180,100 @@ function displayName(name: string): string {
   return JSON.stringify(shown);
 }
 
+/** Which shard of how many an inventory describes (absent: the whole catalog, one directory). */
+export interface InventoryShard {
+  index: number;
+  count: number;
+}
+
 export function renderInventory(
   selected: readonly SelectedService[],
   skipped: readonly SkippedService[],
   options: RenderOptions,
+  shard?: InventoryShard,
 ): string {
   const syncedLines = selected.map(
     (service) => `${service.k8sName} -> ${externalNameFor(service.consulName, options)}`,
   );
   const skippedLines = skipped.map((entry) => `${displayName(entry.consulName)}: ${entry.reason}`);
+  const name = options.inventoryName ?? INVENTORY_NAME;
+  const budget = shard ? SHARD_INVENTORY_LIST_BUDGET : INVENTORY_LIST_BUDGET;
+  const where = shard ? `shard: ${shardDirectory(shard.index)} of ${shard.count}\n` : '';
   const body = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: {
-      name: options.inventoryName ?? INVENTORY_NAME,
+      name: shard ? `${name}-${shardDirectory(shard.index)}` : name,
       namespace: options.namespace,
       labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
     },
     data: {
-      summary: `synced: ${selected.length}\nskipped: ${skipped.length}\n`,
-      synced: boundedLines(syncedLines, INVENTORY_LIST_BUDGET),
-      skipped: boundedLines(skippedLines, INVENTORY_LIST_BUDGET),
+      summary: `${where}synced: ${selected.length}\nskipped: ${skipped.length}\n`,
+      synced: boundedLines(syncedLines, budget),
+      skipped: boundedLines(skippedLines, budget),
     },
   };
   return `${GENERATED_HEADER}: what is synced from Consul, what was skipped and why.\n${yaml.dump(body, DUMP_OPTIONS)}`;
 }
 
 /**
- * Every file of the managed directory: file name -> content. `kept`: files a partial read cannot
- * vouch for (Services it could not confirm, the inventory of the whole catalog), carried over as
- * committed (file name -> content).
+ * Every file of the managed directory: path (relative to it) -> content. `shards` > 1: each
+ * Service in `shard-NN/` by its name's hash, each shard with its own kustomization.yaml and
+ * inventory (skipped services go to the shard of their Consul name), and a top-level
+ * kustomization.yaml listing the shard directories. `kept`: files a partial read cannot vouch for
+ * (Services it could not confirm, the inventories), carried over as committed (path -> content).
  */
 export function renderDirectory(
   selected: readonly SelectedService[],
   skipped: readonly SkippedService[],
   options: RenderOptions,
   kept: ReadonlyMap<string, string> = new Map(),
+  shards = 1,
 ): Map<string, string> {
   const files = new Map<string, string>();
   for (const service of selected)
-    files.set(serviceFileName(service.k8sName), renderService(service, options));
+    files.set(servicePath(service.k8sName, shards), renderService(service, options));
   for (const [file, content] of kept)
-    if (!files.has(file) && file !== KUSTOMIZATION_FILE) files.set(file, content);
-  if (!files.has(INVENTORY_FILE)) files.set(INVENTORY_FILE, renderInventory(selected, skipped, options));
-  files.set(KUSTOMIZATION_FILE, renderKustomization([...files.keys()]));
+    if (!files.has(file) && baseName(file) !== KUSTOMIZATION_FILE) files.set(file, content);
+  if (shards <= 1) {
+    if (!files.has(INVENTORY_FILE)) files.set(INVENTORY_FILE, renderInventory(selected, skipped, options));
+  } else {
+    const selectedByShard = groupByShard(selected, (service) => service.k8sName, shards);
+    const skippedByShard = groupByShard(skipped, (entry) => entry.consulName, shards);
+    for (let index = 0; index < shards; index += 1) {
+      const file = placedPath(INVENTORY_FILE, index, shards);
+      if (files.has(file)) continue;
+      const shard = { index, count: shards };
+      files.set(file, renderInventory(selectedByShard[index]!, skippedByShard[index]!, options, shard));
+    }
+  }
+  for (const [directory, resources] of resourcesByDirectory(files.keys()))
+    files.set(
+      directory === '' ? KUSTOMIZATION_FILE : `${directory}/${KUSTOMIZATION_FILE}`,
+      renderKustomization(resources),
+    );
   if (options.owner !== undefined) files.set(OWNER_FILE, renderOwnerMarker(options.owner));
   return files;
+}
+
+function groupByShard<T>(items: readonly T[], key: (item: T) => string, shards: number): T[][] {
+  const groups = Array.from({ length: shards }, (): T[] => []);
+  for (const item of items) groups[shardOf(key(item), shards)]!.push(item);
+  return groups;
+}
+
+/** Per directory, what its kustomization.yaml lists: its files, and at the top its subdirectories. */
+function resourcesByDirectory(files: Iterable<string>): Map<string, string[]> {
+  const resources = new Map<string, string[]>([['', []]]);
+  for (const file of files) {
+    const directory = directoryOf(file);
+    let listed = resources.get(directory);
+    if (!listed) {
+      listed = [];
+      resources.set(directory, listed);
+      resources.get('')!.push(directory);
+    }
+    listed.push(baseName(file));
+  }
+  return resources;
 }

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { redactText } from '../core/runtime/logger';
+import { baseName, directoryOf, shardIndexOf } from './layout';
 import { gitBlobId, type CurrentEntry } from './plan';
 import { lockWorkdir } from './workdir-lock';
 
@@ -402,21 +403,31 @@ export class GitRepository {
   }
 
   /**
-   * What `ref` holds directly in the managed path: plain files with their blob ids; anything else
-   * (symlinks, subdirectories, submodules) as `other`, with the tree record that keeps it.
+   * What `ref` holds in the managed path, directly and in its shard directories (`shard-NN/<file>`):
+   * plain files with their blob ids; anything else (symlinks, other subdirectories, submodules) as
+   * `other`, with the tree record that keeps it in its directory.
    */
   async listTree(ref: string | undefined, managedPath: string): Promise<Map<string, CurrentEntry>> {
     const entries = new Map<string, CurrentEntry>();
     if (ref === undefined || (await this.resolve(ref)) === undefined) return entries;
-    const output = await this.run(['ls-tree', '-z', '--full-tree', ref, '--', `${managedPath}/`]);
+    const output = await this.run(['ls-tree', '-r', '-t', '-z', '--full-tree', ref, '--', `${managedPath}/`]);
     const prefix = `${managedPath}/`;
     for (const record of output.split('\0')) {
       const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record);
       if (!match || !match[4]!.startsWith(prefix)) continue;
       const name = match[4]!.slice(prefix.length);
+      const [first, second, deeper] = name.split('/');
+      const inShard = second !== undefined && shardIndexOf(first!) !== undefined;
+      // Shard directories are listed file by file; anything else below the top level is kept whole.
+      if (deeper !== undefined || (second !== undefined && !inShard)) continue;
+      if (second === undefined && match[2] === 'tree' && shardIndexOf(first!) !== undefined) continue;
       if (match[2] === 'blob' && (match[1] === '100644' || match[1] === '100755')) {
         entries.set(name, { type: 'file', blob: match[3]! });
-      } else entries.set(name, { type: 'other', record: `${match[1]} ${match[2]} ${match[3]}\t${name}` });
+      } else
+        entries.set(name, {
+          type: 'other',
+          record: `${match[1]} ${match[2]} ${match[3]}\t${baseName(name)}`,
+        });
     }
     return entries;
   }
@@ -492,15 +503,45 @@ export class GitRepository {
     };
     if (options.writes.length > 0) await this.pipe(['fast-import', '--quiet', '--done'], blobs());
 
-    const entries = new Map<string, string>();
+    // Records per directory of the managed path ('' its top, `shard-NN` a shard), name -> record.
+    const directories = new Map<string, Map<string, string>>([['', new Map()]]);
+    const recordsOf = (directory: string): Map<string, string> => {
+      let records = directories.get(directory);
+      if (!records) directories.set(directory, (records = new Map()));
+      return records;
+    };
+    const put = (file: string, record: string): void => {
+      recordsOf(directoryOf(file)).set(baseName(file), record);
+    };
     for (const [name, entry] of options.current) {
-      if (entry.type === 'file') entries.set(name, `100644 blob ${entry.blob}\t${name}`);
-      else if (entry.record !== undefined) entries.set(name, entry.record);
+      if (entry.type === 'file') put(name, `100644 blob ${entry.blob}\t${baseName(name)}`);
+      else if (entry.record !== undefined) put(name, entry.record);
     }
-    for (const name of options.deletes) entries.delete(name);
+    for (const name of options.deletes) recordsOf(directoryOf(name)).delete(baseName(name));
     for (const [name, content] of options.writes)
-      entries.set(name, `100644 blob ${gitBlobId(content)}\t${name}`);
-    let child = await this.makeTree([...entries.values()]);
+      put(name, `100644 blob ${gitBlobId(content)}\t${baseName(name)}`);
+    // A shard directory no write or delete touches keeps its committed tree (no `git mktree`).
+    const touched = new Set([
+      ...options.writes.map(([name]) => directoryOf(name)),
+      ...options.deletes.map(directoryOf),
+    ]);
+    const committed = new Map<string, string>();
+    if (options.parent)
+      for (const record of await this.treeRecords(options.parent, options.managedPath))
+        committed.set(record.slice(record.indexOf('\t') + 1), record);
+    // Deepest first, so a directory's tree exists before its parent's; an emptied one disappears.
+    const nested = [...directories.keys()].filter((directory) => directory !== '');
+    nested.sort((a, b) => b.split('/').length - a.split('/').length);
+    for (const directory of nested) {
+      const records = directories.get(directory)!;
+      const parent = recordsOf(directoryOf(directory));
+      const name = baseName(directory);
+      const unchanged = touched.has(directory) ? undefined : committed.get(directory);
+      if (records.size === 0) parent.delete(name);
+      else
+        parent.set(name, unchanged ?? `040000 tree ${await this.makeTree([...records.values()])}\t${name}`);
+    }
+    let child = await this.makeTree([...directories.get('')!.values()]);
 
     const segments = options.managedPath.split('/');
     for (let depth = segments.length - 1; depth >= 0; depth -= 1) {

@@ -1,5 +1,6 @@
 /** Human-readable views of a plan: table, unified diff, commit body, pull-request text. Pure. */
 import { createTwoFilesPatch } from 'diff';
+import { baseName } from './layout';
 import { countChanges, keptNotOurs, type FileChange, type Plan, type ServiceChange } from './plan';
 import type { CatalogGap, SkippedService } from './types';
 
@@ -115,6 +116,10 @@ export function commitBody(plan: Plan): string {
       `${title} (${changes.length}):\n${limited(changes.map((change) => `  ${serviceLabel(change)}`)).join('\n')}`,
     );
   }
+  if (plan.movedServiceCount > 0)
+    sections.push(
+      `Moved ${plan.movedServiceCount} Service file(s) to another shard directory (the layout changed with the catalog's size; the Services are the same).`,
+    );
   if (sections.length === 0) sections.push('Generated files updated (no Service changed).');
   const kept = keptNotOurs(plan);
   if (kept.length > 0)
@@ -185,7 +190,7 @@ export function incompleteMessage(incomplete: {
   kept: readonly string[];
 }): string {
   const gaps = incomplete.gaps.map((gap) => `${gap.what}: ${gap.reason}`).join('; ');
-  const kept = incomplete.kept.map((file) => file.replace(/\.yaml$/, ''));
+  const kept = incomplete.kept.map((file) => baseName(file).replace(/\.yaml$/, ''));
   const shown = kept.length > 20 ? [...kept.slice(0, 20), `... and ${kept.length - 20} more`] : kept;
   return (
     `the Consul catalog was read only in part (${gaps}); nothing it could not see was removed` +

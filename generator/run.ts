@@ -26,7 +26,15 @@ import {
   type CurrentEntry,
   type Plan,
 } from './plan';
-import { highWaterMarkOf, INVENTORY_FILE, OWNER_FILE, ownerOfMarker, renderOwnerMarker } from './render';
+import { baseName, committedShardCount } from './layout';
+import {
+  highWaterMarkOf,
+  INVENTORY_FILE,
+  KUSTOMIZATION_FILE,
+  OWNER_FILE,
+  ownerOfMarker,
+  renderOwnerMarker,
+} from './render';
 import { PushRejectedError, type GitRepository } from './repo';
 import { commitMessage, type CommitSettings } from './commit-message';
 import { pullRequestBody, pullRequestTitle } from './report';
@@ -242,14 +250,17 @@ async function planRun(
   clusterConflicts: ReadonlyMap<string, string>,
 ): Promise<{ current: Map<string, CurrentEntry>; result: RunBase }> {
   const conflicts = mergeConflicts(start.repositoryConflicts, clusterConflicts);
-  const render = renderOptionsFor(settings.render, snapshot);
+  const current = repository ? await repository.listTree(start.base, settings.managedPath) : new Map();
+  const render = {
+    ...renderOptionsFor(settings.render, snapshot),
+    committedShards: committedLayout(current),
+  };
   let desired = desiredState(snapshot, settings.select, render, conflicts);
   if (render.datacenterFromCatalog && render.datacenter === undefined && desired.selected.length > 0) {
     throw new Error(
       '--consul-datacenter-dns: Consul did not say which datacenter answered; give it (--consul-datacenter-dns <dc>)',
     );
   }
-  const current = repository ? await repository.listTree(start.base, settings.managedPath) : new Map();
   const marker =
     render.owner !== undefined
       ? await checkOwner(repository, current, render.owner, settings.managedPath)
@@ -300,7 +311,15 @@ async function checkOwner(
   return content;
 }
 
-/** Committed Service files the rendered directory lacks, and the inventory, with their content. */
+/** The shard count of the committed tree: its shard directories that hold a kustomization.yaml. */
+function committedLayout(current: ReadonlyMap<string, CurrentEntry>): number {
+  const kustomizations = [...current].filter(
+    ([file, entry]) => entry.type === 'file' && baseName(file) === KUSTOMIZATION_FILE,
+  );
+  return committedShardCount(kustomizations.map(([file]) => file));
+}
+
+/** Committed Service files the rendered directory lacks, and the inventories, with their content. */
 async function unconfirmedFiles(
   repository: GitRepository | undefined,
   current: ReadonlyMap<string, CurrentEntry>,
@@ -308,7 +327,10 @@ async function unconfirmedFiles(
 ): Promise<Map<string, string>> {
   const blobs = new Map<string, string>();
   for (const [file, entry] of current)
-    if (entry.type === 'file' && ((isServiceFile(file) && !rendered.has(file)) || file === INVENTORY_FILE))
+    if (
+      entry.type === 'file' &&
+      ((isServiceFile(file) && !rendered.has(file)) || baseName(file) === INVENTORY_FILE)
+    )
       blobs.set(file, entry.blob);
   const kept = new Map<string, string>();
   if (!repository || blobs.size === 0) return kept;

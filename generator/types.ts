@@ -68,4 +68,11 @@ export interface RenderOptions {
   inventoryName?: string;
   /** `--owner-id`: written into the ownership marker (none when undefined). */
   owner?: string;
+  /**
+   * `--shard-size`: more Services than this are rendered into shard directories (see layout.ts);
+   * undefined or 0: one directory at any size.
+   */
+  shardSize?: number;
+  /** The shard count the committed tree uses (1 or undefined: one directory). Resolved per run. */
+  committedShards?: number;
 }
