@@ -15,6 +15,7 @@ import type * as ForgeModule from './forge';
 import type { GeneratorMetrics } from './metrics';
 import { GitRepository, locateRepository, displayUrl } from './repo';
 import { changeTable, incompleteMessage, summaryLine, unifiedDiff } from './report';
+import type { PullRequestResult } from './pull-request';
 import { runOnce, type RunDependencies, type RunOutcome, type RunSettings } from './run';
 import { CatalogFileSource } from './source/catalog-file';
 import { ConsulCatalogSource } from './source/consul';
@@ -147,6 +148,7 @@ export async function buildRun(
             }),
             branch: config.pullRequest.branch,
             labels: config.pullRequest.labels,
+            extras: config.pullRequest.extras,
           },
         }
       : {}),
@@ -210,6 +212,7 @@ function reportStatus(
       io.stdout(
         `up to date: ${where} already matches the catalog (${rendered} services, ${skipped} skipped)${prNote}\n`,
       );
+      if (pr?.action === 'held') io.stderr(`warning: ${heldMessage(config, pr)}\n`);
       return EXIT_OK;
     }
     case 'refused':
@@ -220,10 +223,33 @@ function reportStatus(
         `committed ${outcome.commit.slice(0, 12)} to ${where}${outcome.pushed ? ' and pushed' : ''}: ${summaryLine(outcome.plan)}\n\n${changeTable(outcome.plan, PRINTED_ROWS)}`,
       );
       return EXIT_OK;
-    case 'pull-request':
+    case 'pull-request': {
+      const pr = outcome.pullRequest;
+      if (pr.action === 'held') {
+        io.stdout(
+          `pull request held: ${pr.url ?? config.pullRequest?.branch ?? ''} (${summaryLine(outcome.plan)})\n`,
+        );
+        io.stderr(`warning: ${heldMessage(config, pr)}\n`);
+        return EXIT_OK;
+      }
+      if (pr.action === 'declined') {
+        io.stdout(
+          `pull request declined: ${pr.url ?? ''} was closed without merging; the same change is not proposed again until the catalog changes (${summaryLine(outcome.plan)})\n`,
+        );
+        return EXIT_OK;
+      }
       io.stdout(
-        `pull request ${outcome.pullRequest.action}: ${outcome.pullRequest.url} (${summaryLine(outcome.plan)})\n\n${changeTable(outcome.plan, PRINTED_ROWS)}`,
+        `pull request ${pr.action}: ${pr.url ?? ''} (${summaryLine(outcome.plan)})\n\n${changeTable(outcome.plan, PRINTED_ROWS)}`,
       );
       return EXIT_OK;
+    }
   }
+}
+
+function heldMessage(config: GeneratorConfig, pr: PullRequestResult): string {
+  const commits = (pr.notOurs ?? []).map((sha) => sha.slice(0, 12));
+  return (
+    `the pull-request branch ${config.pullRequest?.branch ?? ''} has ${commits.length} commit(s) not made by ` +
+    `consul-k8s-gitops (${commits.join(', ')}); it is not updated (merge or close the pull request and delete the branch)`
+  );
 }
