@@ -370,15 +370,12 @@ export function parseGenerateConfig(
 /** GitHub logins and GitLab usernames (GitHub team reviewers `org/team` are not supported). */
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 
-/** Label rules of each forge (GitHub: at most 50 characters; GitLab: 255, and no comma, its list separator). */
+/** Label rules of each forge (GitHub: at most 50 characters; GitLab: 255). Commas already split the flag. */
 function labelProblem(kind: ForgeKind, label: string): string | undefined {
   const limit = kind === 'github' ? GITHUB_LABEL_LIMIT : GITLAB_LABEL_LIMIT;
   const shown = `"${label.slice(0, 64)}${label.length > 64 ? '...' : ''}"`;
-  if (label.trim() === '') return '--pull-request-label: empty label';
   if ([...label].length > limit)
     return `--pull-request-label: ${shown} is longer than ${limit} characters (the ${kind === 'github' ? 'GitHub' : 'GitLab'} limit)`;
-  if (kind === 'gitlab' && label.includes(','))
-    return `--pull-request-label: ${shown} has a comma (GitLab separates labels with commas)`;
   return undefined;
 }
 
