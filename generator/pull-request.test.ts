@@ -247,7 +247,7 @@ describe.each(['github', 'gitlab'] as const)('%s pull requests people trust', (k
     expect(t.pulls()[0]!.comments).toHaveLength(1);
     expect(t.pulls()[0]!.comments[0]).toContain('stopped updating this pull request');
 
-    // Next run: still left alone, no second comment; nor is it closed when main catches up.
+    // Next runs: still left alone, no second comment, not closed.
     expect((await t.run()).stdout).toMatch(/^pull request held: /);
     t.catalog([]);
     const upToDate = await t.run('--allow-mass-delete');
@@ -468,12 +468,16 @@ it('watch: /healthz fails on pull-request-branch while the branch carries commit
     const response = await fetch(`http://127.0.0.1:${port}/healthz`);
     return { status: response.status, body: (await response.json()) as unknown };
   };
-  await eventually(() => (port > 0 && t.pulls().length === 1 ? true : undefined));
-  expect((await healthz()).status).toBe(200);
-  t.reviewerCommit();
-  t.catalog(['web', 'api']);
-  await eventually(async () => ((await healthz()).status === 503 ? true : undefined));
-  expect((await healthz()).body).toEqual({ status: 'unhealthy', failing: ['pull-request-branch'] });
-  signals.emit('SIGTERM', 'SIGTERM');
+  try {
+    await eventually(() => (port > 0 && t.pulls().length === 1 ? true : undefined));
+    expect((await healthz()).status).toBe(200);
+    t.reviewerCommit();
+    t.catalog(['web', 'api']);
+    await eventually(async () => ((await healthz()).status === 503 ? true : undefined));
+    expect((await healthz()).body).toEqual({ status: 'unhealthy', failing: ['pull-request-branch'] });
+  } finally {
+    // Stopped even when an expectation fails, so no watch loop outlives the test.
+    signals.emit('SIGTERM', 'SIGTERM');
+  }
   expect(await exited).toBe(0);
 });

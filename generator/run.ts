@@ -130,7 +130,14 @@ export async function runOnce(
     }
     if (!guard.allowed) {
       deps.metrics?.guardRefusals.inc();
-      if (settings.pullRequest) await noteRefusal(settings.pullRequest, target, guard.reason);
+      // The refusal is the outcome; a forge that cannot take the comment only adds a warning.
+      if (settings.pullRequest)
+        await noteRefusal(settings.pullRequest, target, guard.reason).catch((err: unknown) =>
+          deps.logger.warn(
+            { err: (err as Error).message },
+            'could not comment the refusal on the pull request',
+          ),
+        );
       return { ...result, status: 'refused', reason: guard.reason };
     }
     if (!repository) throw new Error('internal: no repository to commit to');
