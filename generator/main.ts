@@ -15,7 +15,7 @@ import type * as ForgeModule from './forge';
 import type { GeneratorMetrics } from './metrics';
 import { GitRepository, locateRepository, displayUrl } from './repo';
 import { changeTable, incompleteMessage, summaryLine, unifiedDiff } from './report';
-import type { PullRequestResult } from './pull-request';
+import { commitList, type PullRequestResult } from './pull-request';
 import { runOnce, type RunDependencies, type RunOutcome, type RunSettings } from './run';
 import { CatalogFileSource } from './source/catalog-file';
 import { ConsulCatalogSource } from './source/consul';
@@ -247,9 +247,9 @@ function reportStatus(
 }
 
 function heldMessage(config: GeneratorConfig, pr: PullRequestResult): string {
-  const commits = (pr.notOurs ?? []).map((sha) => sha.slice(0, 12));
+  const commits = pr.notOurs ?? [];
   return (
     `the pull-request branch ${config.pullRequest?.branch ?? ''} has ${commits.length} commit(s) not made by ` +
-    `consul-k8s-gitops (${commits.join(', ')}); it is not updated (merge or close the pull request and delete the branch)`
+    `consul-k8s-gitops (${commitList(commits)}); it is not updated (merge or close the pull request and delete the branch)`
   );
 }

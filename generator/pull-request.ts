@@ -160,7 +160,7 @@ async function holdIfNotOurs(
   logger.warn(
     {
       branch: settings.branch,
-      commits: notOurs.map((sha) => sha.slice(0, 12)),
+      commits: commitList(notOurs),
       ...(existing ? { pullRequest: existing.url } : {}),
     },
     'the pull-request branch carries commits not made by consul-k8s-gitops: it is no longer updated',
@@ -171,7 +171,7 @@ async function holdIfNotOurs(
       existing,
       commentMarker('held', settings.branch),
       `consul-k8s-gitops stopped updating this pull request: \`${settings.branch}\` has ${notOurs.length} commit(s) ` +
-        `it did not make (${notOurs.map((sha) => sha.slice(0, 12)).join(', ')}), and it never rewrites them. ` +
+        `it did not make (${commitList(notOurs)}), and it never rewrites them. ` +
         'Merge or close this pull request and delete the branch to let it propose changes again.',
     );
   }
@@ -180,6 +180,12 @@ async function holdIfNotOurs(
     notOurs,
     ...(existing ? { url: existing.url, id: existing.id } : {}),
   };
+}
+
+/** Short ids of commits for messages, at most 20 (a comment must stay within the forge's limit). */
+export function commitList(shas: readonly string[]): string {
+  const shown = shas.slice(0, 20).map((sha) => sha.slice(0, 12));
+  return shas.length > 20 ? `${shown.join(', ')} and ${shas.length - 20} more` : shown.join(', ');
 }
 
 /** Comments unless a comment with `marker` is already there. */
