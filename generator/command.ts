@@ -202,7 +202,26 @@ export function createGenerateCommand(): Command {
         '--pull-request-branch <branch>',
         'the stable branch the pull request is made from (default consul-k8s-gitops/<branch>/<path>)',
       )
-      .option('--pull-request-label <label>', 'label for the pull request (repeatable)', collectList)
+      .option(
+        '--pull-request-label <label>',
+        'label for the pull request (repeatable); labels it set earlier and no longer has are removed',
+        collectList,
+      )
+      .option(
+        '--pull-request-reviewer <user>',
+        'reviewer requested when the pull request is opened (repeatable; GitHub login / GitLab username)',
+        collectList,
+      )
+      .option(
+        '--pull-request-assignee <user>',
+        'assignee set when the pull request is opened (repeatable)',
+        collectList,
+      )
+      .option('--pull-request-draft', 'open the pull request as a draft')
+      .option(
+        '--pull-request-auto-merge',
+        'enable auto-merge when the pull request is opened (GitHub: GraphQL; GitLab: auto-merge)',
+      )
       // Watch mode
       .addOption(
         new Option('--buffer-min <duration>', 'watch: quiet period a change waits for more changes')

@@ -9,6 +9,7 @@ import { isValidSyncTag } from '../core/annotations';
 import { MIN_LEASE_DURATION_MS } from '../core/kube/lease-settings';
 import { isDns1123Label, isDnsSubdomain } from '../core/names/dns';
 import type { LogLevel } from '../core/runtime/logger';
+import { GITHUB_LABEL_LIMIT, GITLAB_LABEL_LIMIT } from './forge/limits';
 import type { GuardOptions } from './guard';
 import { normaliseManagedPath } from './managed-dir';
 import { shortHash } from './names';
@@ -78,6 +79,10 @@ export interface GenerateFlags {
   forgeTokenFile?: string;
   pullRequestBranch?: string;
   pullRequestLabel?: string[];
+  pullRequestReviewer?: string[];
+  pullRequestAssignee?: string[];
+  pullRequestDraft?: boolean;
+  pullRequestAutoMerge?: boolean;
   bufferMin: number;
   bufferMax: number;
   leaderElect?: boolean;
@@ -105,6 +110,8 @@ export interface ForgeConfig {
   token: string;
   branch: string;
   labels: string[];
+  /** Given once, when the pull request is opened. */
+  extras: { reviewers: string[]; assignees: string[]; draft: boolean; autoMerge: boolean };
 }
 
 export interface GeneratorConfig {
@@ -304,12 +311,29 @@ export function parseGenerateConfig(
       BRANCH.test(branch) && branch !== flags.branch,
       `--pull-request-branch: "${branch}" must be a valid branch name other than --branch`,
     );
+    const labels = flags.pullRequestLabel ?? [];
+    for (const label of labels) problems.push(labelProblem(flags.pullRequest, label) ?? '');
+    for (const [flag, names] of [
+      ['--pull-request-reviewer', flags.pullRequestReviewer ?? []],
+      ['--pull-request-assignee', flags.pullRequestAssignee ?? []],
+    ] as const)
+      for (const name of names)
+        check(
+          USERNAME.test(name),
+          `${flag}: "${name.slice(0, 64)}" is not a user name (letters, digits, . _ -)`,
+        );
     pullRequest = {
       kind: flags.pullRequest,
       project: project ?? '',
       token: token ?? '',
       branch,
-      labels: flags.pullRequestLabel ?? [],
+      labels,
+      extras: {
+        reviewers: flags.pullRequestReviewer ?? [],
+        assignees: flags.pullRequestAssignee ?? [],
+        draft: Boolean(flags.pullRequestDraft),
+        autoMerge: Boolean(flags.pullRequestAutoMerge),
+      },
       ...(flags.forgeApiUrl ? { apiUrl: flags.forgeApiUrl.replace(/\/+$/, '') } : {}),
     };
   }
@@ -461,6 +485,18 @@ export function parseSigningKey(value: string, readSecret: ReadSecret): SigningK
     /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-\S+|sk-\S+) [A-Za-z0-9+/=]+/.test(content);
   if (!ssh) throw new Error(`"${value}" is not an SSH key (OpenSSH private key or public key)`);
   return { format: 'ssh', keyFile: path.resolve(value) };
+}
+
+/** GitHub logins and GitLab usernames (GitHub team reviewers `org/team` are not supported). */
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+
+/** Label rules of each forge (GitHub: at most 50 characters; GitLab: 255). Commas already split the flag. */
+function labelProblem(kind: ForgeKind, label: string): string | undefined {
+  const limit = kind === 'github' ? GITHUB_LABEL_LIMIT : GITLAB_LABEL_LIMIT;
+  const shown = `"${label.slice(0, 64)}${label.length > 64 ? '...' : ''}"`;
+  if ([...label].length > limit)
+    return `--pull-request-label: ${shown} is longer than ${limit} characters (the ${kind === 'github' ? 'GitHub' : 'GitLab'} limit)`;
+  return undefined;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

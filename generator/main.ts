@@ -18,6 +18,7 @@ import { isEmptyPlan } from './plan';
 import { planReport } from './plan-report';
 import { GitRepository, locateRepository, displayUrl } from './repo';
 import { changeTable, incompleteMessage, summaryLine, unifiedDiff } from './report';
+import { commitList, type PullRequestResult } from './pull-request';
 import { runOnce, type RunDependencies, type RunOutcome, type RunSettings } from './run';
 import { CatalogFileSource } from './source/catalog-file';
 import { ConsulCatalogSource } from './source/consul';
@@ -192,6 +193,7 @@ export async function buildRun(
             }),
             branch: config.pullRequest.branch,
             labels: config.pullRequest.labels,
+            extras: config.pullRequest.extras,
           },
         }
       : {}),
@@ -260,6 +262,7 @@ function reportStatus(
       io.stdout(
         `up to date: ${where} already matches the catalog (${rendered} services, ${skipped} skipped)${prNote}\n`,
       );
+      if (pr?.action === 'held') io.stderr(`warning: ${heldMessage(config, pr)}\n`);
       return EXIT_OK;
     }
     case 'refused':
@@ -270,10 +273,33 @@ function reportStatus(
         `committed ${outcome.commit.slice(0, 12)} to ${where}${outcome.pushed ? ' and pushed' : ''}: ${summaryLine(outcome.plan)}\n\n${changeTable(outcome.plan, PRINTED_ROWS)}`,
       );
       return EXIT_OK;
-    case 'pull-request':
+    case 'pull-request': {
+      const pr = outcome.pullRequest;
+      if (pr.action === 'held') {
+        io.stdout(
+          `pull request held: ${pr.url ?? config.pullRequest?.branch ?? ''} (${summaryLine(outcome.plan)})\n`,
+        );
+        io.stderr(`warning: ${heldMessage(config, pr)}\n`);
+        return EXIT_OK;
+      }
+      if (pr.action === 'declined') {
+        io.stdout(
+          `pull request declined: ${pr.url ?? ''} was closed without merging; the same change is not proposed again until the catalog changes (${summaryLine(outcome.plan)})\n`,
+        );
+        return EXIT_OK;
+      }
       io.stdout(
-        `pull request ${outcome.pullRequest.action}: ${outcome.pullRequest.url} (${summaryLine(outcome.plan)})\n\n${changeTable(outcome.plan, PRINTED_ROWS)}`,
+        `pull request ${pr.action}: ${pr.url ?? ''} (${summaryLine(outcome.plan)})\n\n${changeTable(outcome.plan, PRINTED_ROWS)}`,
       );
       return EXIT_OK;
+    }
   }
+}
+
+function heldMessage(config: GeneratorConfig, pr: PullRequestResult): string {
+  const commits = pr.notOurs ?? [];
+  return (
+    `the pull-request branch ${config.pullRequest?.branch ?? ''} has ${commits.length} commit(s) not made by ` +
+    `consul-k8s-gitops (${commitList(commits)}); it is not updated (merge or close the pull request and delete the branch)`
+  );
 }

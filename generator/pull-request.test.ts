@@ -1,8 +1,22 @@
-/** Pull-request mode: open, update in place, close when no longer needed, on both forges. */
+/**
+ * Pull-request mode against real bare remotes and the forge double, on both forges: open,
+ * update in place, close when no longer needed; bodies within the forge's limit; a branch with
+ * someone else's commits left alone; a closed pull request respected; our labels removed;
+ * guard refusals noted; reviewers, assignees, draft, auto-merge.
+ */
+import { EventEmitter } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startFakeForge, type FakeForge } from '../test/support/forge';
-import { bareRemote, generate, git, tempDir } from './testing/git-fixture';
+import { startFakeForge, type FakeForge, type FakePullRequest } from '../test/support/forge';
+import { createLogger } from '../core/runtime/logger';
+import { createGenerateCommand } from './command';
+import type { GenerateFlags } from './config';
+import { bodyMarker, readBodyMarker } from './forge/marker';
+import { runGenerate } from './main';
+import { planChanges } from './plan';
+import { pullRequestBody } from './report';
+import { eventually } from './testing/eventually';
+import { bareRemote, generate, git, ISOLATED_GIT_ENV, tempDir } from './testing/git-fixture';
 
 const TOKEN = 'forge-t0ken-secret';
 let forge: FakeForge;
@@ -160,3 +174,310 @@ it.each(['github', 'gitlab'] as const)(
     expect(result.stdout + result.stderr + result.logs).not.toContain(wrong);
   },
 );
+
+type Kind = 'github' | 'gitlab';
+const PR_BRANCH = 'consul-k8s-gitops/main/consul';
+
+/** A bare remote, a catalog file and the arguments of a pull-request run against the double. */
+function setup(kind: Kind, name: string) {
+  const dir = path.join(root.dir, `${name}-${kind}`);
+  mkdirSync(dir);
+  const remote = bareRemote(dir);
+  const catalog = path.join(dir, 'catalog.json');
+  const env = { ...process.env, [kind === 'github' ? 'GITHUB_TOKEN' : 'GITLAB_TOKEN']: TOKEN };
+  const base = [
+    '--catalog-file',
+    catalog,
+    '--repo',
+    remote,
+    '--workdir',
+    path.join(dir, 'work'),
+    '--path',
+    'consul',
+    '--pull-request',
+    kind,
+    '--forge-api-url',
+    kind === 'github' ? forge.githubApiUrl : forge.gitlabUrl,
+    '--forge-project',
+    `acme/${name}`,
+  ];
+  const pulls = (): FakePullRequest[] =>
+    (kind === 'github' ? forge.github : forge.gitlab).filter((pr) => pr.project === `acme/${name}`);
+  return {
+    dir,
+    remote,
+    base,
+    pulls,
+    catalog: (services: string[]) =>
+      writeFileSync(catalog, JSON.stringify(Object.fromEntries(services.map((service) => [service, []])))),
+    run: (...extra: string[]) => generate(['--once', ...base, ...extra], env),
+    /** Someone else commits on the pull-request branch and pushes. */
+    reviewerCommit: () => {
+      const clone = path.join(dir, 'reviewer');
+      git(dir, 'clone', '-q', '-b', PR_BRANCH, remote, clone);
+      writeFileSync(path.join(clone, 'consul', 'NOTES.md'), 'reviewed\n');
+      git(clone, 'add', '-A');
+      git(clone, 'commit', '-q', '-m', 'review fix');
+      git(clone, 'push', '-q', 'origin', `HEAD:${PR_BRANCH}`);
+      return git(clone, 'rev-parse', 'HEAD');
+    },
+  };
+}
+
+const names = (count: number, width: number): string[] =>
+  Array.from({ length: count }, (_, index) => `svc-${String(index).padStart(4, '0')}-`.padEnd(width, 'x'));
+
+describe.each(['github', 'gitlab'] as const)('%s pull requests people trust', (kind) => {
+  it('never rewrites a branch carrying commits not made by the generator: comments once and says so', async () => {
+    const t = setup(kind, 'held');
+    t.catalog(['web', 'api']);
+    expect((await t.run()).stdout).toMatch(/^pull request opened/);
+    const theirs = t.reviewerCommit();
+
+    t.catalog(['web', 'api', 'db']);
+    const held = await t.run();
+    expect(held.code).toBe(0);
+    expect(held.stdout).toMatch(/^pull request held: /);
+    expect(held.stderr).toContain(
+      `warning: the pull-request branch ${PR_BRANCH} has 1 commit(s) not made by consul-k8s-gitops (${theirs.slice(0, 12)})`,
+    );
+    expect(held.logs).toContain('the pull-request branch carries commits not made by consul-k8s-gitops');
+    expect(git(t.remote, 'rev-parse', PR_BRANCH)).toBe(theirs);
+    expect(t.pulls()[0]!.title).toContain('2 added');
+    expect(t.pulls()[0]!.comments).toHaveLength(1);
+    expect(t.pulls()[0]!.comments[0]).toContain('stopped updating this pull request');
+
+    // Next runs: still left alone, no second comment, not closed.
+    expect((await t.run()).stdout).toMatch(/^pull request held: /);
+    t.catalog([]);
+    const upToDate = await t.run('--allow-mass-delete');
+    expect(upToDate.stderr).toContain('not made by consul-k8s-gitops');
+    expect(git(t.remote, 'rev-parse', PR_BRANCH)).toBe(theirs);
+    expect(t.pulls()[0]!.state).toBe('open');
+    expect(t.pulls()[0]!.comments).toHaveLength(1);
+  });
+
+  it('respects a pull request closed without merging until the desired state changes', async () => {
+    const t = setup(kind, 'closed');
+    t.catalog(['web', 'api']);
+    expect((await t.run()).stdout).toMatch(/^pull request opened/);
+    const branchHead = git(t.remote, 'rev-parse', PR_BRANCH);
+    t.pulls()[0]!.state = 'closed'; // a reviewer closes it
+
+    const again = await t.run();
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^pull request declined: .+ was closed without merging/);
+    expect(t.pulls()).toHaveLength(1);
+    expect(git(t.remote, 'rev-parse', PR_BRANCH)).toBe(branchHead);
+
+    t.catalog(['web', 'api', 'db']);
+    const changed = await t.run();
+    expect(changed.stdout).toMatch(/^pull request opened/);
+    expect(t.pulls()).toHaveLength(2);
+    expect(t.pulls()[1]).toMatchObject({ state: 'open' });
+    expect(t.pulls()[1]!.title).toContain('3 added');
+  });
+
+  it('removes labels it set and no longer has, never a label a person added', async () => {
+    const t = setup(kind, 'labels');
+    t.catalog(['web']);
+    await t.run('--pull-request-label', 'consul', '--pull-request-label', 'automated');
+    expect(t.pulls()[0]!.labels).toEqual(['consul', 'automated']);
+    t.pulls()[0]!.labels.push('needs-review'); // a person's label
+
+    const relabelled = await t.run('--pull-request-label', 'consul');
+    expect(relabelled.stdout).toMatch(/^pull request updated/);
+    expect(t.pulls()[0]!.labels).toEqual(['consul', 'needs-review']);
+    expect(readBodyMarker(t.pulls()[0]!.body)?.labels).toEqual(['consul']);
+
+    await t.run();
+    expect(t.pulls()[0]!.labels).toEqual(['needs-review']);
+  });
+
+  it('comments on the open pull request when the mass-deletion guard refuses, once per refusal', async () => {
+    const t = setup(kind, 'guard');
+    t.catalog(['a', 'b', 'c', 'd']);
+    expect((await t.run()).stdout).toMatch(/^pull request opened/);
+    // The pull request is merged, then Consul loses most services.
+    const clone = path.join(t.dir, 'merge');
+    git(t.dir, 'clone', '-q', t.remote, clone);
+    git(clone, 'merge', '-q', '--ff-only', `origin/${PR_BRANCH}`);
+    git(clone, 'push', '-q', 'origin', 'HEAD:main');
+    t.catalog(['a', 'b', 'c', 'd', 'e']);
+    expect((await t.run()).stdout).toMatch(/^pull request updated/);
+    const open = t.pulls().find((pr) => pr.state === 'open')!;
+    expect(open.comments).toHaveLength(0);
+
+    t.catalog(['a']);
+    const refused = await t.run();
+    expect(refused.code).toBe(3);
+    expect(open.comments).toHaveLength(1);
+    expect(open.comments[0]).toContain('the mass-deletion guard refused the run');
+    expect((await t.run()).code).toBe(3);
+    expect(open.comments).toHaveLength(1);
+
+    t.catalog([]);
+    expect((await t.run()).code).toBe(3);
+    expect(open.comments).toHaveLength(2);
+  });
+
+  it('opens with reviewers, assignees, as a draft and with auto-merge when asked', async () => {
+    const t = setup(kind, 'extras');
+    t.catalog(['web']);
+    const extras = [
+      '--pull-request-reviewer',
+      'alice',
+      '--pull-request-assignee',
+      'bob',
+      '--pull-request-draft',
+      '--pull-request-auto-merge',
+    ];
+    const opened = await t.run(...extras);
+    expect(opened.stderr).toBe('');
+    expect(t.pulls()[0]).toMatchObject({
+      reviewers: ['alice'],
+      assignees: ['bob'],
+      draft: true,
+      autoMerge: true,
+    });
+
+    t.catalog(['web', 'api']);
+    expect((await t.run(...extras)).stdout).toMatch(/^pull request updated/);
+    expect(t.pulls()[0]!.draft).toBe(true); // still a draft after an update
+    expect(t.pulls()[0]!.title).toMatch(/2 added/);
+
+    const other = setup(kind, 'extras-unknown');
+    other.catalog(['web']);
+    const unknown = await other.run('--pull-request-reviewer', 'mallory');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(
+      kind === 'github'
+        ? /request reviewers failed \(HTTP 422\)/
+        : /--pull-request-reviewer: GitLab has no user "mallory"/,
+    );
+  });
+});
+
+// GitHub refuses bodies over 65,536 characters; 600 long-named services made a 130 KB body.
+it("keeps a large pull-request body within GitHub's limit, cut at a row, with the full list in the commit", async () => {
+  const t = setup('github', 'large');
+  const services = names(600, 60);
+  t.catalog(services);
+  const opened = await t.run();
+  expect(opened.stderr).toBe('');
+  expect(opened.stdout).toMatch(/^pull request opened/);
+  const body = t.pulls()[0]!.body;
+  expect([...body].length).toBeLessThanOrEqual(65_536);
+  expect(body).toMatch(/\*\*\d+ more changes: see the commit message of [0-9a-f]{12}\.\*\*/);
+  const [, more, sha] = /\*\*(\d+) more changes: see the commit message of ([0-9a-f]{12})/.exec(body)!;
+  expect(Number(more)).toBeGreaterThan(0);
+  // Every row shown is whole; the hidden marker survived the cut.
+  for (const line of body.split('\n').filter((l) => l.startsWith('| svc-'))) expect(line).toMatch(/ \|$/);
+  expect(readBodyMarker(body)).toBeDefined();
+  const message = git(t.remote, 'log', '-1', '--format=%B', PR_BRANCH);
+  expect(git(t.remote, 'rev-parse', PR_BRANCH).startsWith(sha!)).toBe(true);
+  expect(message).toContain(`Added (600):`);
+  expect(message).toContain(services[599]);
+});
+
+it('cuts a body at a row boundary under any limit and says how many rows were left out', () => {
+  const desired = new Map(names(50, 30).map((name) => [`${name}.yaml`, 'kind: Service\n']));
+  const plan = planChanges(new Map(), desired, new Map(), new Map());
+  const marker = bodyMarker({ tree: 'a'.repeat(40), labels: [] });
+  const full = pullRequestBody(plan, [], { limit: 1_000_000, fullList: 'the commit message of abc', marker });
+  expect(full).not.toContain('more changes');
+  for (const limit of [0.2, 0.5, 0.9].map((share) => Math.floor(Buffer.byteLength(full) * share))) {
+    const body = pullRequestBody(plan, [], { limit, fullList: 'the commit message of abc', marker });
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(limit);
+    expect(body.endsWith(`${marker}\n`)).toBe(true);
+    const shown = body.split('\n').filter((line) => line.startsWith('| svc-')).length;
+    const more = Number(/\*\*(\d+) more changes/.exec(body)![1]);
+    expect(shown + more).toBe(plan.changes.length + plan.files.length);
+  }
+});
+
+it('refuses labels the forge would refuse, naming the flag', async () => {
+  const long = 'l'.repeat(51);
+  const github = await generate(
+    [
+      '--once',
+      '--catalog-file',
+      'x.json',
+      '--repo',
+      'https://github.com/acme/config.git',
+      '--path',
+      'consul',
+      '--pull-request',
+      'github',
+      '--pull-request-label',
+      long,
+    ],
+    { ...process.env, GITHUB_TOKEN: TOKEN },
+  );
+  expect(github.code).toBe(1);
+  expect(github.stderr).toContain(
+    '--pull-request-label: "' + long + '" is longer than 50 characters (the GitHub limit)',
+  );
+  const gitlab = await generate(
+    [
+      '--once',
+      '--catalog-file',
+      'x.json',
+      '--repo',
+      'https://gitlab.com/acme/config.git',
+      '--path',
+      'consul',
+      '--pull-request',
+      'gitlab',
+      '--pull-request-label',
+      'g'.repeat(256),
+    ],
+    { ...process.env, GITLAB_TOKEN: TOKEN },
+  );
+  expect(gitlab.code).toBe(1);
+  expect(gitlab.stderr).toContain('is longer than 255 characters (the GitLab limit)');
+});
+
+it('watch: /healthz fails on pull-request-branch while the branch carries commits not ours', async () => {
+  const t = setup('github', 'watch-held');
+  t.catalog(['web']);
+  let flags: GenerateFlags | undefined;
+  await createGenerateCommand()
+    .action((parsed: GenerateFlags) => {
+      flags = parsed;
+    })
+    .parseAsync(
+      ['--watch', ...t.base, '--buffer-min', '100ms', '--buffer-max', '500ms', '--http-port', '0'],
+      {
+        from: 'user',
+      },
+    );
+  const signals = new EventEmitter();
+  let port = 0;
+  const exited = runGenerate(flags!, {
+    stdout: () => undefined,
+    stderr: () => undefined,
+    env: { ...process.env, ...ISOLATED_GIT_ENV, GITHUB_TOKEN: TOKEN },
+    logger: createLogger({ level: 'silent' }),
+    signals,
+    onListening: (bound) => {
+      port = bound;
+    },
+  });
+  const healthz = async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+    return { status: response.status, body: (await response.json()) as unknown };
+  };
+  try {
+    await eventually(() => (port > 0 && t.pulls().length === 1 ? true : undefined));
+    expect((await healthz()).status).toBe(200);
+    t.reviewerCommit();
+    t.catalog(['web', 'api']);
+    await eventually(async () => ((await healthz()).status === 503 ? true : undefined));
+    expect((await healthz()).body).toEqual({ status: 'unhealthy', failing: ['pull-request-branch'] });
+  } finally {
+    // Stopped even when an expectation fails, so no watch loop outlives the test.
+    signals.emit('SIGTERM', 'SIGTERM');
+  }
+  expect(await exited).toBe(0);
+});

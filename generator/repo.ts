@@ -336,6 +336,38 @@ export class GitRepository {
     }
   }
 
+  /** Tree id of `dir` (empty: the root) in `commit`, or undefined when it does not exist. */
+  async treeAt(commit: string, dir: string): Promise<string | undefined> {
+    if (dir === '') return this.treeOf(commit);
+    // After `:` everything is the path, so no `^{tree}` suffix: check the type instead.
+    const spec = `${commit}:${dir}`;
+    const type = (await this.run(['cat-file', '-t', spec]).catch(() => '')).trim();
+    return type === 'tree' ? (await this.run(['rev-parse', spec])).trim() : undefined;
+  }
+
+  /**
+   * Commits on `head` that `base` lacks whose author or committer is not the generator's
+   * identity (its e-mail, compared without case): someone else's work on a branch we own.
+   */
+  async commitsNotOurs(head: string, base: string | undefined): Promise<string[]> {
+    const output = await this.run([
+      'log',
+      '--format=%H %ae %ce',
+      head,
+      ...(base !== undefined ? ['--not', base] : []),
+      '--',
+    ]);
+    const ours = this.options.identity.email.toLowerCase();
+    return output
+      .split('\n')
+      .map((line) => line.trim().split(' '))
+      .filter(
+        ([sha, author, committer]) =>
+          sha && (author?.toLowerCase() !== ours || committer?.toLowerCase() !== ours),
+      )
+      .map(([sha]) => sha!);
+  }
+
   /** Remote repositories: fetches, returns the remote branch head (undefined: no branch yet). */
   async fetchBase(branch: string): Promise<string | undefined> {
     await this.fetch();

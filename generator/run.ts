@@ -14,7 +14,6 @@ import {
   type ClusterServiceLister,
 } from './conflicts';
 import { desiredState, mergeConflicts, type DesiredState } from './desired';
-import type { Forge, PullRequest } from './forge/forge';
 import { checkMassDeletion, nextHighWaterMark, type GuardOptions, type GuardVerdict } from './guard';
 import { assertInsideRepository, assertManagedPathInTree, assertOwner } from './managed-dir';
 import type { GeneratorMetrics } from './metrics';
@@ -35,9 +34,15 @@ import {
   ownerOfMarker,
   renderOwnerMarker,
 } from './render';
+import {
+  noteRefusal,
+  publishPullRequest,
+  retirePullRequest,
+  type PullRequestResult,
+  type PullRequestSettings,
+} from './pull-request';
 import { PushRejectedError, type GitRepository } from './repo';
 import { commitMessage, type CommitSettings } from './commit-message';
-import { pullRequestBody, pullRequestTitle } from './report';
 import type { SelectOptions } from './select';
 import type { CatalogSource } from './source/source';
 import type { CatalogGap, CatalogSnapshot, RenderOptions } from './types';
@@ -52,7 +57,7 @@ export interface RunSettings {
   /** Total push attempts (first one included). */
   maxPushAttempts: number;
   pushBackoff: { initialMs: number; maxMs: number };
-  pullRequest?: { forge: Forge; branch: string; labels: readonly string[] };
+  pullRequest?: PullRequestSettings;
   /** `--adopt-consul-k8s`: cluster Services consul-k8s's to-k8s wrote are not conflicts. */
   adoptConsulK8s?: boolean;
   /** Commit message template and trailers. */
@@ -84,18 +89,20 @@ interface RunBase {
   incomplete?: { gaps: CatalogGap[]; kept: string[] };
 }
 
-export type PullRequestAction = 'opened' | 'updated' | 'unchanged' | 'closed' | 'none';
-
 export type RunOutcome =
   | (RunBase & { status: 'planned' })
-  | (RunBase & { status: 'up-to-date'; pullRequest?: { action: PullRequestAction; url?: string } })
+  | (RunBase & { status: 'up-to-date'; pullRequest?: PullRequestResult })
   | (RunBase & { status: 'refused'; reason: string })
   | (RunBase & { status: 'committed'; commit: string; pushed: boolean; pushAttempts: number })
-  | (RunBase & {
-      status: 'pull-request';
-      commit: string;
-      pullRequest: { action: PullRequestAction; url: string; id: number };
-    });
+  | (RunBase & { status: 'pull-request'; commit: string; pullRequest: PullRequestResult });
+
+/** The pull-request branch carries commits not made by us, so the run left it alone. */
+export function pullRequestHeld(outcome: RunOutcome | undefined): boolean {
+  return (
+    (outcome?.status === 'pull-request' || outcome?.status === 'up-to-date') &&
+    outcome.pullRequest?.action === 'held'
+  );
+}
 
 export interface RunOptions {
   dryRun?: boolean;
@@ -125,15 +132,24 @@ export async function runOnce(
     const { plan, desired, guard } = result;
 
     if (dryRun) return { ...result, status: 'planned' };
+    const target = { branch: settings.branch, base: start.base, managedPath: settings.managedPath };
     if (isEmptyPlan(plan)) {
       const pullRequest =
         settings.pullRequest && repository
-          ? await retirePullRequest(repository, settings, deps.logger)
+          ? await retirePullRequest(repository, settings.pullRequest, target, deps.logger)
           : undefined;
       return { ...result, status: 'up-to-date', ...(pullRequest ? { pullRequest } : {}) };
     }
     if (!guard.allowed) {
       deps.metrics?.guardRefusals.inc();
+      // The refusal is the outcome; a forge that cannot take the comment only adds a warning.
+      if (settings.pullRequest)
+        await noteRefusal(settings.pullRequest, target, guard.reason).catch((err: unknown) =>
+          deps.logger.warn(
+            { err: (err as Error).message },
+            'could not comment the refusal on the pull request',
+          ),
+        );
       return { ...result, status: 'refused', reason: guard.reason };
     }
     if (!repository) throw new Error('internal: no repository to commit to');
@@ -163,9 +179,17 @@ export async function runOnce(
     try {
       await deps.beforePush?.(attempt);
       if (settings.pullRequest) {
-        const pullRequest = await publishPullRequest(repository, settings, plan, desired, start.base, commit);
-        deps.metrics?.commits.inc();
-        deps.metrics?.pushes.inc();
+        const pullRequest = await publishPullRequest(
+          repository,
+          settings.pullRequest,
+          target,
+          { plan, desired, commit },
+          deps.logger,
+        );
+        if (pullRequest.action !== 'held' && pullRequest.action !== 'declined') {
+          deps.metrics?.commits.inc();
+          deps.metrics?.pushes.inc();
+        }
         return { ...result, status: 'pull-request', commit, pullRequest };
       }
       // A commit counts once it is on the branch, and only for the run that moved the branch there
@@ -407,69 +431,4 @@ async function previousContents(
     if (content !== undefined) previous.set(file, content);
   }
   return previous;
-}
-
-async function publishPullRequest(
-  repository: GitRepository,
-  settings: RunSettings,
-  plan: Plan,
-  desired: DesiredState,
-  base: string | undefined,
-  commit: string,
-): Promise<{ action: PullRequestAction; url: string; id: number }> {
-  const { forge, branch: prBranch, labels } = settings.pullRequest!;
-  const remoteRef = `refs/remotes/origin/${prBranch}`;
-  const remoteHead = await repository.resolve(remoteRef);
-  const upToDate =
-    remoteHead !== undefined &&
-    (await repository.treeOf(remoteRef)) === (await repository.treeOf(commit)) &&
-    (base === undefined || (await repository.isAncestor(base, remoteHead)));
-  if (!upToDate) await repository.pushOwnBranch(commit, prBranch, remoteHead);
-  const draft = {
-    title: pullRequestTitle(plan, settings.managedPath),
-    body: pullRequestBody(plan, desired.skipped),
-    labels,
-  };
-  const existing = await forge.findOpen(prBranch, settings.branch);
-  if (!existing) {
-    const created = await forge.create(prBranch, settings.branch, draft);
-    return { action: 'opened', url: created.url, id: created.id };
-  }
-  if (needsUpdate(existing, draft)) {
-    const updated = await forge.update(existing, draft);
-    return { action: 'updated', url: updated.url, id: updated.id };
-  }
-  return { action: upToDate ? 'unchanged' : 'updated', url: existing.url, id: existing.id };
-}
-
-function needsUpdate(
-  existing: PullRequest,
-  draft: { title: string; body: string; labels: readonly string[] },
-): boolean {
-  return (
-    existing.title !== draft.title ||
-    existing.body.trim() !== draft.body.trim() ||
-    draft.labels.some((label) => !existing.labels.includes(label))
-  );
-}
-
-/** The target branch already has what we would propose: close the pull request, delete its branch. */
-async function retirePullRequest(
-  repository: GitRepository,
-  settings: RunSettings,
-  logger: Logger,
-): Promise<{ action: PullRequestAction; url?: string }> {
-  const { forge, branch: prBranch } = settings.pullRequest!;
-  const existing = await forge.findOpen(prBranch, settings.branch);
-  if (existing) {
-    await forge.close(
-      existing,
-      `Closing: ${settings.branch} already matches the Consul catalog, so this change is no longer needed. (consul-k8s-gitops)`,
-    );
-  }
-  if ((await repository.resolve(`refs/remotes/origin/${prBranch}`)) !== undefined) {
-    await repository.deleteRemoteBranch(prBranch);
-    logger.info({ branch: prBranch }, 'deleted the pull-request branch: no longer needed');
-  }
-  return existing ? { action: 'closed', url: existing.url } : { action: 'none' };
 }

@@ -15,7 +15,7 @@ import {
 import type { GeneratorConfig } from './config';
 import { buildRun, isCatalogReadFailure, type GenerateIo } from './main';
 import { GeneratorMetrics } from './metrics';
-import { runOnce } from './run';
+import { pullRequestHeld, runOnce } from './run';
 import { CatalogSourceError } from './source/source';
 import { CatalogWatcher } from './watch';
 
@@ -35,6 +35,9 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
   health.addHealthCheck('catalog-source', () => !sourceProblem);
   // A partial or failed read removes nothing, so the tree may hold what Consul no longer has.
   health.addHealthCheck('catalog-complete', () => !catalogIncomplete);
+  let pullRequestBranchHeld = false;
+  // Someone committed on the pull-request branch: it is left alone until a person resolves it.
+  health.addHealthCheck('pull-request-branch', () => !pullRequestBranchHeld);
 
   let elector: LeaderElector | undefined;
   if (config.watch.leaderElect) {
@@ -65,6 +68,7 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
         lastRunOk = ok;
         // A run that failed (no outcome) says nothing about the guard: keep what the last run said.
         if (outcome) guardRefused = outcome.status === 'refused';
+        if (outcome) pullRequestBranchHeld = pullRequestHeld(outcome);
         // Unreadable, invalid or refused catalog: retried, but reported until a run completes.
         sourceProblem = error instanceof CatalogSourceError && error.kind !== 'transient';
         catalogIncomplete = outcome ? outcome.incomplete !== undefined : isCatalogReadFailure(error);

@@ -5,9 +5,16 @@ export interface PullRequest {
   /** GitHub number / GitLab iid. */
   id: number;
   url: string;
+  /** Without a GitLab `Draft: ` prefix, so it compares with what we would write. */
   title: string;
   body: string;
   labels: string[];
+  /** `closed`: closed without merging. */
+  state: 'open' | 'closed' | 'merged';
+  /** GitHub's GraphQL node id (auto-merge). */
+  nodeId?: string;
+  /** GitLab: the title carries the draft prefix. */
+  draft?: boolean;
 }
 
 export interface PullRequestDraft {
@@ -16,13 +23,40 @@ export interface PullRequestDraft {
   labels: readonly string[];
 }
 
+/** What a pull request gets once, when it is opened. */
+export interface PullRequestExtras {
+  /** GitHub logins / GitLab usernames. */
+  reviewers: readonly string[];
+  assignees: readonly string[];
+  draft: boolean;
+  autoMerge: boolean;
+}
+
+export const NO_EXTRAS: PullRequestExtras = { reviewers: [], assignees: [], draft: false, autoMerge: false };
+
 export interface Forge {
   readonly kind: 'github' | 'gitlab';
+  /** The longest body (description) the forge accepts, in characters. */
+  readonly bodyLimit: number;
   /** The open pull request from `head` into `base`, if any. */
   findOpen(head: string, base: string): Promise<PullRequest | undefined>;
-  create(head: string, base: string, draft: PullRequestDraft): Promise<PullRequest>;
-  /** Updates title, body and adds missing labels. */
-  update(pullRequest: PullRequest, draft: PullRequestDraft): Promise<PullRequest>;
+  /** The most recent pull request from `head` into `base` that was closed without merging. */
+  findLastClosed(head: string, base: string): Promise<PullRequest | undefined>;
+  create(
+    head: string,
+    base: string,
+    draft: PullRequestDraft,
+    extras: PullRequestExtras,
+  ): Promise<PullRequest>;
+  /** Updates title and body, adds missing labels and removes `removeLabels`. */
+  update(
+    pullRequest: PullRequest,
+    draft: PullRequestDraft,
+    removeLabels: readonly string[],
+  ): Promise<PullRequest>;
+  /** Bodies of the comments (notes) on the pull request, oldest first. */
+  comments(pullRequest: PullRequest): Promise<string[]>;
+  comment(pullRequest: PullRequest, body: string): Promise<void>;
   /** Comments, then closes. */
   close(pullRequest: PullRequest, comment: string): Promise<void>;
 }
@@ -62,3 +96,11 @@ export const labelsSchema = z
     labels.map((label) => (typeof label === 'string' ? label : (label.name ?? ''))).filter(Boolean),
   )
   .default([]);
+
+/** Comment (note) lists of both forges: only the body is read. */
+export const commentListSchema = z.array(z.object({ body: z.string().nullable().optional() }));
+
+/** The most recent of `pulls` (highest number). */
+export function newest<T extends { id: number }>(pulls: readonly T[]): T | undefined {
+  return [...pulls].sort((a, b) => b.id - a.id)[0];
+}

@@ -4,23 +4,37 @@ import { z } from 'zod';
 import {
   FORGE_TIMEOUT_MS,
   ForgeError,
+  commentListSchema,
   firstLine,
   labelsSchema,
+  newest,
   parse,
   type Forge,
   type PullRequest,
   type PullRequestDraft,
+  type PullRequestExtras,
 } from './forge';
+import { GITHUB_BODY_LIMIT } from './limits';
 
 const pullSchema = z.object({
   number: z.number().int(),
+  node_id: z.string().optional(),
   html_url: z.string(),
   title: z.string(),
   body: z.string().nullable().optional(),
-  state: z.string(),
+  state: z.enum(['open', 'closed']),
+  merged_at: z.string().nullable().optional(),
   labels: labelsSchema,
 });
 const pullListSchema = z.array(pullSchema);
+const autoMergeSchema = z.object({
+  enablePullRequestAutoMerge: z.object({ pullRequest: z.object({ number: z.number().int() }) }),
+});
+
+/** Auto-merge has no REST endpoint; GraphQL's mutation takes the node id. */
+const ENABLE_AUTO_MERGE = `mutation($id: ID!) {
+  enablePullRequestAutoMerge(input: { pullRequestId: $id }) { pullRequest { number } }
+}`;
 
 type Pull = z.infer<typeof pullSchema>;
 
@@ -43,6 +57,7 @@ export interface GitHubForgeOptions {
 
 export class GitHubForge implements Forge {
   readonly kind = 'github' as const;
+  readonly bodyLimit = GITHUB_BODY_LIMIT;
   private readonly octokit: Octokit;
   private readonly owner: string;
   private readonly repo: string;
@@ -80,22 +95,36 @@ export class GitHubForge implements Forge {
   }
 
   async findOpen(head: string, base: string): Promise<PullRequest | undefined> {
+    const pulls = await this.list('open', head, base);
+    return pulls.sort((a, b) => a.id - b.id)[0];
+  }
+
+  async findLastClosed(head: string, base: string): Promise<PullRequest | undefined> {
+    return newest((await this.list('closed', head, base)).filter((pull) => pull.state === 'closed'));
+  }
+
+  private async list(state: 'open' | 'closed', head: string, base: string): Promise<PullRequest[]> {
     const response = await this.call('list pull requests', () =>
       this.octokit.rest.pulls.list({
         owner: this.owner,
         repo: this.repo,
-        state: 'open',
+        state,
         head: `${this.owner}:${head}`,
         base,
+        sort: 'created',
+        direction: 'desc',
         per_page: 100,
       }),
     );
-    const pulls = parse(pullListSchema, response.data, 'list pull requests');
-    const pull = pulls.sort((a, b) => a.number - b.number)[0];
-    return pull ? toPullRequest(pull) : undefined;
+    return parse(pullListSchema, response.data, 'list pull requests').map(toPullRequest);
   }
 
-  async create(head: string, base: string, draft: PullRequestDraft): Promise<PullRequest> {
+  async create(
+    head: string,
+    base: string,
+    draft: PullRequestDraft,
+    extras: PullRequestExtras,
+  ): Promise<PullRequest> {
     const response = await this.call('create pull request', () =>
       this.octokit.rest.pulls.create({
         owner: this.owner,
@@ -104,13 +133,47 @@ export class GitHubForge implements Forge {
         base,
         title: draft.title,
         body: draft.body,
+        ...(extras.draft ? { draft: true } : {}),
       }),
     );
     const created = toPullRequest(parse(pullSchema, response.data, 'create pull request'));
+    if (extras.reviewers.length > 0) {
+      await this.call('request reviewers', () =>
+        this.octokit.rest.pulls.requestReviewers({
+          owner: this.owner,
+          repo: this.repo,
+          pull_number: created.id,
+          reviewers: [...extras.reviewers],
+        }),
+      );
+    }
+    if (extras.assignees.length > 0) {
+      await this.call('add assignees', () =>
+        this.octokit.rest.issues.addAssignees({
+          owner: this.owner,
+          repo: this.repo,
+          issue_number: created.id,
+          assignees: [...extras.assignees],
+        }),
+      );
+    }
+    if (extras.autoMerge) {
+      const id = created.nodeId;
+      if (id === undefined)
+        throw new ForgeError('unexpected answer to create pull request: node_id: missing');
+      const data = await this.call('enable auto-merge', () =>
+        this.octokit.graphql(ENABLE_AUTO_MERGE, { id }),
+      );
+      parse(autoMergeSchema, data, 'enable auto-merge');
+    }
     return this.addLabels(created, draft.labels);
   }
 
-  async update(pullRequest: PullRequest, draft: PullRequestDraft): Promise<PullRequest> {
+  async update(
+    pullRequest: PullRequest,
+    draft: PullRequestDraft,
+    removeLabels: readonly string[],
+  ): Promise<PullRequest> {
     const response = await this.call('update pull request', () =>
       this.octokit.rest.pulls.update({
         owner: this.owner,
@@ -120,19 +183,46 @@ export class GitHubForge implements Forge {
         body: draft.body,
       }),
     );
-    const updated = toPullRequest(parse(pullSchema, response.data, 'update pull request'));
+    let updated = toPullRequest(parse(pullSchema, response.data, 'update pull request'));
+    for (const name of removeLabels.filter((label) => updated.labels.includes(label))) {
+      await this.call('remove label', () =>
+        this.octokit.rest.issues.removeLabel({
+          owner: this.owner,
+          repo: this.repo,
+          issue_number: pullRequest.id,
+          name,
+        }),
+      );
+      updated = { ...updated, labels: updated.labels.filter((label) => label !== name) };
+    }
     return this.addLabels(updated, draft.labels);
   }
 
-  async close(pullRequest: PullRequest, comment: string): Promise<void> {
+  async comments(pullRequest: PullRequest): Promise<string[]> {
+    const data = await this.call('list comments', () =>
+      this.octokit.paginate(this.octokit.rest.issues.listComments, {
+        owner: this.owner,
+        repo: this.repo,
+        issue_number: pullRequest.id,
+        per_page: 100,
+      }),
+    );
+    return parse(commentListSchema, data, 'list comments').map((comment) => comment.body ?? '');
+  }
+
+  async comment(pullRequest: PullRequest, body: string): Promise<void> {
     await this.call('comment on pull request', () =>
       this.octokit.rest.issues.createComment({
         owner: this.owner,
         repo: this.repo,
         issue_number: pullRequest.id,
-        body: comment,
+        body,
       }),
     );
+  }
+
+  async close(pullRequest: PullRequest, comment: string): Promise<void> {
+    await this.comment(pullRequest, comment);
     await this.call('close pull request', () =>
       this.octokit.rest.pulls.update({
         owner: this.owner,
@@ -176,5 +266,7 @@ function toPullRequest(pull: Pull): PullRequest {
     title: pull.title,
     body: pull.body ?? '',
     labels: pull.labels,
+    state: pull.merged_at ? 'merged' : pull.state,
+    ...(pull.node_id !== undefined ? { nodeId: pull.node_id } : {}),
   };
 }
