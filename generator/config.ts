@@ -14,13 +14,13 @@ import type { GuardOptions } from './guard';
 import { normaliseManagedPath } from './managed-dir';
 import { shortHash } from './names';
 import { INVENTORY_NAME } from './render';
+import type { ForgeConfig, ForgeKind } from './forge/forge';
 import { parseCommitTemplate, DEFAULT_COMMIT_TEMPLATE, type CommitTemplate } from './commit-message';
 import type { GitCredentials, GitIdentity, SigningKey } from './repo';
 import { globProblem, type SelectOptions } from './select';
 import type { RenderOptions } from './types';
 
 export type Mode = 'once' | 'watch' | 'dry-run';
-export type ForgeKind = 'github' | 'gitlab';
 
 export const DEFAULT_LEASE_NAME = 'consul-k8s-gitops-generator';
 export const DEFAULT_AUTHOR_NAME = 'consul-k8s-gitops';
@@ -100,19 +100,6 @@ export interface GenerateFlags {
 }
 
 export type OutputFormat = 'text' | 'json';
-
-export interface ForgeConfig {
-  kind: ForgeKind;
-  apiUrl?: string;
-  /** GitHub `owner/repo`, GitLab project path or id. */
-  project: string;
-  /** Never printed. */
-  token: string;
-  branch: string;
-  labels: string[];
-  /** Given once, when the pull request is opened. */
-  extras: { reviewers: string[]; assignees: string[]; draft: boolean; autoMerge: boolean };
-}
 
 export interface GeneratorConfig {
   mode: Mode;

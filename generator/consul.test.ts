@@ -6,7 +6,7 @@ import { consulConfigFromEnv } from '../core/consul';
 import { createLogger } from '../core/runtime/logger';
 import { createGenerateCommand } from './command';
 import { parseGenerateConfig, type GenerateFlags } from './config';
-import { buildRun } from './main';
+import { buildRun } from './wiring';
 import { runOnce, type RunOutcome } from './run';
 import { ConsulCatalogSource } from './source/consul';
 import {

@@ -1,5 +1,5 @@
 import { desiredState } from './desired';
-import type { CatalogSnapshot } from './types';
+import type { CatalogSnapshot } from './source/catalog';
 
 const catalog = (count: number, gaps = false): CatalogSnapshot => ({
   services: Array.from({ length: count }, (_, i) => ({

@@ -3,7 +3,8 @@ import type { ServiceInfo } from './plan';
 import { shardCountFor } from './layout';
 import { externalNameFor, renderDirectory, servicePath } from './render';
 import { selectServices, type Conflicts, type SelectOptions } from './select';
-import type { CatalogSnapshot, RenderOptions, SelectedService, SkippedService } from './types';
+import type { RenderOptions, SelectedService, SkippedService } from './types';
+import type { CatalogSnapshot } from './source/catalog';
 
 export interface DesiredState {
   selected: SelectedService[];

@@ -9,7 +9,7 @@ import { createLogger } from '../core/runtime/logger';
 import { createMetricsRegistry } from '../core/runtime';
 import { createGenerateCommand } from './command';
 import { parseGenerateConfig, type GenerateFlags } from './config';
-import { buildRun } from './main';
+import { buildRun } from './wiring';
 import { GeneratorMetrics } from './metrics';
 import { isMovedRefRejection } from './repo';
 import { runOnce } from './run';

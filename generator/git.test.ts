@@ -10,7 +10,7 @@ import { createMetricsRegistry } from '../core/runtime';
 import { createLogger } from '../core/runtime/logger';
 import { createGenerateCommand } from './command';
 import { parseGenerateConfig } from './config';
-import { buildRun } from './main';
+import { buildRun } from './wiring';
 import { GeneratorMetrics } from './metrics';
 import { PushRejectedError } from './repo';
 import { runOnce } from './run';

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { DesiredState } from './desired';
 import type { GuardVerdict } from './guard';
 import { countChanges, keptNotOurs, type Plan } from './plan';
-import type { CatalogGap } from './types';
+import type { CatalogGap } from './source/catalog';
 
 export const PLAN_REPORT_API_VERSION = 'consul-k8s-gitops/plan/v1';
 

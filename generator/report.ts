@@ -2,7 +2,8 @@
 import { createTwoFilesPatch } from 'diff';
 import { baseName } from './layout';
 import { countChanges, keptNotOurs, type FileChange, type Plan, type ServiceChange } from './plan';
-import type { CatalogGap, SkippedService } from './types';
+import type { SkippedService } from './types';
+import type { CatalogGap } from './source/catalog';
 
 /** `N added, N changed, N removed` (Services). */
 export function countsLine(plan: Plan): string {

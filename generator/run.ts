@@ -45,7 +45,8 @@ import { PushRejectedError, type GitRepository } from './repo';
 import { commitMessage, type CommitSettings } from './commit-message';
 import type { SelectOptions } from './select';
 import type { CatalogSource } from './source/source';
-import type { CatalogGap, CatalogSnapshot, RenderOptions } from './types';
+import type { RenderOptions } from './types';
+import type { CatalogGap, CatalogSnapshot } from './source/catalog';
 
 export interface RunSettings {
   select: SelectOptions;

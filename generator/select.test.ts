@@ -1,6 +1,6 @@
-import { factsOfInstances, GO_FALSE_VALUES } from './instance-rules';
+import { factsOfInstances, GO_FALSE_VALUES } from './source/instance-rules';
 import { selectServices, type SelectOptions } from './select';
-import type { CatalogService } from './types';
+import type { CatalogService } from './source/catalog';
 
 const options: SelectOptions = { syncTag: 'k8s', include: [], exclude: [], prefix: '' };
 /** A service from its instances' meta; `clusterId` as the source would be given it. */

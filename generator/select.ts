@@ -11,9 +11,10 @@ import {
   EXTERNAL_SOURCE_KUBERNETES,
   META_EXTERNAL_SOURCE as EXTERNAL_SOURCE_META,
 } from '../core/consul/meta';
-import { OPT_OUT_META } from './instance-rules';
+import { OPT_OUT_META } from './source/instance-rules';
 import { assignKubernetesNames, resolveCaseVariants } from './names';
-import type { CatalogService, SelectedService, SkippedService } from './types';
+import type { SelectedService, SkippedService } from './types';
+import type { CatalogService } from './source/catalog';
 
 export interface SelectOptions {
   /** `--consul-k8s-tag`: services carrying it came from Kubernetes. */

@@ -13,11 +13,12 @@ import {
   startHealthServer,
 } from '../core/runtime';
 import type { GeneratorConfig } from './config';
-import { buildRun, isCatalogReadFailure, type GenerateIo } from './main';
 import { GeneratorMetrics } from './metrics';
 import { pullRequestHeld, runOnce } from './run';
-import { CatalogSourceError } from './source/source';
+import type { GenerateIo } from './output';
+import { CatalogSourceError, isCatalogReadFailure } from './source/source';
 import { CatalogWatcher } from './watch';
+import { buildRun } from './wiring';
 
 export async function watch(config: GeneratorConfig, logger: Logger, io: GenerateIo): Promise<number> {
   const registry = createMetricsRegistry({ defaultLabels: { component: 'generator' } });

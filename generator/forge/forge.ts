@@ -1,6 +1,22 @@
 /** One interface over GitHub pull requests and GitLab merge requests. */
 import { z } from 'zod';
 
+export type ForgeKind = 'github' | 'gitlab';
+
+/** Which forge and project pull requests go to, and what they carry (from the `--pull-request*` flags). */
+export interface ForgeConfig {
+  kind: ForgeKind;
+  apiUrl?: string;
+  /** GitHub `owner/repo`, GitLab project path or id. */
+  project: string;
+  /** Never printed. */
+  token: string;
+  branch: string;
+  labels: string[];
+  /** Given once, when the pull request is opened. */
+  extras: { reviewers: string[]; assignees: string[]; draft: boolean; autoMerge: boolean };
+}
+
 export interface PullRequest {
   /** GitHub number / GitLab iid. */
   id: number;
@@ -35,7 +51,7 @@ export interface PullRequestExtras {
 export const NO_EXTRAS: PullRequestExtras = { reviewers: [], assignees: [], draft: false, autoMerge: false };
 
 export interface Forge {
-  readonly kind: 'github' | 'gitlab';
+  readonly kind: ForgeKind;
   /** The longest body (description) the forge accepts, in characters. */
   readonly bodyLimit: number;
   /** The open pull request from `head` into `base`, if any. */

@@ -1,6 +1,5 @@
 /** Builds the forge named by `--pull-request`. */
-import type { ForgeConfig } from '../config';
-import type { Forge } from './forge';
+import type { Forge, ForgeConfig } from './forge';
 import { GitHubForge, type GitHubForgeOptions } from './github';
 import { GitLabForge } from './gitlab';
 

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { sleep } from '../../core/kube/backoff';
-import { factsOfInstances } from '../instance-rules';
-import type { CatalogService, CatalogSnapshot } from '../types';
+import { factsOfInstances } from './instance-rules';
+import type { CatalogService, CatalogSnapshot } from './catalog';
 import { CatalogSourceError, type CatalogSource } from './source';
 
 const metaSchema = z.record(z.string(), z.string());

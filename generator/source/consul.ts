@@ -18,8 +18,8 @@ import {
   type ConsulClient,
   type ConsulConfig,
 } from '../../core/consul';
-import { factsFromListings, instanceFilters } from '../instance-rules';
-import type { CatalogGap, CatalogService, CatalogSnapshot } from '../types';
+import { factsFromListings, instanceFilters } from './instance-rules';
+import type { CatalogGap, CatalogService, CatalogSnapshot } from './catalog';
 import { CatalogSourceError, type CatalogSource } from './source';
 
 const DEFAULT_WAIT_MS = 5 * 60_000;

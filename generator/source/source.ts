@@ -1,5 +1,5 @@
 /** Where the generator reads the Consul catalog from: Consul itself or a catalog file. */
-import type { CatalogSnapshot } from '../types';
+import type { CatalogSnapshot } from './catalog';
 
 export interface CatalogSource {
   /** Human description for logs (never contains credentials). */
@@ -29,4 +29,9 @@ export class CatalogSourceError extends Error {
     super(message);
     this.name = 'CatalogSourceError';
   }
+}
+
+/** Consul could not be read (down, 403, timeout): a failed read, not bad input. */
+export function isCatalogReadFailure(err: unknown): boolean {
+  return err instanceof CatalogSourceError && (err.kind === 'transient' || err.kind === 'denied');
 }

@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { consulConfigFromEnv } from '../../core/consul';
-import { factsOfInstances, GO_FALSE_VALUES, instanceFilters, optsOut } from '../../generator/instance-rules';
+import { factsOfInstances, GO_FALSE_VALUES, instanceFilters, optsOut } from '../../generator/source/instance-rules';
 import { ConsulCatalogSource } from '../../generator/source/consul';
 import { bareRemote, generate, git, namesAt } from '../../generator/testing/git-fixture';
 import { compileFilter } from '../support/consul/filter';

@@ -4,9 +4,13 @@
  * Consul source answers them with one `/v1/catalog/services` listing each instead of one read per
  * service. Both forms live here so they cannot disagree. Pure.
  */
-import { bexprString } from '../core/consul/catalog-query';
-import { EXTERNAL_SOURCE_KUBERNETES, META_EXTERNAL_SOURCE, META_K8S_CLUSTER_ID } from '../core/consul/meta';
-import type { KubernetesOrigin } from './types';
+import { bexprString } from '../../core/consul/catalog-query';
+import {
+  EXTERNAL_SOURCE_KUBERNETES,
+  META_EXTERNAL_SOURCE,
+  META_K8S_CLUSTER_ID,
+} from '../../core/consul/meta';
+import type { KubernetesOrigin } from './catalog';
 
 /** Instance meta a Consul service owner sets to keep a service out of Kubernetes. */
 export const OPT_OUT_META = 'k8s-sync';
