@@ -9,6 +9,17 @@ function fnv1a(tag: string): number {
 }
 
 describe('TagSet', () => {
+  test('finds the first position of a tag like a Map, also past its probe budget', () => {
+    const colliding: string[] = [];
+    for (let i = 0; colliding.length < 200; i++) if ((fnv1a(`c${i}`) & 511) === 7) colliding.push(`c${i}`);
+    const set = new TagSet(colliding.length);
+    const positions = new Map<string, number>();
+    for (const tag of [...colliding, ...colliding.slice(0, 50), 'x', 'c0']) {
+      expect(set.find(tag, true)).toBe(positions.get(tag) ?? -1);
+      if (!positions.has(tag)) positions.set(tag, positions.size);
+    }
+  });
+
   test('adds like a Set, past its expected size and past its probe budget', () => {
     fc.assert(
       fc.property(fc.array(fc.string({ maxLength: 3 }), { maxLength: 300 }), fc.nat(50), (tags, expected) => {
@@ -55,4 +66,44 @@ test('scanTags: the fast split and the escape-aware scan agree with consul-k8s o
   expect(scanTags('a\\,b,c')).toEqual({ tags: ['a,b', 'c'], skippedEmpty: 0 });
   // Only pieces with whitespace at an edge are trimmed, exactly as trim() would (NBSP, U+3000 too).
   expect(scanTags('a b,\u00a0c\u3000, d\t').tags).toEqual(['a b', 'c', 'd']);
+});
+
+/**
+ * consul-k8s's parseTags (control-plane/catalog/to-consul/resource.go), character by character,
+ * as the reference scanTags must agree with; it also counts the strictly empty pieces it skips.
+ */
+function goParseTags(value: string): { tags: string[]; skippedEmpty: number } {
+  const tags: string[] = [];
+  let skippedEmpty = 0;
+  let next = '';
+  for (const char of value) {
+    if (char !== ',') {
+      next += char;
+      continue;
+    }
+    if (next.length === 0) {
+      skippedEmpty++;
+      continue;
+    }
+    if (next.endsWith('\\')) {
+      next = `${next.slice(0, -1)},`;
+      continue;
+    }
+    tags.push(next.trim());
+    next = '';
+  }
+  if (next.length > 0) tags.push(next.trim());
+  else if (value.length > 0) skippedEmpty++;
+  return { tags, skippedEmpty };
+}
+
+test('scanTags agrees with consul-k8s parseTags on any mix of commas, backslashes and spaces', () => {
+  const pieces = fc.constantFrom(',', '\\', ' ', 'a', 'b', '\\,', ',,', '\t', '\u00a0');
+  fc.assert(
+    fc.property(fc.array(pieces, { maxLength: 40 }), (parts) => {
+      const value = parts.join('');
+      expect(scanTags(value)).toEqual(goParseTags(value));
+    }),
+    { numRuns: 2000 },
+  );
 });
