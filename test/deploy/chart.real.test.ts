@@ -74,6 +74,7 @@ test('syncCatalog values become the matching registrar and generator flags, whic
     'syncCatalog.ingress.loadBalancerIPs': 'true',
     'syncCatalog.aclSyncToken.secretName': 'consul-sync-token',
     'syncCatalog.aclSyncToken.secretKey': 'sync-token',
+    'generator.adoptConsulK8s': 'true',
   });
   const container = (name: string) =>
     workloads(objects).find((w) => w.object.metadata.name === `consul-k8s-gitops-${name}`)?.template.spec;
@@ -106,7 +107,11 @@ test('syncCatalog values become the matching registrar and generator flags, whic
   });
   const generatorArgs = container('generator')?.containers[0]?.args ?? [];
   expect(generatorArgs).toEqual(
-    expect.arrayContaining(['--k8s-service-prefix=consul-', '--consul-k8s-tag=cluster-a']),
+    expect.arrayContaining([
+      '--k8s-service-prefix=consul-',
+      '--consul-k8s-tag=cluster-a',
+      '--adopt-consul-k8s',
+    ]),
   );
   const program = buildProgram();
   for (const [sub, list] of [

@@ -112,6 +112,9 @@ seccompProfile: { type: RuntimeDefault }
     {{- with .Values.syncCatalog.k8sTag }}
     - --consul-k8s-tag={{ . }}
     {{- end }}
+    {{- if .Values.generator.adoptConsulK8s }}
+    - --adopt-consul-k8s
+    {{- end }}
   envFrom:
     - configMapRef: { name: {{ include "ckg.consulConfigMap" . }} }
     - configMapRef: { name: {{ include "ckg.generatorConfigMap" . }} }
