@@ -87,6 +87,20 @@ describe('generate --once against a bare remote', () => {
     expect(commitCount(remote)).toBe(2);
   });
 
+  it('a commit message longer than one argument may be (6,000 Services listed) is committed whole', async () => {
+    const { remote, args, writeCatalog } = setup();
+    // Linux caps one argument at 128 KiB (MAX_ARG_STRLEN): `commit-tree -m` failed with E2BIG here.
+    const names = Array.from({ length: 6000 }, (_, i) => `service-with-a-long-name-${i}`);
+    writeCatalog(Object.fromEntries(names.map((name) => [name, []])));
+    const run = await generate(args());
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const message = git(remote, 'log', '-1', '--format=%B', 'main');
+    expect(message.length).toBeGreaterThan(128 * 1024);
+    expect(message).toContain('Added (6000):');
+    expect(message).toContain('service-with-a-long-name-5999');
+  }, 60_000);
+
   it('is deterministic: independent work directories produce the same tree', async () => {
     const a = setup();
     const b = setup();

@@ -583,10 +583,18 @@ export class GitRepository {
       const kept = siblings.filter((record) => record.slice(record.indexOf('\t') + 1) !== name);
       child = await this.makeTree([...kept, `040000 tree ${child}\t${name}`]);
     }
-    const args = ['commit-tree', child, '-m', options.message];
+    // The message goes through stdin: listing 100,000 Services, it is longer than an argument may be.
+    const args = ['commit-tree', child];
     if (options.parent) args.push('-p', options.parent);
     if (this.options.sign || this.options.signingKey) args.push('-S');
-    return (await this.run(args)).trim();
+    const { name, email } = this.options.identity;
+    const identity = {
+      GIT_AUTHOR_NAME: name,
+      GIT_AUTHOR_EMAIL: email,
+      GIT_COMMITTER_NAME: name,
+      GIT_COMMITTER_EMAIL: email,
+    };
+    return (await this.pipe(args, [options.message], identity)).toString('utf8').trim();
   }
 
   /** `ls-tree` records of one directory of `commit` (empty when it does not exist). */
@@ -618,9 +626,14 @@ export class GitRepository {
   }
 
   /** Runs git with `input` streamed to stdin (backpressure respected); resolves with stdout. */
-  private pipe(args: string[], input: Iterable<string>): Promise<Buffer> {
+  private pipe(
+    args: string[],
+    input: Iterable<string>,
+    extraEnv: Record<string, string> = {},
+  ): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
-      const child = spawn('git', args, { cwd: this.dir, env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const env = { ...this.env, ...extraEnv };
+      const child = spawn('git', args, { cwd: this.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
       const chunks: Buffer[] = [];
       let stderr = '';
       // Same rule as simple-git's block timeout: a command that shows no progress for this long is killed.
