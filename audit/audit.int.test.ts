@@ -1,6 +1,6 @@
 /** `audit` against the Kubernetes double, through the real client: paging, reports by namespace, PolicyReports. */
 import { KubeDouble } from '../test/support/kube';
-import { runAudit, type AuditFlags } from './command';
+import { runAudit, type AuditFlags } from './main';
 import { readServices } from './kube';
 import { POLICY_REPORT_NAME, type PolicyReport } from './policy-report';
 

@@ -8,7 +8,7 @@ import { loadKubeConfig } from '../core/kube';
 import { renderTempOverlay } from '../test/deploy/render';
 import { startRealKube, type RealKube } from '../test/real/servers/kube';
 import { eventually } from '../test/support/wait';
-import { runAudit, type AuditFlags } from './command';
+import { runAudit, type AuditFlags } from './main';
 import { POLICY_REPORT_NAME } from './policy-report';
 
 const K = 'consul.hashicorp.com/';

@@ -1,71 +1,10 @@
 /** `consul-k8s-gitops audit`: the webhook's rules over every Service a cluster has today. */
 import { Command, Option } from 'commander';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_SYNC_TAG } from '../core/annotations';
-import { loadKubeConfig } from '../core/kube';
-import {
-  addSyncSettingsOptions,
-  positiveIntArg,
-  syncSettingsFromFlags,
-  type SyncSettingsFlags,
-} from '../core/runtime';
-import { AuditCollector, auditExitCode } from './collect';
-import { formatAuditJson, formatAuditText, type ReportWrites } from './format';
-import { readServices, writeReports } from './kube';
-import { policyReportFor } from './policy-report';
-
-export interface AuditFlags extends SyncSettingsFlags {
-  kubeconfig?: string;
-  context?: string;
-  namespace?: string;
-  format: 'text' | 'json';
-  strict: boolean;
-  exitZero?: boolean;
-  writeReports: boolean;
-  pageSize: number;
-  consulK8sTag: string;
-  warnUnsynced: boolean;
-}
-
-export const EXIT_CLEAN = 0;
-export const EXIT_FINDINGS = 1;
-export const EXIT_FAILED = 2;
-
-/** The composition root: read -> analyse -> print (-> write reports). Throws only on read failures. */
-export async function runAudit(
-  kc: KubeConfig,
-  flags: AuditFlags,
-  now: () => Date = () => new Date(),
-): Promise<{ output: string; exitCode: 0 | 1 | 2 }> {
-  const collector = new AuditCollector({
-    syncTag: flags.consulK8sTag,
-    ...(flags.warnUnsynced ? { syncSettings: syncSettingsFromFlags(flags) } : {}),
-  });
-  await readServices(
-    kc,
-    { pageSize: flags.pageSize, ...(flags.namespace ? { namespace: flags.namespace } : {}) },
-    (service) => collector.add(service),
-    () => collector.reset(),
-  );
-  const result = collector.result();
-  let writes: ReportWrites | undefined;
-  if (flags.writeReports) {
-    const at = now();
-    writes = await writeReports(
-      kc,
-      result.namespaces.map((ns) => policyReportFor(ns, at)),
-      flags.namespace,
-    );
-  }
-  const output = (flags.format === 'json' ? formatAuditJson : formatAuditText)(result, writes);
-  const exitCode =
-    writes && writes.failed.length > 0
-      ? EXIT_FAILED
-      : flags.exitZero
-        ? EXIT_CLEAN
-        : auditExitCode(result.summary, flags.strict);
-  return { output, exitCode };
-}
+import type * as KubeConfigModule from '../core/kube/config';
+import { positiveIntArg } from '../core/runtime/config';
+import { addSyncSettingsOptions } from '../core/runtime/sync-flags';
+import type * as AuditMain from './main';
 
 export function createAuditCommand(): Command {
   const command = new Command('audit')
@@ -106,7 +45,12 @@ export function createAuditCommand(): Command {
       false,
     );
   addSyncSettingsOptions(command);
-  return command.action(async (flags: AuditFlags) => {
+  return command.action(async (flags: AuditMain.AuditFlags) => {
+    // Loaded when the command runs: the Kubernetes client takes most of a second to load.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { loadKubeConfig } = require('../core/kube/config') as typeof KubeConfigModule;
+    const { runAudit, EXIT_FAILED } = require('./main') as typeof AuditMain;
+    /* eslint-enable @typescript-eslint/no-require-imports */
     try {
       const kc = loadKubeConfig({
         ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),

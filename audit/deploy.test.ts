@@ -2,7 +2,7 @@
 import { renderTempOverlay } from '../test/deploy/render';
 import { KubeDouble } from '../test/support/kube';
 import { buildProgram } from '../cli';
-import { runAudit, type AuditFlags } from './command';
+import { runAudit, type AuditFlags } from './main';
 
 type Obj = { kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
 

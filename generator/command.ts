@@ -1,7 +1,7 @@
 /** The `generate` subcommand: flags only; `main.ts` does the work. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { collectList } from '../core/runtime';
-import { DEFAULT_LOG_LEVEL, LOG_LEVELS, durationArg, portArg } from '../core/runtime';
+import { collectList, durationArg, portArg } from '../core/runtime/config';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from '../core/runtime/logger';
 import { COMMIT_PLACEHOLDERS, DEFAULT_COMMIT_TEMPLATE } from './commit-message';
 import { DEFAULT_AUTHOR_EMAIL, DEFAULT_AUTHOR_NAME, DEFAULT_LEASE_NAME, type GenerateFlags } from './config';
 import { runGenerate } from './main';

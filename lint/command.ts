@@ -1,7 +1,11 @@
 /** `consul-k8s-gitops lint [PATH…]`: the webhook's rules, offline, for CI. */
 import { Command, Option } from 'commander';
 import { DEFAULT_SYNC_TAG } from '../core/annotations';
-import { addSyncSettingsOptions, syncSettingsFromFlags, type SyncSettingsFlags } from '../core/runtime';
+import {
+  addSyncSettingsOptions,
+  syncSettingsFromFlags,
+  type SyncSettingsFlags,
+} from '../core/runtime/sync-flags';
 import { findServices, ManifestSyntaxError } from './manifests';
 import { exitCodeFor, lintServices, type LintFinding, type LintSummary } from './lint';
 import { formatJson, formatText, type InputProblem } from './format';

@@ -2,14 +2,11 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_SYNC_TAG } from '../core/annotations';
 import { DEFAULT_BEARER_TOKEN_FILE, LOGIN_OPTIONS } from '../core/consul/login-settings';
-import {
-  addSyncSettingsOptions,
-  boundPort,
-  createLogger,
-  GracefulShutdown,
-  LOG_LEVELS,
-  portArg,
-} from '../core/runtime';
+import { portArg } from '../core/runtime/config';
+import type * as HealthModule from '../core/runtime/health';
+import { createLogger, LOG_LEVELS } from '../core/runtime/logger';
+import { GracefulShutdown } from '../core/runtime/shutdown';
+import { addSyncSettingsOptions } from '../core/runtime/sync-flags';
 import {
   DEFAULT_CLUSTER_ID,
   DEFAULT_HTTP_PORT,
@@ -231,8 +228,10 @@ export function createRegistrarCommand(): Command {
 async function runRegistrarCommand(options: RawRegistrarOptions, defaultHttpPort: boolean): Promise<void> {
   const config = parseRegistrarConfig(options);
   // Loaded here, not at import: the Kubernetes client costs every other subcommand ~0.3 s to load.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const { consulFromEnv, purgeRegistrations, startRegistrar } = require('./main') as typeof RegistrarMain;
+  const { boundPort } = require('../core/runtime/health') as typeof HealthModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const logger = createLogger({
     level: config.logLevel,
     component: 'registrar',

@@ -12,7 +12,8 @@ import { TENANCY_NAME } from '../core/consul/config';
 import { DEFAULT_NAMESPACE } from '../core/consul/namespaces';
 import { MIN_LEASE_DURATION_MS } from '../core/kube/lease-settings';
 import { isDns1123Label, isDnsSubdomain } from '../core/names/dns';
-import { parseDuration, LOG_LEVELS, type LogLevel } from '../core/runtime';
+import { parseDuration } from '../core/runtime/config';
+import { LOG_LEVELS, type LogLevel } from '../core/runtime/logger';
 import { type DesiredSettings, NODE_PORT_SYNC_TYPES } from './desired';
 import type { NamespaceFlags } from './namespaces';
 

@@ -1,17 +1,16 @@
 /** The `webhook` subcommand: flags only; `main.ts` does the work. */
 import { Command, Option } from 'commander';
 import { DEFAULT_SYNC_TAG } from '../core/annotations';
+// The flag helpers from their own modules: the runtime barrel loads express and prom-client.
+import { durationArg, portArg, positiveDurationArg } from '../core/runtime/config';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from '../core/runtime/logger';
 import {
-  DEFAULT_LOG_LEVEL,
-  LOG_LEVELS,
-  type LogLevel,
-  durationArg,
-  portArg,
-  positiveDurationArg,
-} from '../core/runtime';
-import { addSyncSettingsOptions, syncSettingsFromFlags, type SyncSettingsFlags } from '../core/runtime';
+  addSyncSettingsOptions,
+  syncSettingsFromFlags,
+  type SyncSettingsFlags,
+} from '../core/runtime/sync-flags';
+import type * as WebhookMain from './main';
 import { MODES, type Mode } from './review';
-import { runWebhook } from './main';
 
 interface WebhookFlags extends SyncSettingsFlags {
   port: number;
@@ -89,6 +88,9 @@ export function createWebhookCommand(): Command {
     );
   addSyncSettingsOptions(command);
   return command.action(async (flags: WebhookFlags) => {
+    // Loaded when the command runs: the server stack costs every other subcommand to load.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runWebhook } = require('./main') as typeof WebhookMain;
     await runWebhook({
       port: flags.port,
       host: flags.host,
