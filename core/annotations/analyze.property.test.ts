@@ -10,7 +10,6 @@ import {
   SERVICE_WEIGHT,
 } from './keys';
 import { goIntLiteral } from '../go/strconv';
-import { splitTags } from './tags';
 import type { ServiceLike } from './types';
 
 const keys = fc.oneof(
@@ -159,32 +158,3 @@ describe('analyzeService properties', () => {
   });
 });
 
-/** consul-k8s's tag split, character by character, as the reference for the fast one. */
-function referenceSplit(value: string): string[] {
-  const tags: string[] = [];
-  let next = '';
-  for (const char of value) {
-    if (char !== ',') next += char;
-    else if (next.length === 0) continue;
-    else if (next.endsWith('\\')) next = next.slice(0, -1) + ',';
-    else {
-      tags.push(next.trim());
-      next = '';
-    }
-  }
-  if (next.length > 0) tags.push(next.trim());
-  return tags;
-}
-
-describe('scanTags', () => {
-  it('splits exactly like consul-k8s, with and without escapes', () => {
-    const pieces = fc.constantFrom(',', '\\', ' ', 'a', 'b', '\\,', ',,');
-    fc.assert(
-      fc.property(fc.array(pieces, { maxLength: 30 }), (parts) => {
-        const value = parts.join('');
-        expect(splitTags(value)).toEqual(referenceSplit(value));
-      }),
-      { numRuns: 1000 },
-    );
-  });
-});
