@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { KubeDouble } from '../test/support/kube';
 import { createGenerateCommand } from './command';
-import { bareRemote, generate, git, namesAt, tempDir } from './testing/git-fixture';
+import { bareRemote, generate, git, namesAt, tempDir } from '../test/support/generator/git-fixture';
 
 let kube: KubeDouble;
 let root: { dir: string; cleanup(): void };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createGenerateCommand } from './command';
 import { parseGenerateConfig, type GenerateFlags } from './config';
 import { gitEnvironment } from './repo';
-import { tempDir } from './testing/git-fixture';
+import { tempDir } from '../test/support/generator/git-fixture';
 
 async function flags(args: string[]): Promise<GenerateFlags> {
   let captured: GenerateFlags | undefined;

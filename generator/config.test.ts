@@ -4,7 +4,7 @@ import { createGenerateCommand } from './command';
 import { parseGenerateConfig, projectFromUrl, type GenerateFlags } from './config';
 import { normaliseManagedPath } from './managed-dir';
 import { displayUrl, gitEnvironment, locateRepository } from './repo';
-import { git, tempDir } from './testing/git-fixture';
+import { git, tempDir } from '../test/support/generator/git-fixture';
 
 async function flags(args: string[]): Promise<GenerateFlags> {
   let captured: GenerateFlags | undefined;

@@ -18,8 +18,8 @@ import {
   ISOLATED_GIT_ENV,
   namesAt,
   tempDir,
-} from './testing/git-fixture';
-import { eventually } from './testing/eventually';
+} from '../test/support/generator/git-fixture';
+import { eventually } from '../test/support/generator/eventually';
 import { CatalogWatcher, type WatchOptions } from './watch';
 
 let consul: ConsulDouble;

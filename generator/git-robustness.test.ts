@@ -21,7 +21,7 @@ import {
   ISOLATED_GIT_ENV,
   namesAt,
   tempDir,
-} from './testing/git-fixture';
+} from '../test/support/generator/git-fixture';
 import { releaseAll } from './workdir-lock';
 
 const silent = createLogger({ level: 'silent' });

@@ -23,8 +23,8 @@ import {
   namesAt,
   tempDir,
   ISOLATED_GIT_ENV,
-} from './testing/git-fixture';
-import { startGitHttpServer, type GitHttpServer } from './testing/git-http-server';
+} from '../test/support/generator/git-fixture';
+import { startGitHttpServer, type GitHttpServer } from '../test/support/generator/git-http-server';
 
 const silent = createLogger({ level: 'silent' });
 let root: { dir: string; cleanup(): void };

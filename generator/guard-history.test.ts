@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bareRemote, generate, git, namesAt, tempDir } from './testing/git-fixture';
+import { bareRemote, generate, git, namesAt, tempDir } from '../test/support/generator/git-fixture';
 
 let root: { dir: string; cleanup(): void };
 beforeAll(() => {

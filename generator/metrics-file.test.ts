@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createMetricsRegistry } from '../core/runtime';
 import { GeneratorMetrics } from './metrics';
-import { bareRemote, generate, tempDir } from './testing/git-fixture';
+import { bareRemote, generate, tempDir } from '../test/support/generator/git-fixture';
 
 let root: { dir: string; cleanup(): void };
 beforeAll(() => {

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startConsulDouble, type ConsulDouble } from '../test/support/consul';
 import { PLAN_REPORT_API_VERSION, PlanReportSchema, type PlanReport } from './plan-report';
-import { bareRemote, commitCount, generate, git, tempDir } from './testing/git-fixture';
+import { bareRemote, commitCount, generate, git, tempDir } from '../test/support/generator/git-fixture';
 
 let root: { dir: string; cleanup(): void };
 let consul: ConsulDouble;

@@ -15,8 +15,8 @@ import { bodyMarker, readBodyMarker } from './forge/marker';
 import { runGenerate } from './main';
 import { planChanges } from './plan';
 import { pullRequestBody } from './report';
-import { eventually } from './testing/eventually';
-import { bareRemote, generate, git, ISOLATED_GIT_ENV, tempDir } from './testing/git-fixture';
+import { eventually } from '../test/support/generator/eventually';
+import { bareRemote, generate, git, ISOLATED_GIT_ENV, tempDir } from '../test/support/generator/git-fixture';
 
 const TOKEN = 'forge-t0ken-secret';
 let forge: FakeForge;

@@ -8,7 +8,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { baseName, directoryOf } from './layout';
-import { bareRemote, commitCount, filesAt, generate, git, tempDir } from './testing/git-fixture';
+import {
+  bareRemote,
+  commitCount,
+  filesAt,
+  generate,
+  git,
+  tempDir,
+} from '../test/support/generator/git-fixture';
 
 const DIR = 'clusters/prod/consul';
 let root: { dir: string; cleanup(): void };

@@ -14,7 +14,7 @@ import { KubeDouble, type KubeObject } from '../test/support/kube';
 import { parseRegistrarConfig } from '../registrar/config';
 import { startRegistrar, type RunningRegistrar } from '../registrar/main';
 import { endpointSlice, eventually, Harness, service } from '../test/support/registrar/harness';
-import { bareRemote, filesAt, generate, namesAt, tempDir } from './testing/git-fixture';
+import { bareRemote, filesAt, generate, namesAt, tempDir } from '../test/support/generator/git-fixture';
 
 jest.setTimeout(30_000);
 

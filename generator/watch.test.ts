@@ -12,8 +12,15 @@ import { createLogger } from '../core/runtime/logger';
 import { createGenerateCommand } from './command';
 import type { GenerateFlags } from './config';
 import { runGenerate } from './main';
-import { bareRemote, commitCount, git, ISOLATED_GIT_ENV, namesAt, tempDir } from './testing/git-fixture';
-import { eventually } from './testing/eventually';
+import {
+  bareRemote,
+  commitCount,
+  git,
+  ISOLATED_GIT_ENV,
+  namesAt,
+  tempDir,
+} from '../test/support/generator/git-fixture';
+import { eventually } from '../test/support/generator/eventually';
 
 let consul: ConsulDouble;
 let kube: KubeDouble;

@@ -157,4 +157,3 @@ describe('analyzeService properties', () => {
     );
   });
 });
-

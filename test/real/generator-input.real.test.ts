@@ -10,9 +10,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { consulConfigFromEnv } from '../../core/consul';
-import { factsOfInstances, GO_FALSE_VALUES, instanceFilters, optsOut } from '../../generator/source/instance-rules';
+import {
+  factsOfInstances,
+  GO_FALSE_VALUES,
+  instanceFilters,
+  optsOut,
+} from '../../generator/source/instance-rules';
 import { ConsulCatalogSource } from '../../generator/source/consul';
-import { bareRemote, generate, git, namesAt } from '../../generator/testing/git-fixture';
+import { bareRemote, generate, git, namesAt } from '../support/generator/git-fixture';
 import { compileFilter } from '../support/consul/filter';
 import { startRealConsul, type RealConsul } from './servers/consul';
 import { startRealKube, type RealKube } from './servers/kube';

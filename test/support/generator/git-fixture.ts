@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../core/runtime/logger';
-import { createGenerateCommand } from '../command';
-import type { GenerateFlags } from '../config';
-import { runGenerate } from '../main';
+import { createLogger } from '../../../core/runtime/logger';
+import { createGenerateCommand } from '../../../generator/command';
+import type { GenerateFlags } from '../../../generator/config';
+import { runGenerate } from '../../../generator/main';
 
 /** Isolates every git process (ours and the product's) from the machine's git configuration. */
 export const ISOLATED_GIT_ENV: Record<string, string> = {
