@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isValidSyncTag } from '../core/annotations';
-import { MIN_LEASE_DURATION_MS } from '../core/kube/lease-settings';
+import { leaseNamespace as leaseNamespaceFor, MIN_LEASE_DURATION_MS } from '../core/kube/lease-settings';
 import { isDns1123Label, isDnsSubdomain } from '../core/names/dns';
 import type { LogLevel } from '../core/runtime/logger';
 import { GITHUB_LABEL_LIMIT, GITLAB_LABEL_LIMIT } from './forge/limits';
@@ -325,8 +325,7 @@ export function parseGenerateConfig(
     };
   }
 
-  const leaseNamespace =
-    flags.leaderElectLeaseNamespace ?? nonEmpty(env.POD_NAMESPACE) ?? flags.k8sWriteNamespace;
+  const leaseNamespace = leaseNamespaceFor(flags.leaderElectLeaseNamespace, env, flags.k8sWriteNamespace);
   check(
     isDnsSubdomain(flags.leaderElectLeaseName),
     `--leader-elect-lease-name: "${flags.leaderElectLeaseName}" is not a valid name (a DNS subdomain)`,

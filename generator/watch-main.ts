@@ -1,9 +1,7 @@
 /** `generate --watch`: health/metrics server, optional leader election, the watch loop, graceful shutdown. */
-import { CoordinationV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { loadKubeConfig } from '../core/kube/config';
-import { LeaderElector } from '../core/kube/leader';
-import { electionIdentity, leaseTiming } from '../core/kube/lease-settings';
+import { createLeadership } from '../core/kube/leadership';
 import {
   closeServer,
   createMetricsRegistry,
@@ -40,22 +38,20 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
   // Someone committed on the pull-request branch: it is left alone until a person resolves it.
   health.addHealthCheck('pull-request-branch', () => !pullRequestBranchHeld);
 
-  let elector: LeaderElector | undefined;
-  if (config.watch.leaderElect) {
-    const kc = loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {});
-    const identity = electionIdentity(io.env);
-    elector = new LeaderElector({
-      coordination: kc.makeApiClient(CoordinationV1Api),
-      namespace: config.watch.leaseNamespace,
-      name: config.watch.leaseName,
-      identity,
-      ...leaseTiming(config.watch.leaseDurationMs),
-      onStartedLeading: () => logger.info({ identity }, 'became the leader'),
-      onStoppedLeading: () => logger.warn({ identity }, 'stopped leading'),
-      onError: (_error, description) => logger.warn({ err: description }, 'leader election error'),
-    });
-    elector.start();
-  }
+  const elector = config.watch.leaderElect
+    ? createLeadership({
+        kubeConfig: loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+        lease: {
+          namespace: config.watch.leaseNamespace,
+          name: config.watch.leaseName,
+          durationMs: config.watch.leaseDurationMs,
+        },
+        logger,
+        leaderDoes: 'committing to Git',
+        env: io.env,
+      })
+    : undefined;
+  elector?.start();
   const server = await startHealthServer({ port: config.watch.httpPort, health, registry });
   io.onListening?.(boundPort(server));
   const controller = new AbortController();

@@ -10,7 +10,7 @@ import { type ConsulLoginSettings, loginSettingsFrom } from '../core/consul/logi
 import { DEFAULT_SYNC_SETTINGS, DEFAULT_SYNC_TAG, isValidSyncTag } from '../core/annotations';
 import { TENANCY_NAME } from '../core/consul/config';
 import { DEFAULT_NAMESPACE } from '../core/consul/namespaces';
-import { MIN_LEASE_DURATION_MS } from '../core/kube/lease-settings';
+import { leaseNamespace, MIN_LEASE_DURATION_MS } from '../core/kube/lease-settings';
 import { isDns1123Label, isDnsSubdomain } from '../core/names/dns';
 import { parseDuration } from '../core/runtime/config';
 import { LOG_LEVELS, type LogLevel } from '../core/runtime/logger';
@@ -285,7 +285,7 @@ export function parseRegistrarConfig(
     resyncPeriodMs: o.resyncPeriod,
     leaderElect: o.leaderElect,
     leaseName: o.leaderElectLeaseName,
-    leaseNamespace: o.leaderElectLeaseNamespace ?? (env.POD_NAMESPACE || 'default'),
+    leaseNamespace: leaseNamespace(o.leaderElectLeaseNamespace, env, 'default'),
     leaseDurationMs: o.leaderElectLeaseDuration,
     purge: o.purge,
     httpPort: o.httpPort,

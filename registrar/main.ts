@@ -5,7 +5,6 @@
  */
 import type { Server } from 'node:http';
 import {
-  CoordinationV1Api,
   CoreV1Api,
   DiscoveryV1Api,
   type KubeConfig,
@@ -34,8 +33,8 @@ import { describeKubeError } from '../core/kube/errors';
 import { EventRecorder } from '../core/kube/events';
 import { KubeInformer } from '../core/kube/informer';
 import { slimEndpointSlice, slimNode, slimService } from './cache-shape';
-import { LeaderElector } from '../core/kube/leader';
-import { electionIdentity, leaseTiming } from '../core/kube/lease-settings';
+import type { LeaderElector } from '../core/kube/leader';
+import { createLeadership } from '../core/kube/leadership';
 import { loadKubeConfig } from '../core/kube/config';
 import {
   closeServer,
@@ -262,28 +261,24 @@ async function startSyncing(
       logger.warn({ error: description }, 'could not record a Kubernetes event'),
   });
 
-  let elector: LeaderElector | undefined;
-  if (config.leaderElect) {
-    const identity = deps.identity ?? electionIdentity(env);
-    elector = new LeaderElector({
-      coordination: kc.makeApiClient(CoordinationV1Api),
-      namespace: config.leaseNamespace,
-      name: config.leaseName,
-      identity,
-      ...leaseTiming(config.leaseDurationMs),
-      onStartedLeading: () => {
-        logger.info({ identity }, 'became leader; writing to Consul');
-        metrics.leader.set(1);
-        ref.controller?.leadershipChanged();
-      },
-      onStoppedLeading: () => {
-        logger.info({ identity }, 'lost leadership; not writing');
-        metrics.leader.set(0);
-        ref.controller?.leadershipChanged();
-      },
-      onError: (_error, description) => logger.warn({ error: description }, 'leader election'),
-    });
-  }
+  const elector = config.leaderElect
+    ? createLeadership({
+        kubeConfig: kc,
+        lease: {
+          namespace: config.leaseNamespace,
+          name: config.leaseName,
+          durationMs: config.leaseDurationMs,
+        },
+        logger,
+        leaderDoes: 'writing to Consul',
+        ...(deps.identity !== undefined ? { identity: deps.identity } : {}),
+        env,
+        onChange: (leading) => {
+          metrics.leader.set(leading ? 1 : 0);
+          ref.controller?.leadershipChanged();
+        },
+      })
+    : undefined;
   const leader = elector;
   const controller = new RegistrarController({
     config,

@@ -1,4 +1,4 @@
-import { electionIdentity, leaseTiming, MIN_LEASE_DURATION_MS } from './lease-settings';
+import { electionIdentity, leaseNamespace, leaseTiming, MIN_LEASE_DURATION_MS } from './lease-settings';
 
 describe('leaseTiming', () => {
   test("client-go's defaults from the 15 s lease: renew deadline 10 s, retry 2 s", () => {
@@ -22,5 +22,14 @@ describe('electionIdentity', () => {
     const a = electionIdentity({});
     expect(a).not.toBe(electionIdentity({}));
     expect(a).toMatch(/-[0-9a-f]{6}$/);
+  });
+});
+
+describe('leaseNamespace', () => {
+  test('the flag, else the Pod namespace, else the program fallback', () => {
+    expect(leaseNamespace('kube-ops', { POD_NAMESPACE: 'consul' }, 'default')).toBe('kube-ops');
+    expect(leaseNamespace(undefined, { POD_NAMESPACE: 'consul' }, 'default')).toBe('consul');
+    expect(leaseNamespace(undefined, { POD_NAMESPACE: ' ' }, 'consul-services')).toBe('consul-services');
+    expect(leaseNamespace(undefined, {}, 'default')).toBe('default');
   });
 });

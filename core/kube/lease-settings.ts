@@ -27,3 +27,15 @@ export function leaseTiming(durationMs: number): {
 export function electionIdentity(env: NodeJS.ProcessEnv = process.env): string {
   return env.POD_NAME || `${os.hostname()}-${randomBytes(3).toString('hex')}`;
 }
+
+/**
+ * The Lease namespace when `--leader-elect-lease-namespace` is not given: the Pod's own namespace
+ * (`POD_NAMESPACE`, from the downward API), else the program's fallback. One rule for both
+ * programs; only the fallback differs (the registrar: `default`; the generator: its write
+ * namespace, where its Role lives).
+ */
+export function leaseNamespace(flag: string | undefined, env: NodeJS.ProcessEnv, fallback: string): string {
+  if (flag !== undefined) return flag;
+  const pod = env.POD_NAMESPACE?.trim();
+  return pod ? pod : fallback;
+}
