@@ -1,14 +1,30 @@
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS configs
+const shared = require('./jest.shared');
+
+/**
+ * Two projects, both run by `npm test`: `unit` (a module with its inputs, in-memory fakes or a
+ * double of the server it talks to) and `integration` (`*.int.test.ts`: a whole program against
+ * the doubles and real git; `*.e2e.test.ts`: the built CLI in its own process). One of them:
+ * `npx jest --selectProjects unit`.
+ */
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
-  // Type checking is done once by `tsc --noEmit` in `npm test`; swc only strips types.
-  transform: { '^.+\\.(t|j|mj)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  // Several dependencies (client-node, octokit, zod, fast-check) ship ESM only: transform them too.
-  transformIgnorePatterns: [],
-  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
-  testMatch: ['<rootDir>/**/*.test.ts'],
-  // The real-server tier (*.real.test.ts) runs with jest.real.config.js (`npm run test:real`).
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/out/', '\\.real\\.test\\.ts$'],
-  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/out/'],
   testTimeout: 30000,
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/**/*.test.ts'],
+      testPathIgnorePatterns: [
+        ...shared.testPathIgnorePatterns,
+        '\\.int\\.test\\.ts$',
+        '\\.e2e\\.test\\.ts$',
+      ],
+    },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/**/*.int.test.ts', '<rootDir>/**/*.e2e.test.ts'],
+    },
+  ],
 };

@@ -4,8 +4,8 @@
  * unmodified, aimed at the real servers that the global setup starts.
  * @type {import('jest').Config}
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS config, like jest.config.js
-const base = require('./jest.config');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS configs
+const base = require('./jest.shared');
 
 module.exports = {
   ...base,
