@@ -11,12 +11,12 @@ import {
   type ServiceLike,
 } from '../core/annotations';
 
-export interface ServiceRef {
+interface ServiceRef {
   name: string;
   uid?: string;
 }
 
-export interface AuditFinding extends Finding {
+interface AuditFinding extends Finding {
   service: string;
   uid?: string;
 }
@@ -32,7 +32,7 @@ export interface NamespaceAudit {
   passed: ServiceRef[];
 }
 
-export interface AuditSummary {
+interface AuditSummary {
   namespaces: number;
   /** Services read from the cluster. */
   servicesRead: number;

@@ -24,7 +24,7 @@ export interface ReadOptions {
   maxRestarts?: number;
 }
 
-export class AuditReadError extends Error {}
+class AuditReadError extends Error {}
 
 /** Calls `onService` for every Service; `onRestart` when an expired list starts over. */
 export async function readServices(

@@ -22,8 +22,7 @@ export interface AuditFlags extends SyncSettingsFlags {
   warnUnsynced: boolean;
 }
 
-export const EXIT_CLEAN = 0;
-export const EXIT_FINDINGS = 1;
+const EXIT_CLEAN = 0;
 export const EXIT_FAILED = 2;
 
 /** Read -> analyse -> print (-> write reports). Throws only on read failures. */

@@ -11,7 +11,7 @@ export const POLICY_REPORT_PLURAL = 'policyreports';
 /** One report per namespace, always this name: re-runs replace it. */
 export const POLICY_REPORT_NAME = 'consul-k8s-gitops-service-annotations';
 export const POLICY_NAME = 'consul-k8s-gitops-service-annotations';
-export const REPORT_LABELS = {
+const REPORT_LABELS = {
   'app.kubernetes.io/managed-by': 'consul-k8s-gitops',
   'app.kubernetes.io/part-of': 'consul-k8s-gitops',
 } as const;
@@ -25,7 +25,7 @@ export const REPORT_LABEL_SELECTOR = Object.entries(REPORT_LABELS)
 export const MAX_RESULTS = 1000;
 export const TRUNCATED_ANNOTATION = 'consul-k8s-gitops.io/results-truncated';
 
-export interface PolicyReportResult {
+interface PolicyReportResult {
   policy: string;
   rule: string;
   result: 'pass' | 'fail' | 'warn';

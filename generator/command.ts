@@ -24,7 +24,7 @@ function countArg(value: string): number {
  * Repeatable glob flags; a value may also hold several globs separated by commas. A comma inside
  * braces belongs to the glob (`web-{a,b}`), so only top-level commas separate.
  */
-export function collectPatterns(value: string, previous: string[] | undefined): string[] {
+function collectPatterns(value: string, previous: string[] | undefined): string[] {
   const patterns: string[] = [];
   let depth = 0;
   let start = 0;

@@ -30,7 +30,7 @@ export const COMMIT_PLACEHOLDERS = {
   Version: 'the generator version',
 } as const;
 
-export type CommitPlaceholder = keyof typeof COMMIT_PLACEHOLDERS;
+type CommitPlaceholder = keyof typeof COMMIT_PLACEHOLDERS;
 
 /**
  * The default template, as written on the command line (`\n` is a line break, `\\` a backslash):
@@ -126,7 +126,7 @@ function commitTrailers(context: CommitContext, options: CommitSettings): [strin
 }
 
 /** What one run adds to the settings: its plan and what the catalog read said. */
-export interface CommitRun {
+interface CommitRun {
   plan: Plan;
   /** Normalised `--path`. */
   path: string;

@@ -25,8 +25,8 @@ export type Mode = 'once' | 'watch' | 'dry-run';
 export const DEFAULT_LEASE_NAME = 'consul-k8s-gitops-generator';
 export const DEFAULT_AUTHOR_NAME = 'consul-k8s-gitops';
 export const DEFAULT_AUTHOR_EMAIL = 'consul-k8s-gitops@users.noreply.localhost';
-export const DEFAULT_PR_BRANCH_PREFIX = 'consul-k8s-gitops/';
-export const DEFAULT_OWNER_ID = 'default';
+const DEFAULT_PR_BRANCH_PREFIX = 'consul-k8s-gitops/';
+const DEFAULT_OWNER_ID = 'default';
 
 /**
  * The inventory ConfigMap's name: one per generator, so two generators writing to one namespace
@@ -99,7 +99,7 @@ export interface GenerateFlags {
   metricsFile?: string;
 }
 
-export type OutputFormat = 'text' | 'json';
+type OutputFormat = 'text' | 'json';
 
 export interface GeneratorConfig {
   mode: Mode;
@@ -144,11 +144,11 @@ export interface GeneratorConfig {
   metricsFile?: string;
 }
 
-export class GeneratorConfigError extends Error {
+class GeneratorConfigError extends Error {
   override readonly name = 'GeneratorConfigError';
 }
 
-export type ReadSecret = (path: string) => string;
+type ReadSecret = (path: string) => string;
 const readSecretFile: ReadSecret = (path) => readFileSync(path, 'utf8').trim();
 
 const DOMAIN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
@@ -448,7 +448,7 @@ const OPENPGP_KEY_ID = /^(0x)?([0-9a-f]{8}|[0-9a-f]{16}|[0-9a-f]{40})!?$/i;
  * `--signing-key`: a readable SSH key file (private, or public with the private key in
  * ssh-agent) -> SSH signing; otherwise an OpenPGP key id or fingerprint (8, 16 or 40 hex digits).
  */
-export function parseSigningKey(value: string, readSecret: ReadSecret): SigningKey {
+function parseSigningKey(value: string, readSecret: ReadSecret): SigningKey {
   let content: string | undefined;
   let code: string | undefined;
   try {

@@ -23,7 +23,7 @@ const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
  * Service names in `namespace` declared by the given manifest text (a Service without a
  * namespace counts: kustomize or kubectl may put it there). Unparseable text declares nothing.
  */
-export function servicesDeclaredIn(text: string, namespace: string): string[] {
+function servicesDeclaredIn(text: string, namespace: string): string[] {
   if (!text.includes('Service')) return [];
   let documents: unknown[];
   try {
@@ -103,7 +103,7 @@ export interface ClusterServiceLister {
 }
 
 /** `--adopt-consul-k8s`: what a Service written by consul-k8s's to-k8s sync looks like here. */
-export interface AdoptOptions {
+interface AdoptOptions {
   /** `--k8s-service-prefix` (consul-k8s's `-k8s-service-prefix`). */
   prefix: string;
   /** `--consul-domain`, without a trailing dot. */

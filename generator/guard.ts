@@ -13,7 +13,7 @@ export interface GuardOptions {
 export type GuardVerdict = { allowed: true } | { allowed: false; reason: string };
 
 /** What the path held before the run and will hold after it, and the recorded high-water mark. */
-export interface GuardHistory {
+interface GuardHistory {
   /** Service files after the run. */
   after: number;
   /** The high-water mark the last accepted run recorded (undefined: none recorded yet). */

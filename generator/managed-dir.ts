@@ -6,7 +6,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
-export class ManagedPathError extends Error {
+class ManagedPathError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ManagedPathError';

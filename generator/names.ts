@@ -14,7 +14,7 @@ import { isDns1035Label } from '../core/names/dns';
 const MAX_LABEL = 63;
 const HASH_LENGTH = 8;
 /** Names whose `<name>.yaml` is a file the generator writes itself. */
-export const RESERVED_NAMES: ReadonlySet<string> = new Set(['kustomization']);
+const RESERVED_NAMES: ReadonlySet<string> = new Set(['kustomization']);
 
 export function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, HASH_LENGTH);
@@ -47,7 +47,7 @@ export function baseKubernetesName(prefix: string, consulName: string): string {
   return label.length > MAX_LABEL ? withHashSuffix(label, raw) : label;
 }
 
-export interface CaseVariants {
+interface CaseVariants {
   /** One Consul name per DNS name, in input order. */
   kept: string[];
   /** Every other spelling -> the kept one it shares its DNS name with. */
@@ -81,7 +81,7 @@ function rank(name: string): string {
   return `${name === name.toLowerCase() ? 0 : 1}${name}`;
 }
 
-export interface NameAssignment {
+interface NameAssignment {
   /** Consul name -> Kubernetes name, for every name that got one. */
   names: Map<string, string>;
   /** Consul names that could not get a unique name (practically never: a hash collision). */

@@ -81,7 +81,7 @@ export const PlanReportSchema = z
 
 export type PlanReport = z.infer<typeof PlanReportSchema>;
 
-export interface PlanReportInput {
+interface PlanReportInput {
   plan: Plan;
   desired: Pick<DesiredState, 'selected' | 'skipped'>;
   guard: GuardVerdict;

@@ -16,7 +16,7 @@ export interface ServiceInfo {
   externalName?: string;
 }
 
-export type ChangeKind = 'added' | 'changed' | 'removed';
+type ChangeKind = 'added' | 'changed' | 'removed';
 
 export interface ServiceChange {
   kind: ChangeKind;
@@ -99,7 +99,7 @@ export function isServiceFile(file: string): boolean {
 }
 
 /** Reads name/consul name/externalName from a Service file we (probably) wrote; tolerant. */
-export function describeServiceFile(file: string, content: string | undefined): ServiceInfo {
+function describeServiceFile(file: string, content: string | undefined): ServiceInfo {
   const info: ServiceInfo = { k8sName: baseName(file).replace(/\.yaml$/, '') };
   if (content === undefined) return info;
   try {

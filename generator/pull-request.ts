@@ -24,7 +24,7 @@ export interface PullRequestSettings {
 }
 
 /** Where a run is: the target branch and its head, the managed path. */
-export interface PullRequestTarget {
+interface PullRequestTarget {
   branch: string;
   /** Head of the target branch the run built on (undefined: none yet). */
   base: string | undefined;
@@ -35,7 +35,7 @@ export interface PullRequestTarget {
  * `held`: the branch carries commits not made by us, so it was left alone; `declined`: the same
  * content was proposed before and closed without merging.
  */
-export type PullRequestAction = 'opened' | 'updated' | 'unchanged' | 'closed' | 'none' | 'held' | 'declined';
+type PullRequestAction = 'opened' | 'updated' | 'unchanged' | 'closed' | 'none' | 'held' | 'declined';
 
 export interface PullRequestResult {
   action: PullRequestAction;

@@ -41,9 +41,9 @@ export interface GitCredentials {
 export type SigningKey = { format: 'ssh'; keyFile: string } | { format: 'openpgp'; keyId: string };
 
 /** Default for `RepoOptions.timeoutMs`. */
-export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
+const DEFAULT_GIT_TIMEOUT_MS = 120_000;
 
-export interface RepoOptions {
+interface RepoOptions {
   /** `--repo`: URL or local path. */
   repo: string;
   /** `--workdir`: where a remote is checked out (default: under the OS temp directory). */
@@ -60,11 +60,11 @@ export interface RepoOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export type RepoLocation =
+type RepoLocation =
   { kind: 'remote'; url: string; workdir: string } | { kind: 'local'; dir: string; exists: boolean };
 
 /** A git command failed; the message is already scrubbed of credentials. */
-export class GitCommandError extends Error {
+class GitCommandError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'GitCommandError';

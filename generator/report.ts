@@ -24,7 +24,7 @@ export function summaryLine(plan: Plan): string {
 }
 
 /** How a file change reads in tables. */
-export function fileChangeLabel(change: FileChange): string {
+function fileChangeLabel(change: FileChange): string {
   if (change.kind === 'kept-not-ours') return 'kept (not ours)';
   return change.notOurs ? `${change.kind} (replaced a file not ours)` : change.kind;
 }
@@ -139,7 +139,7 @@ interface BodyLine {
   row?: 'change' | 'skipped';
 }
 
-export interface BodyBounds {
+interface BodyBounds {
   /** The forge's limit, in characters (measured here in UTF-8 bytes, never fewer). */
   limit: number;
   /** Where the full list is, for the note of a cut body (e.g. "the commit message of abc123"). */

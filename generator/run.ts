@@ -105,7 +105,7 @@ export function pullRequestHeld(outcome: RunOutcome | undefined): boolean {
   );
 }
 
-export interface RunOptions {
+interface RunOptions {
   dryRun?: boolean;
 }
 

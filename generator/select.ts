@@ -35,7 +35,7 @@ export interface SelectOptions {
 /** Kubernetes names already used by someone else: name -> where (for the reason text). */
 export type Conflicts = ReadonlyMap<string, string>;
 
-export interface Selection {
+interface Selection {
   selected: SelectedService[];
   skipped: SkippedService[];
 }
@@ -95,7 +95,7 @@ function compileFilter(options: SelectOptions): NameFilter {
 }
 
 /** The reason a service is not rendered before names are assigned, or undefined. */
-export function exclusionReason(
+function exclusionReason(
   service: CatalogService,
   options: SelectOptions,
   filter: NameFilter = compileFilter(options),

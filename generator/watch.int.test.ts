@@ -112,6 +112,9 @@ it('watches Consul, respects cluster conflicts, holds the Lease, serves health a
   await eventually(() => (port > 0 ? true : undefined));
   expect((await fetch(`${base()}/healthz`)).status).toBe(200);
   await eventually(async () => ((await fetch(`${base()}/readyz`)).status === 200 ? true : undefined));
+  // Ready says nothing about the first commit: a replica is ready as a standby too, before it
+  // holds the Lease. Wait for the commit itself.
+  await eventually(() => (namesAt(remote, 'main', 'consul').length > 0 ? true : undefined));
 
   const files = namesAt(remote, 'main', 'consul').map((file) => path.basename(file));
   expect(files).toEqual([

@@ -21,7 +21,7 @@ export interface WatchOptions {
   standbyPollMs?: number;
 }
 
-export interface WatchDependencies {
+interface WatchDependencies {
   source: CatalogSource;
   run: (signal: AbortSignal) => Promise<RunOutcome>;
   logger: Logger;

@@ -9,14 +9,14 @@ import { closeSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeS
 import os from 'node:os';
 import path from 'node:path';
 
-export const LOCK_FILE = 'consul-k8s-gitops.lock';
+const LOCK_FILE = 'consul-k8s-gitops.lock';
 const REFRESH_MS = 30_000;
 /** A lock from another host older than this is stale (four missed refreshes). */
 const STALE_MS = 4 * REFRESH_MS;
 /** A git `index.lock` this old cannot belong to a git command still running for a killed run. */
 const LEFTOVER_GIT_LOCK_MS = 10_000;
 
-export class WorkdirLockedError extends Error {
+class WorkdirLockedError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'WorkdirLockedError';

@@ -9,7 +9,7 @@ export interface Source {
 }
 
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
-export const STDIN_PATH = '<stdin>';
+const STDIN_PATH = '<stdin>';
 
 async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];

@@ -8,7 +8,7 @@ import { ALL_RULES, type Rule } from '../core/annotations';
 import type { InputProblem } from './format';
 import type { LintFinding } from './lint';
 
-export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
+const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 /** Relative paths are resolved against the directory lint ran in (SARIF §3.14.14). */
 const SRCROOT = '%SRCROOT%';
 

@@ -36,7 +36,7 @@ import {
 } from './catalog';
 import type { Op } from './diff';
 
-export interface ApplyOptions {
+interface ApplyOptions {
   consul: ConsulClient;
   nodeName: string;
   /** Consul Enterprise: the admin partition written into every operation. */
@@ -308,7 +308,7 @@ function checkBody(instance: Instance, nodeName: string, partition: string | und
   };
 }
 
-export function toTxnOp(op: Op, nodeName: string, partition?: string): CatalogTxnOp {
+function toTxnOp(op: Op, nodeName: string, partition?: string): CatalogTxnOp {
   switch (op.kind) {
     case 'node':
       return {

@@ -14,7 +14,7 @@ export const READINESS_CRITICAL_OUTPUT = 'Kubernetes health checks failing';
 /** consul-k8s registers its synthetic node at this address. */
 export const NODE_ADDRESS = '127.0.0.1';
 
-export type ReadinessStatus = 'passing' | 'critical';
+type ReadinessStatus = 'passing' | 'critical';
 
 export interface ReadinessCheck {
   /** `<k8s namespace>/<service id>`, as consul-k8s builds it. */

@@ -244,7 +244,7 @@ const schema = z.object({
  * consul-k8s's default node (`k8s-sync`) for the default cluster ID, so a single-cluster setup
  * lands where consul-k8s users expect it; any other cluster ID gets its own node.
  */
-export function defaultNodeName(clusterId: string): string {
+function defaultNodeName(clusterId: string): string {
   return clusterId === DEFAULT_CLUSTER_ID
     ? DEFAULT_NODE_NAME_PREFIX
     : `${DEFAULT_NODE_NAME_PREFIX}-${clusterId}`;

@@ -38,7 +38,7 @@ import {
 import type { IngressAddress } from './ingress';
 
 export const NODE_PORT_SYNC_TYPES = ['ExternalOnly', 'InternalOnly', 'ExternalFirst'] as const;
-export type NodePortSyncType = (typeof NODE_PORT_SYNC_TYPES)[number];
+type NodePortSyncType = (typeof NODE_PORT_SYNC_TYPES)[number];
 
 /** The settings that shape desired state (a subset of the registrar config). */
 export interface DesiredSettings extends SyncSettings {
@@ -55,7 +55,7 @@ export interface SyncedService extends ServiceLike {
   status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> | null } | null };
 }
 
-export interface EndpointLike {
+interface EndpointLike {
   addresses?: string[] | null;
   hostname?: string;
   nodeName?: string;
@@ -77,7 +77,7 @@ export interface NodeLike {
 /** Label that ties an EndpointSlice to its Service. */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
-export interface DesiredInput {
+interface DesiredInput {
   service: SyncedService;
   /** The Service's annotations as interpreted by the shared rules (`analyzeService`). */
   intent: SyncIntent;
@@ -89,11 +89,11 @@ export interface DesiredInput {
   ingressAddresses?: readonly IngressAddress[];
 }
 
-export type DesiredResult =
+type DesiredResult =
   { sync: true; serviceName: string; instances: Instance[] } | { sync: false; reason: string };
 
 /** Which Services are synced at all: namespace lists, type, default-sync and `service-sync`. */
-export function syncDecision(
+function syncDecision(
   service: ServiceLike,
   intent: SyncIntent,
   settings: DesiredSettings,
@@ -162,11 +162,7 @@ export function desiredForService(input: DesiredInput, settings: DesiredSettings
 }
 
 /** `[prefix]name[-namespace]`, or the `service-name` annotation, as consul-k8s names services. */
-export function consulServiceName(
-  service: ServiceLike,
-  intent: SyncIntent,
-  settings: DesiredSettings,
-): string {
+function consulServiceName(service: ServiceLike, intent: SyncIntent, settings: DesiredSettings): string {
   if (intent.name !== undefined) return intent.name;
   const name = `${settings.servicePrefix}${service.metadata?.name ?? ''}`;
   return settings.addK8sNamespaceSuffix ? `${name}-${service.metadata?.namespace ?? ''}` : name;

@@ -43,7 +43,7 @@ export interface DesiredState {
   instances: readonly Instance[];
 }
 
-export type InstanceWithCheck = Instance & { check: ReadinessCheck };
+type InstanceWithCheck = Instance & { check: ReadinessCheck };
 
 export type Op =
   | { kind: 'node'; node: SyncNode }
@@ -53,9 +53,7 @@ export type Op =
   | { kind: 'delete'; serviceId: string; service: string; namespace?: string }
   | { kind: 'delete-node'; node: string };
 
-export type OpKind = Op['kind'];
-
-export interface DiffResult {
+interface DiffResult {
   ops: Op[];
   /** Desired IDs already taken by an instance we do not own: left alone, reported. */
   conflicts: string[];
@@ -128,7 +126,7 @@ function nodeMatches(wanted: SyncNode, actual: ActualState['node']): boolean {
   return Object.entries(wanted.meta).every(([key, value]) => actual.meta[key] === value);
 }
 
-export function instanceMatches(wanted: Instance, actual: ActualInstance): boolean {
+function instanceMatches(wanted: Instance, actual: ActualInstance): boolean {
   return (
     wanted.service === actual.service &&
     wanted.address === actual.address &&

@@ -21,7 +21,7 @@ type Named = { metadata?: { name?: string; namespace?: string; uid?: string } };
 export type ServiceObject = SyncedService & Named;
 export type SliceObject = EndpointSliceLike & Named;
 export type NodeObject = NodeLike & Named;
-export type IngressObject = IngressLike & Named;
+type IngressObject = IngressLike & Named;
 
 export interface RegistrarCaches {
   services: ObjectCache<ServiceObject>;
@@ -31,7 +31,7 @@ export interface RegistrarCaches {
   ingresses?: ObjectCache<IngressObject>;
 }
 
-export interface MappedEvents {
+interface MappedEvents {
   /** This Service needs a look. */
   enqueue(serviceKey: string): void;
   /** The Service object itself changed (its owner may have fixed what Consul refused). */

@@ -11,8 +11,8 @@
  * The Service must be in the Ingress's namespace (an Ingress cannot name another one).
  */
 
-export const INGRESS_HTTP_PORT = 80;
-export const INGRESS_HTTPS_PORT = 443;
+const INGRESS_HTTP_PORT = 80;
+const INGRESS_HTTPS_PORT = 443;
 
 export interface IngressLike {
   metadata?: { name?: string; namespace?: string };

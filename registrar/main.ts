@@ -52,9 +52,9 @@ import { nodeClaimedBy, purgeOps } from './diff';
 import { createRegistrarMetrics } from './metrics';
 import { resolveTenancy, type Tenancy } from './namespaces';
 
-export const COMPONENT = 'consul-k8s-gitops-registrar';
+const COMPONENT = 'consul-k8s-gitops-registrar';
 
-export interface RegistrarDeps {
+interface RegistrarDeps {
   logger: Logger;
   env?: NodeJS.ProcessEnv;
   /** Pre-built clients (tests); otherwise from the environment and kubeconfig. */
@@ -109,7 +109,7 @@ export function consulFromEnv(config: RegistrarConfig, env: NodeJS.ProcessEnv, l
  * once. An unreachable Consul does not: every later read carries `ns`/`partition`, which such a
  * Consul refuses, so nothing is written before it is known to be Enterprise.
  */
-export async function registrarTenancy(
+async function registrarTenancy(
   config: RegistrarConfig,
   consul: ConsulClient,
   logger: Logger,
@@ -373,7 +373,7 @@ async function serveHttp(
   }
 }
 
-export interface PurgeResult {
+interface PurgeResult {
   deleted: number;
   nodeDeleted: boolean;
 }

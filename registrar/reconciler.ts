@@ -38,7 +38,7 @@ export interface CatalogPort {
 }
 
 /** Where the reconciler asks for another look (the work queue). */
-export interface Requeue {
+interface Requeue {
   add(serviceKey: string): void;
   addFull(): void;
 }
@@ -63,9 +63,9 @@ export interface ReconcilerOptions {
 }
 
 /** The longest a single Consul write may take. */
-export const WRITE_TIMEOUT_MS = 15_000;
+const WRITE_TIMEOUT_MS = 15_000;
 /** Kept free at the end of the lease for clock-rate differences and the response's way back. */
-export const LEASE_SAFETY_MS = 1000;
+const LEASE_SAFETY_MS = 1000;
 
 /** Our node name is taken by the registrar of another cluster: writing would fight over it. */
 export class NodeClaimedError extends Error {

@@ -14,7 +14,7 @@ export interface RefusalRetry {
   random?: () => number;
 }
 
-export interface Refusal {
+interface Refusal {
   cause: RefusalCause;
   reason: string;
   /** Consecutive refusals. */
@@ -25,7 +25,7 @@ export interface Refusal {
   scheduled: boolean;
 }
 
-export const DEFAULT_REFUSAL_RETRY = { initialMs: 1000, maxMs: 5 * 60_000 } as const;
+const DEFAULT_REFUSAL_RETRY = { initialMs: 1000, maxMs: 5 * 60_000 } as const;
 
 export class RefusalTracker {
   private readonly byKey = new Map<string, Refusal>();

@@ -21,9 +21,9 @@ export interface WarningRecorder {
   warning(involved: InvolvedObject, reason: string, message: string): Promise<boolean>;
 }
 
-export const INVALID_ANNOTATIONS_REASON = 'InvalidConsulAnnotations';
+const INVALID_ANNOTATIONS_REASON = 'InvalidConsulAnnotations';
 /** Annotations the registrar reads as consul-k8s does, in a way that may surprise (`0x2328` is 9000). */
-export const CONSUL_K8S_READING_REASON = 'ConsulK8sAnnotationReading';
+const CONSUL_K8S_READING_REASON = 'ConsulK8sAnnotationReading';
 /** Event reason on a Service whose registration Consul refused (permission or invalid). */
 export const CONSUL_REFUSED_REASON = 'ConsulRegistrationRefused';
 

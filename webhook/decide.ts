@@ -18,7 +18,7 @@ import {
 } from './review';
 
 /** What the server needs to log and count an answered review. */
-export interface DecidedReview {
+interface DecidedReview {
   uid: string;
   namespace?: string;
   name?: string;

@@ -14,7 +14,7 @@ import type { WorkerJob } from './review-worker';
 /** Bodies above this size are decided in the worker; below it, on the server's thread. */
 export const HEAVY_BODY_BYTES = 256 * 1024;
 /** Large bodies being decided or waiting; more are answered 429. */
-export const MAX_HEAVY_PENDING = 16;
+const MAX_HEAVY_PENDING = 16;
 /**
  * The worker's heap. It builds only what the review reads (decide.ts `decideLarge`): a Service at
  * the API server's 1.5 MiB object limit, mostly ports, takes about 10 MB. A body that needs more
@@ -29,7 +29,7 @@ export interface WorkerScript {
   execArgv?: string[];
 }
 
-export const DEFAULT_WORKER_SCRIPT: WorkerScript = { filename: path.join(__dirname, 'review-worker.js') };
+const DEFAULT_WORKER_SCRIPT: WorkerScript = { filename: path.join(__dirname, 'review-worker.js') };
 
 interface Pending {
   id: number;

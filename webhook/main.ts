@@ -29,7 +29,7 @@ export interface WebhookConfig {
 }
 
 /** Process hooks, replaced by tests that run the command in-process. */
-export interface WebhookProcess {
+interface WebhookProcess {
   signalSource?: ShutdownOptions['signalSource'];
   exit?: ShutdownOptions['exit'];
   logDestination?: DestinationStream;

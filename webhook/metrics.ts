@@ -7,9 +7,9 @@ import type { Finding } from '../core/annotations';
 import type { Operation, Verdict } from './review';
 
 /** Operation label for requests that never became a review (bad requests). */
-export type OperationLabel = Operation | 'unknown';
+type OperationLabel = Operation | 'unknown';
 /** Verdict label: a review verdict, or `bad_request` (4xx before any review). */
-export type VerdictLabel = Verdict | 'bad_request';
+type VerdictLabel = Verdict | 'bad_request';
 
 interface Inc {
   inc(): void;

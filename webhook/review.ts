@@ -8,15 +8,15 @@ import type { AnalyzeOptions, Finding, ServiceLike } from '../core/annotations';
 import type { KeepSpec } from '../core/json/select';
 import { fitWarnings } from './warnings';
 
-export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
-export const ADMISSION_KIND = 'AdmissionReview';
+const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+const ADMISSION_KIND = 'AdmissionReview';
 /** Errors listed one per line in a denial; the rest are counted on a last line. */
-export const MAX_DENIAL_LINES = 20;
+const MAX_DENIAL_LINES = 20;
 
 export type Mode = 'enforce' | 'warn';
 export const MODES: readonly Mode[] = ['enforce', 'warn'];
 
-export interface GroupVersionKind {
+interface GroupVersionKind {
   group?: string;
   version?: string;
   kind?: string;
@@ -33,13 +33,13 @@ export interface AdmissionRequest {
   oldObject?: unknown;
 }
 
-export interface StatusCause {
+interface StatusCause {
   reason: string;
   message: string;
   field: string;
 }
 
-export interface AdmissionResponse {
+interface AdmissionResponse {
   uid: string;
   allowed: boolean;
   status?: {
@@ -61,7 +61,7 @@ export interface ReviewOptions {
   analyze?: AnalyzeOptions;
 }
 
-export interface ReviewOutcome {
+interface ReviewOutcome {
   response: AdmissionResponse;
   operation: Operation;
   verdict: Verdict;
@@ -99,7 +99,7 @@ export const REVIEWED_FIELDS: KeepSpec = {
   },
 };
 
-export type ParseResult = { ok: true; request: AdmissionRequest } | { ok: false; message: string };
+type ParseResult = { ok: true; request: AdmissionRequest } | { ok: false; message: string };
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -281,7 +281,7 @@ function withoutKey(finding: Finding): string {
  * One error: on the line of kubectl's "denied the request: ". Several: a heading, then one line per
  * error ("- <annotation>: <problem>"), at most MAX_DENIAL_LINES, then how many more.
  */
-export function denialMessage(name: string | undefined, errors: Finding[]): string {
+function denialMessage(name: string | undefined, errors: Finding[]): string {
   if (errors.length === 1 && errors[0]!.omitted === undefined) return errors[0]!.message;
   const total = errors.reduce((sum, f) => sum + 1 + (f.omitted ?? 0), 0);
   const subject = name ? `Service "${name}"` : 'the Service';

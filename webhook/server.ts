@@ -25,21 +25,21 @@ import { CertificateReloader, type KeyPairFiles, MIN_TLS_VERSION, loadKeyPair } 
  */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** `POST /validate` requests being read or decided at once; more get 429. */
-export const MAX_IN_FLIGHT = 64;
+const MAX_IN_FLIGHT = 64;
 /** Body bytes held by requests in flight (declared sizes); a request that would pass it gets 429. */
 export const MAX_BUFFERED_BYTES = 48 * 1024 * 1024;
 /** Longer than the API server's 90 s idle connection reuse, so it never reuses a closed socket. */
-export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
+const KEEP_ALIVE_TIMEOUT_MS = 120_000;
 /** A client that has not sent its headers by then gets 408 (checked every second). */
-export const HEADERS_TIMEOUT_MS = 10_000;
-export const REQUEST_TIMEOUT_MS = 30_000;
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 /** A connection that has not completed its TLS handshake by then is closed. */
-export const HANDSHAKE_TIMEOUT_MS = 10_000;
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Open connections; more are refused. The API servers keep a few each. */
-export const MAX_CONNECTIONS = 512;
-export const VALIDATE_PATH = '/validate';
+const MAX_CONNECTIONS = 512;
+const VALIDATE_PATH = '/validate';
 
-export interface WebhookAppOptions {
+interface WebhookAppOptions {
   review: ReviewOptions;
   logger: Logger;
   registry: Registry;
@@ -52,7 +52,7 @@ export interface WebhookAppOptions {
 }
 
 /** The app and what must be stopped with it. */
-export interface WebhookApp {
+interface WebhookApp {
   app: Express;
   close(): Promise<void>;
 }
@@ -94,7 +94,7 @@ const CLIENT_ERRORS: Record<string, [number, string]> = {
  * Node's own answer to a request it cannot parse has no body; ours is the same JSON error as every
  * other. Like Node's default, it answers only when nothing of a response was sent yet, then closes.
  */
-export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
   if (!socket.writable || (inFlight && inFlight.headersSent)) {
     socket.destroy();
@@ -116,7 +116,7 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
 }
 
 /** The express app; TLS and listening are `startWebhookServer`'s job. */
-export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
+function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   const { logger, health } = options;
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const metrics = options.metrics ?? new WebhookMetrics(options.registry);
@@ -225,7 +225,7 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   return { app, close: () => heavy.close() };
 }
 
-export interface WebhookServerOptions extends WebhookAppOptions, KeyPairFiles {
+interface WebhookServerOptions extends WebhookAppOptions, KeyPairFiles {
   port: number;
   host?: string;
   /** Period of the certificate files re-read (the directory is also watched). */

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 
 export const MIN_TLS_VERSION: tls.SecureVersion = 'TLSv1.2';
 
-export interface KeyPair {
+interface KeyPair {
   cert: Buffer;
   key: Buffer;
   /** notAfter of the (first) certificate, as a Date. */
@@ -48,7 +48,7 @@ export function loadKeyPair(files: KeyPairFiles, now = new Date()): KeyPair {
  * OpenSSL does not refuse a mismatched pair when the context is built (an EC certificate with an
  * RSA key loads, then every handshake fails), so the key is checked against the certificate here.
  */
-export function checkKeyPair(files: KeyPairFiles, cert: Buffer, key: Buffer, now = new Date()): KeyPair {
+function checkKeyPair(files: KeyPairFiles, cert: Buffer, key: Buffer, now = new Date()): KeyPair {
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(cert);
@@ -89,7 +89,7 @@ export function checkKeyPair(files: KeyPairFiles, cert: Buffer, key: Buffer, now
   return { cert, key, notAfter };
 }
 
-export interface CertificateReloaderOptions extends KeyPairFiles {
+interface CertificateReloaderOptions extends KeyPairFiles {
   /** Period of the re-read safety net, in ms. */
   intervalMs: number;
   logger: Logger;

@@ -13,7 +13,7 @@ export const MAX_WARNING_LENGTH = 119;
 /** The API server's total for all warnings of a request, in header bytes. */
 export const API_SERVER_WARNINGS_BYTES = 4096;
 /** Our share of it: the rest stays free for other webhooks and deprecation warnings of the request. */
-export const WARNINGS_BUDGET_BYTES = API_SERVER_WARNINGS_BYTES - 512;
+const WARNINGS_BUDGET_BYTES = API_SERVER_WARNINGS_BYTES - 512;
 
 /** Bytes the API server counts for one warning: `299 - "` + escaped UTF-8 text + `"`. */
 export function warningHeaderBytes(text: string): number {
@@ -55,7 +55,7 @@ export function shortWarning(text: string, max = MAX_WARNING_LENGTH): string {
 }
 
 /** The last warning when some were left out. */
-export function moreWarnings(n: number): string {
+function moreWarnings(n: number): string {
   return `and ${n} more; run consul-k8s-gitops lint on the manifest to see all`;
 }
 

@@ -1,4 +1,4 @@
-export interface TagScan {
+interface TagScan {
   /** The tags exactly as consul-k8s produces them (a whitespace-only piece becomes ""). */
   tags: string[];
   /** Strictly empty pieces consul-k8s skipped (`a,,b`, a leading or trailing comma). */

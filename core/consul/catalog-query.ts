@@ -9,7 +9,7 @@ import { blockingTimeoutMs, type Indexed, type ReadOptions } from './catalog';
 import { clientToken, rawConsulRequest, type ConsulClient, type ConsulRequestContext } from './client';
 import { toConsulError } from './errors';
 
-export interface ServicesQuery extends ReadOptions {
+interface ServicesQuery extends ReadOptions {
   /** `filter`: only instances matching it count (names whose every instance fails are left out). */
   filter?: string;
   /** `stale`: let any server answer (default true: the read scales with the servers, not the leader). */

@@ -47,7 +47,7 @@ export interface NodeService {
   ModifyIndex?: number;
 }
 
-export interface CatalogNode {
+interface CatalogNode {
   ID?: string;
   Node: string;
   Address: string;
@@ -80,7 +80,7 @@ export interface HealthCheck {
   ModifyIndex?: number;
 }
 
-export interface HealthServiceEntry {
+interface HealthServiceEntry {
   Node: CatalogNode;
   Service: NodeService;
   Checks: HealthCheck[];
@@ -103,7 +103,7 @@ export interface CatalogRegistration {
 }
 
 /** Body of `PUT /v1/catalog/deregister`: the node, or one service or check of it. */
-export interface CatalogDeregistration {
+interface CatalogDeregistration {
   Node: string;
   Datacenter?: string;
   ServiceID?: string;
@@ -113,14 +113,14 @@ export interface CatalogDeregistration {
   Partition?: string;
 }
 
-export type NodeVerb = 'set' | 'cas' | 'get' | 'delete' | 'delete-cas';
+type NodeVerb = 'set' | 'cas' | 'get' | 'delete' | 'delete-cas';
 /** Catalog operations of `/v1/txn` (KV and session ops are not used here). */
 export type CatalogTxnOp =
   | { Node: { Verb: NodeVerb; Node: Partial<CatalogNode> & { Node: string } } }
   | { Service: { Verb: NodeVerb; Node: string; Service: Partial<NodeService> & { ID: string } } }
   | { Check: { Verb: NodeVerb; Check: Partial<HealthCheck> & { Node: string; CheckID: string } } };
 
-export type TxnResult = { Node: CatalogNode } | { Service: NodeService } | { Check: HealthCheck };
+type TxnResult = { Node: CatalogNode } | { Service: NodeService } | { Check: HealthCheck };
 
 /** Blocking-query options (https://developer.hashicorp.com/consul/api-docs/features/blocking). */
 export interface ReadOptions {
@@ -263,7 +263,7 @@ export async function readCatalogServices(
 }
 
 /** Consul Enterprise: the namespace a read covers (`*`: every namespace, on list endpoints). */
-export interface NamespaceOption {
+interface NamespaceOption {
   namespace?: string;
 }
 
@@ -343,7 +343,7 @@ export async function readHealthService(
 }
 
 /** Per-write options: `timeoutMs` bounds the request (e.g. by the remaining lease time). */
-export interface WriteOptions {
+interface WriteOptions {
   timeoutMs?: number;
 }
 
@@ -390,7 +390,7 @@ export function batchOps<T>(ops: readonly T[], size = MAX_TXN_OPS): T[][] {
   return batchTxnOps(ops, { maxOps: size });
 }
 
-export interface TxnLimits {
+interface TxnLimits {
   /** Operations per transaction (default MAX_TXN_OPS). */
   maxOps?: number;
   /** JSON bytes per transaction body (default MAX_TXN_BYTES). */
@@ -433,7 +433,7 @@ export function batchTxnOps<T>(ops: readonly T[], limits: TxnLimits = {}): T[][]
   return batches;
 }
 
-export interface TxnApplyResult {
+interface TxnApplyResult {
   /** Number of `/v1/txn` requests made. */
   transactions: number;
   results: TxnResult[];

@@ -107,7 +107,7 @@ const withResponse: ResultHandler = (request, next) => {
   next(false, undefined, [request.res, request.res?.body]);
 };
 
-export interface RawRequestOptions {
+interface RawRequestOptions {
   method: 'GET' | 'PUT' | 'POST';
   /** Request name used in error messages (like the library's `catalog.register`). */
   name: string;
@@ -192,7 +192,7 @@ export function setClientToken(consul: ConsulClient, token: string): boolean {
 }
 
 /** One answer Consul gave, as a response observer sees it (never kept: the token is a secret). */
-export interface ObservedResponse {
+interface ObservedResponse {
   status: number;
   body: unknown;
   /** The token the request sent, if any. */

@@ -7,22 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { goParseBool } from '../go/strconv';
 
-/** The environment variables read here, in the order they are documented by Consul. */
-export const CONSUL_ENV = [
-  'CONSUL_HTTP_ADDR',
-  'CONSUL_HTTP_TOKEN',
-  'CONSUL_HTTP_TOKEN_FILE',
-  'CONSUL_HTTP_SSL',
-  'CONSUL_HTTP_SSL_VERIFY',
-  'CONSUL_CACERT',
-  'CONSUL_CLIENT_CERT',
-  'CONSUL_CLIENT_KEY',
-  'CONSUL_TLS_SERVER_NAME',
-  'CONSUL_NAMESPACE',
-  'CONSUL_PARTITION',
-] as const;
-
-export const DEFAULT_CONSUL_ADDR = '127.0.0.1:8500';
+const DEFAULT_CONSUL_ADDR = '127.0.0.1:8500';
 const DEFAULT_HTTP_PORT = 8500;
 const DEFAULT_HTTPS_PORT = 8501;
 
@@ -33,7 +18,7 @@ export interface ConsulOverrides {
   partition?: string;
 }
 
-export interface ConsulTlsMaterial {
+interface ConsulTlsMaterial {
   /** PEM contents (not paths): CA bundle, client certificate and key. */
   ca?: string;
   cert?: string;
@@ -106,7 +91,7 @@ function showAddress(raw: string): string {
   return JSON.stringify(raw.replace(/^((?:[a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?)[^/@\s]*@/, '$1[REDACTED]@'));
 }
 
-export function parseConsulAddress(raw: string, sslFromEnv: boolean | undefined): z.infer<typeof hostPort> {
+function parseConsulAddress(raw: string, sslFromEnv: boolean | undefined): z.infer<typeof hostPort> {
   const variable = 'CONSUL_HTTP_ADDR';
   const text = raw.trim();
   const schemeMatch = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(text);
@@ -165,7 +150,7 @@ function readRequired(readFile: ReadFile, variable: string, path: string): strin
 export const TENANCY_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
 
 /** Checks a namespace or partition name; throws ConsulConfigError naming `variable`. */
-export function validTenancyName(variable: string, value: string): string {
+function validTenancyName(variable: string, value: string): string {
   if (!TENANCY_NAME.test(value)) {
     throw new ConsulConfigError(
       variable,
@@ -262,7 +247,7 @@ export function consulConfigFromEnv(
 }
 
 /** e.g. `https://consul.example:8501 dc=dc1 token=from CONSUL_HTTP_TOKEN_FILE tls(ca, client-cert, verify)` */
-export function describeConfig(config: ConsulConfig): string {
+function describeConfig(config: ConsulConfig): string {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const parts = [`${config.scheme}://${host}:${config.port}`];
   if (config.datacenter) parts.push(`dc=${config.datacenter}`);

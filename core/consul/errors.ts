@@ -4,7 +4,7 @@
  * Messages are scrubbed of the client's token.
  */
 
-export type ConsulErrorKind = 'transient' | 'auth' | 'bad-request';
+type ConsulErrorKind = 'transient' | 'auth' | 'bad-request';
 
 /** One failed operation of a rolled-back transaction (`OpIndex` counts from the first op given). */
 export interface TxnOpError {

@@ -26,13 +26,13 @@ export class ConsulLoginError extends Error {
   }
 }
 
-export interface LoginToken {
+interface LoginToken {
   /** Not secret: shown in logs, identifies the token in Consul. */
   accessorId: string;
   readonly secretId: string;
 }
 
-export type ReadBearerToken = (path: string) => Promise<string>;
+type ReadBearerToken = (path: string) => Promise<string>;
 const readUtf8: ReadBearerToken = (path) => readFile(path, 'utf8');
 
 const LOGIN_TIMEOUT_MS = 10_000;
@@ -91,7 +91,7 @@ export async function consulLogin(
 }
 
 /** `POST /v1/acl/logout`: Consul deletes the token (only tokens made by a login). */
-export async function consulLogout(consul: ConsulClient, token: LoginToken): Promise<void> {
+async function consulLogout(consul: ConsulClient, token: LoginToken): Promise<void> {
   try {
     await rawConsulRequest(consul, {
       method: 'POST',
@@ -105,7 +105,7 @@ export async function consulLogout(consul: ConsulClient, token: LoginToken): Pro
   }
 }
 
-export interface LoginSessionOptions {
+interface LoginSessionOptions {
   consul: ConsulClient;
   settings: ConsulLoginSettings;
   /** After each login (never the secret); `renewal` for a login after "ACL not found". */

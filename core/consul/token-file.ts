@@ -7,7 +7,7 @@
 import { readFile, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { setClientToken, type ConsulClient } from './client';
 
-export interface TokenFileWatchOptions {
+interface TokenFileWatchOptions {
   consul: ConsulClient;
   path: string;
   /** Poll interval (ms). Default 2000. */

@@ -7,7 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
  * client-node silently falls back to http://localhost:8080 when it finds nothing; we refuse that
  * with a message that says what was tried.
  */
-export interface LoadKubeConfigOptions {
+interface LoadKubeConfigOptions {
   /** Path from `--kubeconfig`; when given, only this file is used. */
   kubeconfig?: string;
   /** Context to use instead of the file's current-context. */

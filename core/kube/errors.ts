@@ -3,7 +3,7 @@
  * string of a `Status`); its message also embeds response headers, so never log it as is: use
  * `describeKubeError`, which keeps the code, reason and the server's message only.
  */
-export interface KubeErrorStatus {
+interface KubeErrorStatus {
   /** HTTP status code (e.g. 404, 409, 410). */
   code: number;
   /** Status.reason (NotFound, AlreadyExists, Conflict, Expired, ...) when the body had one. */

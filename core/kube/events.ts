@@ -20,7 +20,7 @@ import { describeKubeError, isNotFound } from './errors';
  * per 5 minutes), a rate over all objects (5 per second, burst 10), at most 2 requests in flight,
  * and a bounded queue (1000) beyond which events are dropped.
  */
-export type EventType = 'Normal' | 'Warning';
+type EventType = 'Normal' | 'Warning';
 
 export interface InvolvedObject {
   kind: string;
@@ -32,7 +32,7 @@ export interface InvolvedObject {
   resourceVersion?: string;
 }
 
-export interface EventRecorderOptions {
+interface EventRecorderOptions {
   core: CoreV1Api;
   /** Reporting component, e.g. `consul-k8s-gitops-registrar`. */
   component: string;
@@ -60,15 +60,14 @@ export const MAX_EVENT_MESSAGE = 1024;
 const MAX_REMEMBERED = 10_000;
 
 /** An Event this recorder wrote, to aggregate repeats into. */
-export interface WrittenEvent {
+interface WrittenEvent {
   name: string;
   namespace: string;
   count: number;
 }
 
 /** What to do with an event: write it anew, patch the one already written, or nothing. */
-export type EventClaim =
-  { action: 'create' } | { action: 'patch'; written: WrittenEvent } | { action: 'suppress' };
+type EventClaim = { action: 'create' } | { action: 'patch'; written: WrittenEvent } | { action: 'suppress' };
 
 /** Pure de-duplication memory: which key was recorded when, and as which Event. */
 export class EventDeduplicator {
@@ -109,18 +108,13 @@ export class EventDeduplicator {
   }
 }
 
-export function eventDedupKey(
-  involved: InvolvedObject,
-  type: EventType,
-  reason: string,
-  message: string,
-): string {
+function eventDedupKey(involved: InvolvedObject, type: EventType, reason: string, message: string): string {
   const { kind, namespace = '', name, uid = '' } = involved;
   return JSON.stringify([kind, namespace, name, uid, type, reason, message]);
 }
 
 /** The Event object to create (pure). */
-export function buildEvent(
+function buildEvent(
   involved: InvolvedObject,
   type: EventType,
   reason: string,
@@ -157,7 +151,7 @@ export function buildEvent(
 }
 
 /** A token bucket on an injected clock (pure). */
-export class TokenBucket {
+class TokenBucket {
   private tokens: number;
   private updatedAt: number;
 
@@ -200,7 +194,7 @@ export class TokenBucket {
  * client-go's spam filter: a bucket per involved object, so one object that keeps failing cannot
  * fill the namespace with Events; buckets refilled to full are forgotten (memory stays bounded).
  */
-export class SpamFilter {
+class SpamFilter {
   private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(

@@ -25,7 +25,7 @@ import { kubeErrorStatus } from './errors';
  * Changes are level-based: `onChange(key)` only says "look at this key again"; read the cache
  * (`get`) to learn the current state, which is `undefined` after a deletion.
  */
-export interface InformerOptions<T extends KubernetesObject> {
+interface InformerOptions<T extends KubernetesObject> {
   /** API path to watch, e.g. `/api/v1/services` or `/apis/discovery.k8s.io/v1/endpointslices`. */
   path: string;
   /**
@@ -50,7 +50,7 @@ export interface InformerOptions<T extends KubernetesObject> {
   hooks?: InformerHooks;
 }
 
-export interface InformerHooks {
+interface InformerHooks {
   /** The informer failed and will restart after `delayMs`. */
   onError?: (error: unknown, delayMs: number) => void;
   /** The first list completed and the cache is usable. */
@@ -60,12 +60,12 @@ export interface InformerHooks {
 }
 
 /** One chunk of a list: the client-node list methods take these parameters. */
-export interface ListPage {
+interface ListPage {
   limit: number;
   _continue?: string;
 }
 
-export const DEFAULT_PAGE_SIZE = 500;
+const DEFAULT_PAGE_SIZE = 500;
 
 export type ChangeListener = (key: string) => void;
 

@@ -12,7 +12,7 @@ import { decideLease, releasedSpec } from './lease';
  * so a wall-clock step (NTP, a VM resume) neither makes a standby steal a live Lease nor lets a
  * demoted leader believe it still leads; only the timestamps written into the Lease use the wall clock.
  */
-export interface LeaderElectionOptions {
+interface LeaderElectionOptions {
   coordination: CoordinationV1Api;
   namespace: string;
   name: string;

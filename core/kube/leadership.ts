@@ -8,13 +8,13 @@ import type { Logger } from 'pino';
 import { LeaderElector } from './leader';
 import { electionIdentity, leaseTiming } from './lease-settings';
 
-export interface LeadershipSettings {
+interface LeadershipSettings {
   namespace: string;
   name: string;
   durationMs: number;
 }
 
-export interface LeadershipOptions {
+interface LeadershipOptions {
   kubeConfig: KubeConfig;
   lease: LeadershipSettings;
   logger: Logger;

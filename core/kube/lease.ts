@@ -8,13 +8,13 @@ import { V1MicroTime, type V1LeaseSpec } from '@kubernetes/client-node';
  * No wall clock is compared across machines, so clock skew neither steals a live Lease nor delays
  * taking over a dead one.
  */
-export type LeaseDecision =
+type LeaseDecision =
   | { action: 'create'; spec: V1LeaseSpec }
   | { action: 'renew'; spec: V1LeaseSpec }
   | { action: 'take'; spec: V1LeaseSpec }
   | { action: 'wait'; holder: string };
 
-export interface LeaseSituation {
+interface LeaseSituation {
   /** The Lease spec as read, or undefined when the Lease does not exist. */
   current: V1LeaseSpec | undefined;
   identity: string;

@@ -17,7 +17,7 @@ export interface Batch<K> {
 /** A pass either finished (nothing to retry) or failed and wants to run again after a backoff. */
 export type PassResult = { done: true } | { done: false; error: unknown; retryFull: boolean };
 
-export interface WorkQueueOptions<K> {
+interface WorkQueueOptions<K> {
   /** Quiet time after an added key before the pass starts (ms). */
   debounceMs: number;
   /** Delays between failed passes. */

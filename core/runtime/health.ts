@@ -12,7 +12,7 @@ import type { Registry } from 'prom-client';
 /** Returns true when this part of the component is ready. Must be cheap and synchronous. */
 export type ReadinessCheck = () => boolean;
 
-export interface ReadinessReport {
+interface ReadinessReport {
   ready: boolean;
   /** Names of the checks that are failing (`shutting-down` while shutting down). */
   failing: string[];
@@ -105,7 +105,7 @@ export function createHealthRouter(health: Health, registry: Registry): Router {
   return router;
 }
 
-export interface HealthServerOptions {
+interface HealthServerOptions {
   port: number;
   /** Default: all interfaces (`::` where IPv6 exists, else `0.0.0.0`); probes come from the kubelet. */
   host?: string;

@@ -28,13 +28,13 @@ const SECRET_FIELDS = [
 ];
 
 /** pino redact paths: `token`, `*.token`, `*.headers.token`, `headers["x-consul-token"]`... */
-export const REDACT_PATHS: readonly string[] = SECRET_FIELDS.flatMap((field) => {
+const REDACT_PATHS: readonly string[] = SECRET_FIELDS.flatMap((field) => {
   const access = field.startsWith('"') ? `[${field}]` : `.${field}`;
   const top = field.startsWith('"') ? `[${field}]` : field;
   return [top, `*${access}`, `headers${access}`, `*.headers${access}`];
 });
 
-export interface LoggerOptions {
+interface LoggerOptions {
   level?: LogLevel;
   /** Component name, added to every line as `component`. */
   component?: string;

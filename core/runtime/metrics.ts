@@ -3,7 +3,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export interface MetricsOptions {
+interface MetricsOptions {
   /** Collect Node/process metrics (`process_*`, `nodejs_*`); default true. */
   defaultMetrics?: boolean;
   /** Labels added to every series (keep them constant, e.g. `{ component: 'webhook' }`). */

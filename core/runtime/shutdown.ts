@@ -7,7 +7,7 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Health } from './health';
 
-export type DrainHook = () => Promise<void> | void;
+type DrainHook = () => Promise<void> | void;
 
 export interface ShutdownOptions {
   /** How long to keep serving after turning unready, in ms. */

@@ -48,8 +48,6 @@ export interface PullRequestExtras {
   autoMerge: boolean;
 }
 
-export const NO_EXTRAS: PullRequestExtras = { reviewers: [], assignees: [], draft: false, autoMerge: false };
-
 export interface Forge {
   readonly kind: ForgeKind;
   /** The longest body (description) the forge accepts, in characters. */

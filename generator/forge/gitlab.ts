@@ -30,7 +30,7 @@ const mergeRequestSchema = z.object({
 const mergeRequestListSchema = z.array(mergeRequestSchema);
 const userListSchema = z.array(z.object({ id: z.number().int(), username: z.string() }));
 
-export interface GitLabForgeOptions {
+interface GitLabForgeOptions {
   /** Project path (`group/project`) or numeric id. */
   project: string;
   token: string;

@@ -15,7 +15,7 @@ const bodyStateSchema = z.object({
   labels: z.array(z.string()),
 });
 
-export type BodyState = z.infer<typeof bodyStateSchema>;
+type BodyState = z.infer<typeof bodyStateSchema>;
 
 /** The hidden line for the end of a body. `>` is escaped so no label can end the comment. */
 export function bodyMarker(state: BodyState): string {

@@ -29,7 +29,7 @@ const FILTERED_BY_ACLS =
 const ANONYMOUS_UNDER_DENY =
   'read without a token from a Consul whose default ACL policy is deny: Consul does not say what it filters from such a read (set CONSUL_HTTP_TOKEN)';
 
-export interface ConsulSourceOptions {
+interface ConsulSourceOptions {
   /** `--cluster-id`: which Kubernetes registrations are this cluster's. */
   clusterId?: string;
   /** Read the datacenter that answered (for `--consul-datacenter-dns` without a value). */

@@ -30,7 +30,7 @@ function ownCluster(meta: Readonly<Record<string, string>>, clusterId: string): 
   return id === undefined || id === '' || id === clusterId;
 }
 
-export interface InstanceFacts {
+interface InstanceFacts {
   optedOut: boolean;
   fromKubernetes: KubernetesOrigin;
 }
@@ -57,7 +57,7 @@ export function factsOfInstances(
 const meta = (key: string): string => `ServiceMeta[${bexprString(key)}]`;
 
 /** The same rules as go-bexpr filters over `/v1/catalog/services` instances. */
-export interface InstanceFilters {
+interface InstanceFilters {
   optedOut: string;
   fromKubernetes: string;
   /** Only with a cluster ID. */
