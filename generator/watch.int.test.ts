@@ -22,6 +22,31 @@ import {
 } from '../test/support/generator/git-fixture';
 import { eventually } from '../test/support/generator/eventually';
 
+/** Runs `generate --watch` in-process with its logs captured; resolves `port` once it listens. */
+function startWatch(flags: GenerateFlags, env: NodeJS.ProcessEnv) {
+  const signals = new EventEmitter();
+  const state = { port: 0, logs: '' };
+  const exited = runGenerate(flags, {
+    stdout: () => undefined,
+    stderr: () => undefined,
+    env: { ...process.env, ...ISOLATED_GIT_ENV, ...env },
+    logger: createLogger({
+      level: 'info',
+      destination: new Writable({
+        write(chunk, _encoding, callback) {
+          state.logs += String(chunk);
+          callback();
+        },
+      }),
+    }),
+    signals,
+    onListening: (bound) => {
+      state.port = bound;
+    },
+  });
+  return { exited, signals, state, base: () => `http://127.0.0.1:${state.port}` };
+}
+
 let consul: ConsulDouble;
 let kube: KubeDouble;
 let root: { dir: string; cleanup(): void };
@@ -87,29 +112,8 @@ it('watches Consul, respects cluster conflicts, holds the Lease, serves health a
       ],
       { from: 'user' },
     );
-  const signals = new EventEmitter();
-  let port = 0;
-  let logs = '';
-  const exited = runGenerate(flags!, {
-    stdout: () => undefined,
-    stderr: () => undefined,
-    env: { ...process.env, ...ISOLATED_GIT_ENV, ...consul.env() },
-    logger: createLogger({
-      level: 'info',
-      destination: new Writable({
-        write(chunk, _encoding, callback) {
-          logs += String(chunk);
-          callback();
-        },
-      }),
-    }),
-    signals,
-    onListening: (bound) => {
-      port = bound;
-    },
-  });
-  const base = () => `http://127.0.0.1:${port}`;
-  await eventually(() => (port > 0 ? true : undefined));
+  const { exited, signals, state, base } = startWatch(flags!, consul.env());
+  await eventually(() => (state.port > 0 ? true : undefined));
   expect((await fetch(`${base()}/healthz`)).status).toBe(200);
   await eventually(async () => ((await fetch(`${base()}/readyz`)).status === 200 ? true : undefined));
   // Ready says nothing about the first commit: a replica is ready as a standby too, before it
@@ -159,8 +163,8 @@ it('watches Consul, respects cluster conflicts, holds the Lease, serves health a
 
   signals.emit('SIGTERM', 'SIGTERM');
   expect(await exited).toBe(0);
-  expect(logs).toContain('became the leader');
-  expect(logs).not.toMatch(/"level":"error"/);
+  expect(state.logs).toContain('became the leader');
+  expect(state.logs).not.toMatch(/"level":"error"/);
 });
 
 it('reports unhealthy and not ready, and counts a refusal, when the mass-deletion guard refuses, until a run succeeds', async () => {
@@ -194,24 +198,12 @@ it('reports unhealthy and not ready, and counts a refusal, when the mass-deletio
       ],
       { from: 'user' },
     );
-  const signals = new EventEmitter();
-  let port = 0;
-  const exited = runGenerate(flags!, {
-    stdout: () => undefined,
-    stderr: () => undefined,
-    env: { ...process.env, ...ISOLATED_GIT_ENV },
-    logger: createLogger({ level: 'silent' }),
-    signals,
-    onListening: (bound) => {
-      port = bound;
-    },
-  });
-  const base = () => `http://127.0.0.1:${port}`;
+  const { exited, signals, state, base } = startWatch(flags!, {});
   const readyStatus = async () => (await fetch(`${base()}/readyz`)).status;
   const status = async (endpoint: string) => (await fetch(`${base()}${endpoint}`)).status;
   const metric = async (pattern: RegExp) =>
     pattern.exec(await (await fetch(`${base()}/metrics`)).text())?.[1];
-  await eventually(() => (port > 0 ? true : undefined));
+  await eventually(() => (state.port > 0 ? true : undefined));
   await eventually(async () => ((await readyStatus()) === 200 ? true : undefined));
   expect(namesAt(remote, 'main', 'consul')).toHaveLength(7);
   const head = git(remote, 'rev-parse', 'main');
@@ -283,33 +275,14 @@ it('reports a read filtered by ACLs on /healthz and in consul_k8s_gitops_generat
       ]),
       { from: 'user' },
     );
-  const signals = new EventEmitter();
-  let port = 0;
-  let logs = '';
-  const exited = runGenerate(flags!, {
-    stdout: () => undefined,
-    stderr: () => undefined,
-    env: { ...process.env, ...ISOLATED_GIT_ENV, ...consul.env('partial') },
-    logger: createLogger({
-      level: 'info',
-      destination: new Writable({
-        write(chunk, _encoding, callback) {
-          logs += String(chunk);
-          callback();
-        },
-      }),
-    }),
-    signals,
-    onListening: (bound) => {
-      port = bound;
-    },
-  });
-  const base = () => `http://127.0.0.1:${port}`;
+  const { exited, signals, state, base } = startWatch(flags!, consul.env('partial'));
   const metric = async () =>
     /consul_k8s_gitops_generator_catalog_incomplete\{component="generator"\} (\d+)/.exec(
       await (await fetch(`${base()}/metrics`)).text(),
     )?.[1];
-  await eventually(() => (port > 0 && namesAt(remote, 'main', 'consul').length === 5 ? true : undefined));
+  await eventually(() =>
+    state.port > 0 && namesAt(remote, 'main', 'consul').length === 5 ? true : undefined,
+  );
   expect(await metric()).toBe('0');
 
   consul.acl.enabled = true;
@@ -328,7 +301,7 @@ it('reports a read filtered by ACLs on /healthz and in consul_k8s_gitops_generat
   });
   const files = namesAt(remote, 'main', 'consul').map((file) => path.basename(file));
   expect(files).toEqual(expect.arrayContaining(['api.yaml', 'secret-a.yaml', 'web.yaml']));
-  expect(logs).toMatch(/kept 1 Service\(s\) as committed: secret-a/);
+  expect(state.logs).toMatch(/kept 1 Service\(s\) as committed: secret-a/);
 
   consul.acl.enabled = false;
   consul.seed.register({ Node: 'vm-1', Address: '10.0.0.1', Service: { ID: 'db', Service: 'db', Port: 80 } });
