@@ -27,6 +27,7 @@ import {
   toConsulError,
 } from '../core/consul';
 import type { NamespaceCreator } from '../core/consul/namespaces';
+import { SequentialRequestBody } from '../core/consul/bodies';
 import {
   DEFAULT_WEIGHTS,
   NODE_ADDRESS,
@@ -154,6 +155,8 @@ async function ensureNamespaces(
 class Writer {
   private readonly maxOps: number;
   private readonly maxBytes: number;
+  /** The pass's transactions are sent one at a time, so they share one body buffer. */
+  private readonly body = new SequentialRequestBody();
 
   constructor(
     private readonly options: ApplyOptions,
@@ -193,7 +196,13 @@ class Writer {
       await applyCatalogTxn(
         this.options.consul,
         ops.map((op) => toTxnOp(op, this.options.nodeName, this.options.partition)),
-        { maxOpsPerTxn: ops.length, maxBytes: Number.MAX_SAFE_INTEGER, results: false, ...budget },
+        {
+          maxOpsPerTxn: ops.length,
+          maxBytes: Number.MAX_SAFE_INTEGER,
+          results: false,
+          body: this.body,
+          ...budget,
+        },
       );
       this.outcome.transactions += 1;
       this.outcome.applied.push(...ops);

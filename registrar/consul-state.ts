@@ -11,7 +11,7 @@ import {
   readNodeServices,
   toConsulError,
 } from '../core/consul';
-import { selectJsonValues } from '../core/json/select';
+import { JsonValueStream } from '../core/json/select';
 import { DEFAULT_NAMESPACE, WILDCARD_NAMESPACE } from '../core/consul/namespaces';
 import { isOwnedBy, READINESS_CHECK_NAME, READINESS_CHECK_TYPE } from './catalog';
 import type { ActualCheck, ActualInstance, ActualState, Op } from './diff';
@@ -24,24 +24,22 @@ async function readNodeChecks(
   query: Record<string, string>,
   namespaced: boolean,
 ): Promise<ActualCheck[]> {
+  const checks: ActualCheck[] = [];
+  const stream = new JsonValueStream(
+    (path) => path.length === 1,
+    (_path, check) => checks.push(fromHealthCheck(check as HealthCheck, namespaced)),
+  );
   try {
-    const [, body] = await rawConsulRequest(consul, {
+    await rawConsulRequest(consul, {
       method: 'GET',
       name: 'health.node',
       path: '/health/node/{node}',
       params: { node },
       query,
       timeoutMs: 30_000,
-      buffer: true,
+      onBodyChunk: (chunk) => stream.write(chunk),
     });
-    const checks: ActualCheck[] = [];
-    if (Buffer.isBuffer(body)) {
-      selectJsonValues(
-        body,
-        (path) => path.length === 1,
-        (_path, check) => checks.push(fromHealthCheck(check as HealthCheck, namespaced)),
-      );
-    }
+    stream.end();
     return checks;
   } catch (err) {
     throw toConsulError(err, 'health.node', clientToken(consul));

@@ -12,7 +12,8 @@ import {
   type ConsulResponse,
 } from './client';
 import { ConsulError, toConsulError, type TxnOpError } from './errors';
-import { type JsonPath, selectJsonValues } from '../json/select';
+import { SequentialRequestBody } from './bodies';
+import { type JsonPath, JsonValueStream } from '../json/select';
 
 /** Consul's documented limit of operations in one `/v1/txn` request. */
 export const MAX_TXN_OPS = 64;
@@ -215,6 +216,14 @@ function indexed<T>(res: ConsulResponse, value: T, tokenSent: boolean): Indexed<
   };
 }
 
+/** A body decoded chunk by chunk as it arrives; `end` gives the value once the body is complete. */
+interface StreamingDecoder<T> {
+  write(chunk: Buffer): void;
+  end(): T;
+}
+
+const ignoreChunk = (): void => undefined;
+
 async function read<T>(
   consul: ConsulClient,
   operation: string,
@@ -222,8 +231,8 @@ async function read<T>(
   params: Record<string, string>,
   extraQuery: Record<string, string>,
   options: ReadOptions,
-  /** Decodes the raw body (undefined when empty) instead of a `JSON.parse` of all of it. */
-  decode?: (body: Buffer | undefined) => T,
+  /** Decodes the body as it arrives instead of a `JSON.parse` of all of it. */
+  decoder?: StreamingDecoder<T>,
 ): Promise<Indexed<T>> {
   const { ctx, done } = requestContext(options.signal);
   try {
@@ -235,9 +244,9 @@ async function read<T>(
       query: { ...extraQuery, ...blockingQuery(options) },
       ctx,
       timeoutMs: readTimeout(options),
-      ...(decode ? { buffer: true } : {}),
+      ...(decoder ? { onBodyChunk: (chunk: Buffer) => decoder.write(chunk) } : {}),
     });
-    const value = decode ? decode(body as Buffer | undefined) : (body as T);
+    const value = decoder ? decoder.end() : (body as T);
     return indexed(res, value, Boolean(clientToken(consul)));
   } catch (err) {
     throw toConsulError(err, operation, clientToken(consul));
@@ -286,14 +295,17 @@ export async function readNodeServices<S = NodeService>(
     } = {},
   reduce: (service: NodeService) => S = (service) => service as S,
 ): Promise<Indexed<{ node: CatalogNode | null; services: S[] }>> {
-  const decode = (body: Buffer | undefined) => {
-    const value: { node: CatalogNode | null; services: S[] } = { node: null, services: [] };
-    if (!body) return value;
-    selectJsonValues(body, isNodeOrService, (path, selected) => {
-      if (path[0] === 'Node') value.node = selected as CatalogNode | null;
-      else value.services.push(reduce(selected as NodeService));
-    });
-    return value;
+  const value: { node: CatalogNode | null; services: S[] } = { node: null, services: [] };
+  const stream = new JsonValueStream(isNodeOrService, (path, selected) => {
+    if (path[0] === 'Node') value.node = selected as CatalogNode | null;
+    else value.services.push(reduce(selected as NodeService));
+  });
+  const decoder: StreamingDecoder<typeof value> = {
+    write: (chunk) => stream.write(chunk),
+    end: () => {
+      stream.end();
+      return value;
+    },
   };
   return read(
     consul,
@@ -302,7 +314,7 @@ export async function readNodeServices<S = NodeService>(
     { node },
     { ...namespaceQuery(options), ...(options.filter === undefined ? {} : { filter: options.filter }) },
     options,
-    decode,
+    decoder,
   );
 }
 
@@ -456,8 +468,11 @@ export async function applyCatalogTxn(
      * empty; a caller that only needs to know the writes committed saves their memory.
      */
     results?: boolean;
+    /** Where bodies are written; pass one per sequence of calls awaited one at a time. */
+    body?: SequentialRequestBody;
   } = {},
 ): Promise<TxnApplyResult> {
+  const body = options.body ?? new SequentialRequestBody();
   const wantResults = options.results ?? true;
   const results: TxnResult[] = [];
   let committed = 0;
@@ -467,15 +482,15 @@ export async function applyCatalogTxn(
   if (options.maxBytes !== undefined) limits.maxBytes = options.maxBytes;
   for (const batch of batchTxnOps(ops, limits)) {
     transactions++;
-    let body: unknown;
+    let answer: unknown;
     try {
-      [, body] = await rawConsulRequest(consul, {
+      [, answer] = await rawConsulRequest(consul, {
         method: 'PUT',
         name: 'txn',
         path: '/txn',
-        body: batch,
+        body: body.encode(batch),
         timeoutMs: options.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
-        buffer: !wantResults,
+        ...(wantResults ? {} : { onBodyChunk: ignoreChunk }),
       });
     } catch (err) {
       const base = toConsulError(err, 'txn', clientToken(consul));
@@ -486,7 +501,7 @@ export async function applyCatalogTxn(
       throw new ConsulError(base.message, base.kind, base.operation, base.statusCode, opErrors, committed);
     }
     const batchResults = wantResults
-      ? (body as { Results?: TxnResult[] | null } | undefined)?.Results
+      ? (answer as { Results?: TxnResult[] | null } | undefined)?.Results
       : undefined;
     if (batchResults) results.push(...batchResults);
     committed += batch.length;

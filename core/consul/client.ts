@@ -4,7 +4,9 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
+import type { Writable } from 'node:stream';
 import Consul from 'consul';
+import { ResponseBodySink } from './bodies';
 import type { ConsulConfig } from './config';
 
 // consul 2.0.1's .d.ts omits options its runtime accepts (lib/utils.js `options()`).
@@ -91,7 +93,7 @@ interface RawRequest {
   body?: unknown;
   ctx?: ConsulRequestContext;
   timeout?: number;
-  buffer?: boolean;
+  pipe?: () => Writable;
 }
 type ResultHandler = (
   request: { err?: Error; res?: ConsulResponse },
@@ -120,8 +122,12 @@ interface RawRequestOptions {
   body?: unknown;
   ctx?: ConsulRequestContext;
   timeoutMs?: number;
-  /** Answer the body as the Buffer received (undefined when empty), not decoded. */
-  buffer?: boolean;
+  /**
+   * A success's body goes here chunk by chunk as it arrives and is not kept (the answer's body is
+   * undefined); what it throws is thrown after the response. An error keeps its body (up to
+   * ERROR_BODY_LIMIT bytes) as a Buffer, for the error's reason.
+   */
+  onBodyChunk?: (chunk: Buffer) => void;
 }
 
 /**
@@ -154,7 +160,10 @@ export async function rawConsulRequest(
   }
   if (options.ctx) req.ctx = options.ctx;
   if (options.timeoutMs !== undefined) req.timeout = options.timeoutMs;
-  if (options.buffer) req.buffer = true;
+  let sink: ResponseBodySink | undefined;
+  const { onBodyChunk } = options;
+  // A function: papi calls it for every attempt, so each one has its own sink.
+  if (onBodyChunk) req.pipe = () => (sink = new ResponseBodySink(onBodyChunk));
   const call = {
     GET: client._get,
     PUT: client._put,
@@ -164,6 +173,7 @@ export async function rawConsulRequest(
   // papi resolves (instead of rejecting) with an error created in another realm (its
   // `instanceof Error` fails, e.g. under jest): a success is always the [response, body] pair.
   if (!Array.isArray(result)) throw result;
+  if (sink?.failure !== undefined) throw sink.failure;
   return result as [ConsulResponse, unknown];
 }
 

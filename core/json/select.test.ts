@@ -1,5 +1,31 @@
 import fc from 'fast-check';
-import { type JsonPath, JsonSelectError, type KeepSpec, pruneJson, selectJsonValues } from './select';
+import {
+  type JsonPath,
+  JsonSelectError,
+  JsonValueStream,
+  type KeepSpec,
+  pruneJson,
+  selectJsonValues,
+} from './select';
+
+/** The selection of `text` fed to a JsonValueStream cut at `cuts` (byte offsets, any order). */
+function collectInChunks(
+  text: string,
+  select: (path: JsonPath) => boolean,
+  cuts: number[],
+): Array<[JsonPath, unknown]> {
+  const body = Buffer.from(text, 'utf8');
+  const found: Array<[JsonPath, unknown]> = [];
+  const stream = new JsonValueStream(select, (path, value) => found.push([[...path], value]));
+  let from = 0;
+  for (const cut of [...new Set(cuts.map((c) => c % (body.length + 1)))].sort((a, b) => a - b)) {
+    stream.write(body.subarray(from, cut));
+    from = cut;
+  }
+  stream.write(body.subarray(from));
+  stream.end();
+  return found;
+}
 
 function collect(text: string, select: (path: JsonPath) => boolean): Array<[JsonPath, unknown]> {
   const found: Array<[JsonPath, unknown]> = [];
@@ -63,6 +89,29 @@ test('agrees with JSON.parse on any document, for any selection depth', () => {
     }),
     { numRuns: 500 },
   );
+});
+
+test('a document cut into chunks anywhere (inside keys, strings, escapes, literals) selects the same', () => {
+  fc.assert(
+    fc.property(
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.nat(3),
+      fc.array(fc.nat(), { maxLength: 12 }),
+      (value, depth, cuts) => {
+        const select = (path: JsonPath) => path.length === depth;
+        for (const text of [JSON.stringify(value), JSON.stringify(value, null, 1)]) {
+          expect(collectInChunks(text, select, cuts)).toEqual(collect(text, select));
+        }
+      },
+    ),
+    { numRuns: 500 },
+  );
+  // Byte by byte, through a multi-byte character and an escape.
+  const text = '{"Services":[{"ID":"é\\\\\\"x","N":-12.5e3},true],"Node":null}';
+  const every = [...Array(Buffer.byteLength(text)).keys()];
+  const select = (path: JsonPath) => path.length === 2 || path[0] === 'Node';
+  expect(collectInChunks(text, select, every)).toEqual(collect(text, select));
+  expect(collectInChunks(text, select, every)).toHaveLength(3);
 });
 
 test('a truncated or malformed body is an error, not a partial result', () => {

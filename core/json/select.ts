@@ -79,50 +79,166 @@ export function selectJsonValues(
   select: (path: JsonPath) => boolean,
   onValue: (path: JsonPath, value: unknown) => void,
 ): void {
-  const stack: Frame[] = [];
-  const path = (): JsonPath => stack.map((frame) => frame.at);
-  let done = false;
-  let i = 0;
-  while (i < body.length) {
-    const byte = body[i]!;
-    const frame = stack.at(-1);
-    if (isWhitespace(byte) || byte === COLON) {
-      i++;
-    } else if (byte === COMMA) {
-      if (frame?.kind === 'array') (frame.at as number)++;
-      else if (frame) frame.expectKey = true;
-      i++;
-    } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
-      stack.pop();
-      if (stack.length === 0) done = true;
-      i++;
-    } else if (frame?.expectKey) {
-      if (byte !== QUOTE) throw new JsonSelectError(`expected a key at byte ${i}`);
-      const end = endOfString(body, i);
-      frame.at = parse(body, i, end) as string;
-      frame.expectKey = false;
-      i = end;
-    } else {
-      if (done) throw new JsonSelectError(`unexpected data after the document at byte ${i}`);
-      const at = path();
-      if (select(at)) {
-        const end = endOfValue(body, i);
-        onValue(at, parse(body, i, end));
-        i = end;
-        if (stack.length === 0) done = true;
-      } else if (byte === OPEN_OBJECT) {
-        stack.push({ kind: 'object', at: '', expectKey: true });
-        i++;
-      } else if (byte === OPEN_ARRAY) {
-        stack.push({ kind: 'array', at: 0, expectKey: false });
-        i++;
-      } else {
-        i = endOfValue(body, i);
-        if (stack.length === 0) done = true;
+  const stream = new JsonValueStream(select, onValue);
+  stream.write(body);
+  stream.end();
+}
+
+/** How far a value that started in an earlier chunk has been read. */
+interface ValueScan {
+  /** Open objects and arrays inside the value. */
+  depth: number;
+  inString: boolean;
+  escaped: boolean;
+  /** A number, `true`, `false` or `null`: it ends at the next delimiter. */
+  literal: boolean;
+}
+
+/** The value (or key) being read, and what becomes of it. */
+interface PendingValue {
+  role: 'key' | 'selected' | 'skipped';
+  scan: ValueScan;
+  /** Its bytes so far (not kept for skipped values). */
+  pieces: Buffer[];
+  path: JsonPath;
+}
+
+/**
+ * Advances through `chunk` from `start`; returns the index just past the value's end, or -1 when
+ * the chunk ends first (`scan` then says where the next chunk continues).
+ */
+function scanValue(chunk: Buffer, start: number, scan: ValueScan): number {
+  for (let i = start; i < chunk.length; i++) {
+    const byte = chunk[i]!;
+    if (scan.inString) {
+      if (scan.escaped) scan.escaped = false;
+      else if (byte === BACKSLASH) scan.escaped = true;
+      else if (byte === QUOTE) {
+        scan.inString = false;
+        if (scan.depth === 0) return i + 1;
       }
+    } else if (scan.literal) {
+      if (isDelimiter(byte)) return i;
+    } else if (byte === QUOTE) {
+      scan.inString = true;
+    } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
+      scan.depth++;
+    } else if ((byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) && --scan.depth === 0) {
+      return i + 1;
     }
   }
-  if (stack.length > 0) throw new JsonSelectError('the document ends inside an object or array');
+  return -1;
+}
+
+/**
+ * `selectJsonValues` over a document that arrives in chunks (an HTTP answer as it is received),
+ * so the whole body never exists in memory: the walk's state carries over from one chunk to the
+ * next, and only the bytes of a selected value (or key) that spans chunks are held until it ends.
+ * `end()` checks the document is complete.
+ */
+export class JsonValueStream {
+  private readonly stack: Frame[] = [];
+  private done = false;
+  private pending: PendingValue | undefined;
+
+  constructor(
+    private readonly select: (path: JsonPath) => boolean,
+    private readonly onValue: (path: JsonPath, value: unknown) => void,
+  ) {}
+
+  write(chunk: Buffer): void {
+    let i = 0;
+    if (this.pending) {
+      i = this.continueValue(chunk, 0);
+      if (i < 0) return;
+    }
+    while (i < chunk.length) {
+      const byte = chunk[i]!;
+      const frame = this.stack.at(-1);
+      if (isWhitespace(byte) || byte === COLON) {
+        i++;
+      } else if (byte === COMMA) {
+        if (frame?.kind === 'array') (frame.at as number)++;
+        else if (frame) frame.expectKey = true;
+        i++;
+      } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
+        this.stack.pop();
+        if (this.stack.length === 0) this.done = true;
+        i++;
+      } else if (frame?.expectKey) {
+        if (byte !== QUOTE) throw new JsonSelectError(`expected a key at byte ${i}`);
+        i = this.startValue(chunk, i, 'key', []);
+      } else {
+        if (this.done) throw new JsonSelectError(`unexpected data after the document at byte ${i}`);
+        const path = this.stack.map((open) => open.at);
+        if (this.select(path)) {
+          i = this.startValue(chunk, i, 'selected', path);
+        } else if (byte === OPEN_OBJECT) {
+          this.stack.push({ kind: 'object', at: '', expectKey: true });
+          i++;
+        } else if (byte === OPEN_ARRAY) {
+          this.stack.push({ kind: 'array', at: 0, expectKey: false });
+          i++;
+        } else {
+          i = this.startValue(chunk, i, 'skipped', path);
+        }
+      }
+      if (i < 0) return;
+    }
+  }
+
+  /** The document has ended: finishes a trailing literal, or throws when it is incomplete. */
+  end(): void {
+    const pending = this.pending;
+    if (pending) {
+      if (!pending.scan.literal) {
+        throw new JsonSelectError(pending.scan.inString ? 'unterminated string' : 'unterminated value');
+      }
+      this.finishValue(Buffer.concat(pending.pieces));
+    }
+    if (this.stack.length > 0) throw new JsonSelectError('the document ends inside an object or array');
+  }
+
+  /** Reads a value that starts at `start`; returns where the walk goes on, or -1 at the chunk's end. */
+  private startValue(chunk: Buffer, start: number, role: PendingValue['role'], path: JsonPath): number {
+    const first = chunk[start];
+    const quoted = first === QUOTE;
+    const scan: ValueScan = {
+      depth: 0,
+      inString: quoted,
+      escaped: false,
+      literal: !quoted && first !== OPEN_OBJECT && first !== OPEN_ARRAY,
+    };
+    this.pending = { role, scan, pieces: [], path };
+    return this.continueValue(chunk, start, quoted ? start + 1 : start);
+  }
+
+  private continueValue(chunk: Buffer, from: number, scanFrom = from): number {
+    const pending = this.pending!;
+    const end = scanValue(chunk, scanFrom, pending.scan);
+    const keep = pending.role !== 'skipped';
+    if (end < 0) {
+      if (keep) pending.pieces.push(chunk.subarray(from));
+      return -1;
+    }
+    if (!keep) this.finishValue(undefined);
+    else if (pending.pieces.length === 0) this.finishValue(chunk.subarray(from, end));
+    else this.finishValue(Buffer.concat([...pending.pieces, chunk.subarray(from, end)]));
+    return end;
+  }
+
+  private finishValue(bytes: Buffer | undefined): void {
+    const { role, path } = this.pending!;
+    this.pending = undefined;
+    if (role === 'key') {
+      const frame = this.stack.at(-1)!;
+      frame.at = JSON.parse(bytes!.toString('utf8')) as string;
+      frame.expectKey = false;
+      return;
+    }
+    if (role === 'selected') this.onValue(path, JSON.parse(bytes!.toString('utf8')));
+    if (this.stack.length === 0) this.done = true;
+  }
 }
 
 /** What `pruneJson` keeps: `true` keeps the whole value; an object keeps only those members. */
