@@ -14,8 +14,20 @@ import {
 import { JsonValueStream } from '../core/json/select';
 import { DEFAULT_NAMESPACE, WILDCARD_NAMESPACE } from '../core/consul/namespaces';
 import { isOwnedBy, READINESS_CHECK_NAME, READINESS_CHECK_TYPE } from './catalog';
-import type { ActualCheck, ActualInstance, ActualState, Op } from './diff';
+import { type ActualCheck, type ActualInstance, type ActualState, instanceMatches, type Op } from './diff';
 import { instanceKey, type Tenancy } from './namespaces';
+
+/**
+ * What a full read may reuse: at 30,000 instances and 24,000 checks a second copy of everything
+ * that did not change is most of a resync's memory, and the copy held before (the mirror, whose
+ * instances are the desired state's own objects) already says the same.
+ */
+interface KnownEntries {
+  /** The held instance equal to `read` (same key, `instanceMatches`), or undefined. */
+  instance(read: ActualInstance): ActualInstance | undefined;
+  /** The held check equal to `read` in every field, or undefined. */
+  check(read: ActualCheck): ActualCheck | undefined;
+}
 
 /** `GET /v1/health/node/:node`: every check on the node (in every namespace with `ns=*`). */
 async function readNodeChecks(
@@ -23,11 +35,15 @@ async function readNodeChecks(
   node: string,
   query: Record<string, string>,
   namespaced: boolean,
+  known: KnownEntries | undefined,
 ): Promise<ActualCheck[]> {
   const checks: ActualCheck[] = [];
   const stream = new JsonValueStream(
     (path) => path.length === 1,
-    (_path, check) => checks.push(fromHealthCheck(check as HealthCheck, namespaced)),
+    (_path, entry) => {
+      const check = fromHealthCheck(entry as HealthCheck, namespaced);
+      checks.push(known?.check(check) ?? check);
+    },
   );
   try {
     await rawConsulRequest(consul, {
@@ -59,6 +75,8 @@ export async function readActualState(
   tenancy: Tenancy = { requestedBy: [] },
   /** Only the instances this Consul filter expression matches (`--purge --filter`). */
   filter?: string,
+  /** Entries already held: an equal one read again is returned instead of a second copy. */
+  known?: KnownEntries,
 ): Promise<ActualState> {
   const namespaced = tenancy.namespaces !== undefined;
   const options = {
@@ -66,13 +84,17 @@ export async function readActualState(
     ...(filter === undefined ? {} : { filter }),
   };
   const services = (
-    await readNodeServices(consul, nodeName, options, (service) => fromNodeService(service, namespaced))
+    await readNodeServices(consul, nodeName, options, (service) => {
+      const instance = fromNodeService(service, namespaced);
+      return known?.instance(instance) ?? instance;
+    })
   ).value;
   const checks = await readNodeChecks(
     consul,
     nodeName,
     namespaced ? { ns: WILDCARD_NAMESPACE } : {},
     namespaced,
+    known,
   );
   const node = services.node && { address: services.node.Address, meta: services.node.Meta ?? {} };
   return node ? { instances: services.services, checks, node } : { instances: services.services, checks };
@@ -110,8 +132,20 @@ function checkKey(check: ActualCheck): string {
   return instanceKey(check.serviceId, check.namespace);
 }
 
+function sameCheck(a: ActualCheck, b: ActualCheck): boolean {
+  return (
+    a.id === b.id &&
+    a.serviceId === b.serviceId &&
+    a.name === b.name &&
+    a.status === b.status &&
+    a.output === b.output &&
+    a.type === b.type &&
+    a.namespace === b.namespace
+  );
+}
+
 /** Our copy of the node's catalog entries, updated by every operation Consul accepted. */
-export class CatalogMirror {
+export class CatalogMirror implements KnownEntries {
   private node: ActualState['node'];
   /** By instance key (namespace and ID, see namespaces.ts). */
   private readonly instances = new Map<string, ActualInstance>();
@@ -125,6 +159,16 @@ export class CatalogMirror {
     for (const instance of state.instances)
       this.instances.set(instanceKey(instance.id, instance.namespace), instance);
     for (const check of state.checks) this.setCheck(check);
+  }
+
+  instance(read: ActualInstance): ActualInstance | undefined {
+    const held = this.instances.get(instanceKey(read.id, read.namespace));
+    return held && held.id === read.id && instanceMatches(held, read) ? held : undefined;
+  }
+
+  check(read: ActualCheck): ActualCheck | undefined {
+    const held = this.checks.get(checkKey(read))?.get(read.id);
+    return held && sameCheck(held, read) ? held : undefined;
   }
 
   /** The part of the mirror a diff over these instance keys (`instanceKey`) needs. */

@@ -48,7 +48,7 @@ function consulCatalog(options: ControllerOptions): CatalogPort {
     ? new NamespaceCreator(consul, tenancy.namespaces.crossNamespaceAclPolicy)
     : undefined;
   return {
-    readNode: () => readActualState(consul, config.nodeName, tenancy),
+    readNode: (known) => readActualState(consul, config.nodeName, tenancy, undefined, known),
     apply: (ops, mayWrite) =>
       applyOps(ops, {
         consul,

@@ -126,7 +126,8 @@ function nodeMatches(wanted: SyncNode, actual: ActualState['node']): boolean {
   return Object.entries(wanted.meta).every(([key, value]) => actual.meta[key] === value);
 }
 
-function instanceMatches(wanted: Instance, actual: ActualInstance): boolean {
+/** Whether Consul's instance is what `wanted` registers (the diff's one rule of equality). */
+export function instanceMatches(wanted: Instance, actual: ActualInstance): boolean {
   return (
     wanted.service === actual.service &&
     wanted.address === actual.address &&

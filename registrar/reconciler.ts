@@ -32,7 +32,8 @@ import {
 
 /** The Consul side of a pass: our node as Consul holds it, and writes. */
 export interface CatalogPort {
-  readNode(): Promise<ActualState>;
+  /** `known`: entries an equal read may return instead of a copy (the mirror). */
+  readNode(known?: CatalogMirror): Promise<ActualState>;
   /** `mayWrite` is asked before every request (false: stop; a number: the request's deadline). */
   apply(ops: readonly Op[], mayWrite: () => boolean | number): Promise<ApplyOutcome>;
 }
@@ -177,7 +178,7 @@ export class CatalogReconciler {
    */
   private async reconcileAll(dirty: readonly string[]): Promise<Pick<ApplyOutcome, 'error' | 'stopped'>> {
     const { config, catalog, caches } = this.options;
-    const actual = await catalog.readNode();
+    const actual = await catalog.readNode(this.mirror);
     const other = nodeClaimedBy(actual.node, config.clusterId);
     if (other !== undefined) throw new NodeClaimedError(config.nodeName, other, config.clusterId);
     this.mirror.replace(actual);
