@@ -19,8 +19,11 @@ import {
   namesAt,
   tempDir,
 } from '../test/support/generator/git-fixture';
-import { eventually } from '../test/support/generator/eventually';
+import { eventually } from '../test/support/wait';
 import { CatalogWatcher, type WatchOptions } from './watch';
+
+/** The generator end to end takes seconds: its waits poll for up to 15 s. */
+const SLOW = { timeoutMs: 15_000, intervalMs: 50 };
 
 let consul: ConsulDouble;
 let root: { dir: string; cleanup(): void };
@@ -130,7 +133,7 @@ describe('ConsulCatalogSource', () => {
     const controller = new AbortController();
     consul.requests.clear();
     const waiting = source.waitForChange(index, controller.signal);
-    await eventually(() => (consul.blockedQueries() === 1 ? true : undefined));
+    await eventually(() => consul.blockedQueries() === 1, SLOW);
     register('api');
     expect(await waiting).not.toBe(index);
     expect(

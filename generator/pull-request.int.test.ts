@@ -15,8 +15,11 @@ import { bodyMarker, readBodyMarker } from './forge/marker';
 import { runGenerate } from './main';
 import { planChanges } from './plan';
 import { pullRequestBody } from './report';
-import { eventually } from '../test/support/generator/eventually';
+import { eventually } from '../test/support/wait';
 import { bareRemote, generate, git, ISOLATED_GIT_ENV, tempDir } from '../test/support/generator/git-fixture';
+
+/** The generator end to end takes seconds: its waits poll for up to 15 s. */
+const SLOW = { timeoutMs: 15_000, intervalMs: 50 };
 
 const TOKEN = 'forge-t0ken-secret';
 let forge: FakeForge;
@@ -469,11 +472,11 @@ it('watch: /healthz fails on pull-request-branch while the branch carries commit
     return { status: response.status, body: (await response.json()) as unknown };
   };
   try {
-    await eventually(() => (port > 0 && t.pulls().length === 1 ? true : undefined));
+    await eventually(() => port > 0 && t.pulls().length === 1, SLOW);
     expect((await healthz()).status).toBe(200);
     t.reviewerCommit();
     t.catalog(['web', 'api']);
-    await eventually(async () => ((await healthz()).status === 503 ? true : undefined));
+    await eventually(async () => (await healthz()).status === 503, SLOW);
     expect((await healthz()).body).toEqual({ status: 'unhealthy', failing: ['pull-request-branch'] });
   } finally {
     // Stopped even when an expectation fails, so no watch loop outlives the test.

@@ -13,7 +13,8 @@ import { createLogger } from '../core/runtime/logger';
 import { KubeDouble, type KubeObject } from '../test/support/kube';
 import { parseRegistrarConfig } from '../registrar/config';
 import { startRegistrar, type RunningRegistrar } from '../registrar/main';
-import { endpointSlice, eventually, Harness, service } from '../test/support/registrar/harness';
+import { endpointSlice, Harness, service } from '../test/support/registrar/harness';
+import { eventually } from '../test/support/wait';
 import { bareRemote, filesAt, generate, namesAt, tempDir } from '../test/support/generator/git-fixture';
 
 jest.setTimeout(30_000);
