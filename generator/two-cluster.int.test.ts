@@ -16,6 +16,7 @@ import { startRegistrar, type RunningRegistrar } from '../registrar/main';
 import { endpointSlice, Harness, service } from '../test/support/registrar/harness';
 import { eventually } from '../test/support/wait';
 import { bareRemote, filesAt, generate, namesAt, tempDir } from '../test/support/generator/git-fixture';
+import { targetArgs } from '../test/support/generator/cli';
 
 jest.setTimeout(30_000);
 
@@ -78,12 +79,7 @@ it('cluster A services appear as ExternalName in B; nothing loops back', async (
         '--once',
         '--cluster-id',
         cluster,
-        '--repo',
-        remote,
-        '--workdir',
-        path.join(dir, `work-${cluster}`),
-        '--path',
-        'consul',
+        ...targetArgs({ repo: remote, workdir: path.join(dir, `work-${cluster}`), dir: 'consul' }),
       ],
       env,
     );

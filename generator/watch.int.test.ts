@@ -9,7 +9,6 @@ import { Writable } from 'node:stream';
 import { startConsulDouble, type ConsulDouble } from '../test/support/consul';
 import { KubeDouble } from '../test/support/kube';
 import { createLogger } from '../core/runtime/logger';
-import { createGenerateCommand } from './command';
 import type { GenerateFlags } from './config';
 import { runGenerate } from './main';
 import {
@@ -20,6 +19,7 @@ import {
   namesAt,
   tempDir,
 } from '../test/support/generator/git-fixture';
+import { parseGenerateFlags, targetArgs } from '../test/support/generator/cli';
 import { eventually } from '../test/support/wait';
 
 /** The generator end to end takes seconds: its waits poll for up to 15 s. */
@@ -84,38 +84,25 @@ it('watches Consul, respects cluster conflicts, holds the Lease, serves health a
     });
   }
 
-  let flags: GenerateFlags | undefined;
-  await createGenerateCommand()
-    .action((parsed: GenerateFlags) => {
-      flags = parsed;
-    })
-    .parseAsync(
-      [
-        '--watch',
-        '--repo',
-        remote,
-        '--workdir',
-        path.join(dir, 'work'),
-        '--path',
-        'consul',
-        '--check-cluster',
-        '--kubeconfig',
-        kubeconfig,
-        '--leader-elect',
-        '--leader-elect-lease-namespace',
-        'default',
-        '--leader-elect-lease-duration',
-        '3s',
-        '--buffer-min',
-        '200ms',
-        '--buffer-max',
-        '2s',
-        '--http-port',
-        '0',
-      ],
-      { from: 'user' },
-    );
-  const { exited, signals, state, base } = startWatch(flags!, consul.env());
+  const flags = await parseGenerateFlags([
+    '--watch',
+    ...targetArgs({ repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
+    '--check-cluster',
+    '--kubeconfig',
+    kubeconfig,
+    '--leader-elect',
+    '--leader-elect-lease-namespace',
+    'default',
+    '--leader-elect-lease-duration',
+    '3s',
+    '--buffer-min',
+    '200ms',
+    '--buffer-max',
+    '2s',
+    '--http-port',
+    '0',
+  ]);
+  const { exited, signals, state, base } = startWatch(flags, consul.env());
   await eventually(() => state.port > 0, SLOW);
   expect((await fetch(`${base()}/healthz`)).status).toBe(200);
   await eventually(async () => (await fetch(`${base()}/readyz`)).status === 200, SLOW);
@@ -176,32 +163,17 @@ it('reports unhealthy and not ready, and counts a refusal, when the mass-deletio
   const remote = bareRemote(dir);
   const catalog = path.join(dir, 'catalog.json');
   writeFileSync(catalog, JSON.stringify({ a: [], b: [], c: [], d: [] }));
-  let flags: GenerateFlags | undefined;
-  await createGenerateCommand()
-    .action((parsed: GenerateFlags) => {
-      flags = parsed;
-    })
-    .parseAsync(
-      [
-        '--watch',
-        '--catalog-file',
-        catalog,
-        '--repo',
-        remote,
-        '--workdir',
-        path.join(dir, 'work'),
-        '--path',
-        'consul',
-        '--buffer-min',
-        '100ms',
-        '--buffer-max',
-        '500ms',
-        '--http-port',
-        '0',
-      ],
-      { from: 'user' },
-    );
-  const { exited, signals, state, base } = startWatch(flags!, {});
+  const flags = await parseGenerateFlags([
+    '--watch',
+    ...targetArgs({ catalog, repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
+    '--buffer-min',
+    '100ms',
+    '--buffer-max',
+    '500ms',
+    '--http-port',
+    '0',
+  ]);
+  const { exited, signals, state, base } = startWatch(flags, {});
   const readyStatus = async () => (await fetch(`${base()}/readyz`)).status;
   const status = async (endpoint: string) => (await fetch(`${base()}${endpoint}`)).status;
   const metric = async (pattern: RegExp) =>
@@ -263,23 +235,17 @@ it('reports a read filtered by ACLs on /healthz and in consul_k8s_gitops_generat
       Address: '10.0.0.1',
       Service: { ID: name, Service: name, Port: 80 },
     });
-  let flags: GenerateFlags | undefined;
-  await createGenerateCommand()
-    .action((parsed: GenerateFlags) => {
-      flags = parsed;
-    })
-    .parseAsync(
-      ['--watch', '--repo', remote, '--workdir', path.join(dir, 'work'), '--path', 'consul'].concat([
-        '--buffer-min',
-        '100ms',
-        '--buffer-max',
-        '500ms',
-        '--http-port',
-        '0',
-      ]),
-      { from: 'user' },
-    );
-  const { exited, signals, state, base } = startWatch(flags!, consul.env('partial'));
+  const flags = await parseGenerateFlags(
+    ['--watch', ...targetArgs({ repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' })].concat([
+      '--buffer-min',
+      '100ms',
+      '--buffer-max',
+      '500ms',
+      '--http-port',
+      '0',
+    ]),
+  );
+  const { exited, signals, state, base } = startWatch(flags, consul.env('partial'));
   const metric = async () =>
     /consul_k8s_gitops_generator_catalog_incomplete\{component="generator"\} (\d+)/.exec(
       await (await fetch(`${base()}/metrics`)).text(),
