@@ -7,6 +7,7 @@ import path from 'node:path';
 import { KubeDouble } from '../test/support/kube';
 import { createGenerateCommand } from './command';
 import { bareRemote, generate, git, namesAt, tempDir } from '../test/support/generator/git-fixture';
+import { targetArgs } from '../test/support/generator/cli';
 
 let kube: KubeDouble;
 let root: { dir: string; cleanup(): void };
@@ -42,14 +43,7 @@ function setup(name: string) {
   kube.writeKubeconfig(kubeconfig);
   const args = (...extra: string[]) => [
     '--once',
-    '--catalog-file',
-    catalog,
-    '--repo',
-    remote,
-    '--workdir',
-    path.join(dir, 'work'),
-    '--path',
-    'consul',
+    ...targetArgs({ catalog, repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
     '--check-cluster',
     '--kubeconfig',
     kubeconfig,

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { startConsulDouble, type ConsulDouble } from '../test/support/consul';
 import { consulConfigFromEnv } from '../core/consul';
 import { createLogger } from '../core/runtime/logger';
-import { createGenerateCommand } from './command';
-import { parseGenerateConfig, type GenerateFlags } from './config';
+import { parseGenerateConfig } from './config';
 import { buildRun } from './wiring';
 import { runOnce, type RunOutcome } from './run';
 import { ConsulCatalogSource } from './source/consul';
@@ -19,8 +18,12 @@ import {
   namesAt,
   tempDir,
 } from '../test/support/generator/git-fixture';
-import { eventually } from '../test/support/generator/eventually';
+import { parseGenerateFlags, targetArgs } from '../test/support/generator/cli';
+import { eventually } from '../test/support/wait';
 import { CatalogWatcher, type WatchOptions } from './watch';
+
+/** The generator end to end takes seconds: its waits poll for up to 15 s. */
+const SLOW = { timeoutMs: 15_000, intervalMs: 50 };
 
 let consul: ConsulDouble;
 let root: { dir: string; cleanup(): void };
@@ -62,12 +65,7 @@ function setup() {
   const remote = bareRemote(dir);
   const args = (...extra: string[]) => [
     '--once',
-    '--repo',
-    remote,
-    '--workdir',
-    path.join(dir, 'work'),
-    '--path',
-    'consul',
+    ...targetArgs({ repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
     ...extra,
   ];
   return { dir, remote, args };
@@ -130,7 +128,7 @@ describe('ConsulCatalogSource', () => {
     const controller = new AbortController();
     consul.requests.clear();
     const waiting = source.waitForChange(index, controller.signal);
-    await eventually(() => (consul.blockedQueries() === 1 ? true : undefined));
+    await eventually(() => consul.blockedQueries() === 1, SLOW);
     register('api');
     expect(await waiting).not.toBe(index);
     expect(
@@ -258,15 +256,10 @@ describe('watch mode', () => {
    */
   async function watcherOverConsul(options: WatchOptions) {
     const { remote, args } = setup();
-    let captured: GenerateFlags | undefined;
-    await createGenerateCommand()
-      .action((flags: GenerateFlags) => {
-        captured = flags;
-      })
-      .parseAsync(args(), { from: 'user' });
+    const captured = await parseGenerateFlags(args());
     const env = { ...process.env, ...ISOLATED_GIT_ENV, ...consul.env() };
     const logger = createLogger({ level: 'silent' });
-    const { deps, settings } = await buildRun(parseGenerateConfig(captured!, env), logger, { env });
+    const { deps, settings } = await buildRun(parseGenerateConfig(captured, env), logger, { env });
     const finished: (RunOutcome | undefined)[] = [];
     let notify: (() => void) | undefined;
     const controller = new AbortController();

@@ -7,8 +7,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger } from '../core/runtime/logger';
 import { createMetricsRegistry } from '../core/runtime';
-import { createGenerateCommand } from './command';
-import { parseGenerateConfig, type GenerateFlags } from './config';
+import { parseGenerateConfig } from './config';
 import { buildRun } from './wiring';
 import { GeneratorMetrics } from './metrics';
 import { isMovedRefRejection } from './repo';
@@ -22,6 +21,7 @@ import {
   namesAt,
   tempDir,
 } from '../test/support/generator/git-fixture';
+import { parseGenerateFlags, targetArgs } from '../test/support/generator/cli';
 import { releaseAll } from './workdir-lock';
 
 const silent = createLogger({ level: 'silent' });
@@ -41,27 +41,10 @@ function setup(catalog: Record<string, unknown> = { web: [], api: [] }) {
   writeFileSync(catalogFile, JSON.stringify(catalog));
   const args = (workdir: string, ...extra: string[]) => [
     '--once',
-    '--catalog-file',
-    catalogFile,
-    '--repo',
-    remote,
-    '--workdir',
-    path.join(dir, workdir),
-    '--path',
-    'consul',
+    ...targetArgs({ catalog: catalogFile, repo: remote, workdir: path.join(dir, workdir), dir: 'consul' }),
     ...extra,
   ];
   return { dir, remote, catalogFile, args };
-}
-
-async function flagsOf(argv: string[]): Promise<GenerateFlags> {
-  let flags: GenerateFlags | undefined;
-  await createGenerateCommand()
-    .action((parsed: GenerateFlags) => {
-      flags = parsed;
-    })
-    .parseAsync(argv, { from: 'user' });
-  return flags!;
 }
 
 describe('push races', () => {
@@ -227,7 +210,7 @@ describe('metrics', () => {
     const metrics = new GeneratorMetrics(registry);
     const build = async (workdir: string) => {
       const { deps, settings } = await buildRun(
-        parseGenerateConfig(await flagsOf(args(workdir)), process.env),
+        parseGenerateConfig(await parseGenerateFlags(args(workdir)), process.env),
         silent,
         {
           env: { ...process.env, ...ISOLATED_GIT_ENV },

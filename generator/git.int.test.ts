@@ -8,7 +8,6 @@ import { version } from '../package.json';
 import { startConsulDouble } from '../test/support/consul';
 import { createMetricsRegistry } from '../core/runtime';
 import { createLogger } from '../core/runtime/logger';
-import { createGenerateCommand } from './command';
 import { parseGenerateConfig } from './config';
 import { buildRun } from './wiring';
 import { GeneratorMetrics } from './metrics';
@@ -24,6 +23,7 @@ import {
   tempDir,
   ISOLATED_GIT_ENV,
 } from '../test/support/generator/git-fixture';
+import { parseGenerateFlags, targetArgs } from '../test/support/generator/cli';
 import { startGitHttpServer, type GitHttpServer } from '../test/support/generator/git-http-server';
 
 const silent = createLogger({ level: 'silent' });
@@ -45,14 +45,7 @@ function setup(catalog: Record<string, unknown> = { web: [], api: ['v1'], db: []
   const workdir = path.join(dir, 'work');
   const args = (...extra: string[]) => [
     '--once',
-    '--catalog-file',
-    catalogFile,
-    '--repo',
-    remote,
-    '--workdir',
-    workdir,
-    '--path',
-    'clusters/prod/consul',
+    ...targetArgs({ catalog: catalogFile, repo: remote, workdir, dir: 'clusters/prod/consul' }),
     ...extra,
   ];
   return { dir, remote, workdir, catalogFile, writeCatalog, args };
@@ -141,7 +134,7 @@ describe('generate --once against a bare remote', () => {
     const other = path.join(dir, 'other-clone');
     git(dir, 'clone', '-q', remote, other);
     const argv = args();
-    const flags = await flagsOf(argv);
+    const flags = await parseGenerateFlags(argv);
     const { deps, settings } = await buildRun(parseGenerateConfig(flags, process.env), silent, {
       env: { ...process.env, ...ISOLATED_GIT_ENV },
     });
@@ -171,7 +164,7 @@ describe('generate --once against a bare remote', () => {
     const { dir, remote, args } = setup();
     const other = path.join(dir, 'other-clone');
     git(dir, 'clone', '-q', remote, other);
-    const flags = await flagsOf(args('--push-retries', '1'));
+    const flags = await parseGenerateFlags(args('--push-retries', '1'));
     const config = parseGenerateConfig(flags, process.env);
     expect(config.maxPushAttempts).toBe(2);
     const { deps, settings } = await buildRun(config, silent, {
@@ -259,14 +252,7 @@ describe('generate --once against a bare remote', () => {
     const empty = bareRemote(dir, 'empty.git', false);
     const result = await generate([
       '--once',
-      '--catalog-file',
-      catalogFile,
-      '--repo',
-      empty,
-      '--workdir',
-      path.join(dir, 'w2'),
-      '--path',
-      'svc',
+      ...targetArgs({ catalog: catalogFile, repo: empty, workdir: path.join(dir, 'w2'), dir: 'svc' }),
     ]);
     expect(result.code).toBe(0);
     expect(commitCount(empty)).toBe(1);
@@ -471,7 +457,7 @@ describe('commit messages, sign-off, trailers and signing keys', () => {
       });
       const metrics = new GeneratorMetrics(createMetricsRegistry({ defaultMetrics: false }));
       const build = async (workdir: string) => {
-        const flags = await flagsOf([...consulArgs, '--workdir', path.join(dir, workdir)]);
+        const flags = await parseGenerateFlags([...consulArgs, '--workdir', path.join(dir, workdir)]);
         const { deps, settings } = await buildRun(
           parseGenerateConfig(flags, env),
           createLogger({ level: 'silent' }),
@@ -562,7 +548,7 @@ describe('generate --once into a local work tree', () => {
     const catalog = path.join(dir, 'catalog.json');
     writeFileSync(catalog, JSON.stringify({ web: [], api: [] }));
     const repo = path.join(dir, 'out', 'repo');
-    const argv = ['--once', '--catalog-file', catalog, '--repo', repo, '--path', 'services'];
+    const argv = ['--once', ...targetArgs({ catalog, repo, dir: 'services' })];
     const dry = await generate(['--dry-run', ...argv.slice(1)]);
     expect(dry.code).toBe(2);
     expect(existsSync(repo)).toBe(false);
@@ -592,17 +578,7 @@ describe('credentials', () => {
     const { dir, catalogFile } = setup();
     const run = (repo: string) =>
       generate(
-        [
-          '--once',
-          '--catalog-file',
-          catalogFile,
-          '--repo',
-          repo,
-          '--workdir',
-          path.join(dir, 'cw'),
-          '--path',
-          'x',
-        ],
+        ['--once', ...targetArgs({ catalog: catalogFile, repo, workdir: path.join(dir, 'cw'), dir: 'x' })],
         { ...process.env, GIT_TOKEN: 'tok-3nv-secret' },
       );
     const inUrl = await run('http://user:s3cr3t-url@127.0.0.1:9/repo.git');
@@ -639,14 +615,7 @@ describe('HTTPS token against a real smart-HTTP server', () => {
     const workdir = path.join(dir, 'https-work');
     const argv = (...extra: string[]) => [
       '--once',
-      '--catalog-file',
-      catalogFile,
-      '--repo',
-      server.url('config.git'),
-      '--workdir',
-      workdir,
-      '--path',
-      'consul',
+      ...targetArgs({ catalog: catalogFile, repo: server.url('config.git'), workdir, dir: 'consul' }),
       ...extra,
     ];
     const { GIT_TOKEN: _unset, ...env } = process.env;
@@ -678,13 +647,3 @@ describe('HTTPS token against a real smart-HTTP server', () => {
     }
   });
 });
-
-async function flagsOf(argv: string[]) {
-  let captured: unknown;
-  await createGenerateCommand()
-    .action((flags: unknown) => {
-      captured = flags;
-    })
-    .parseAsync(argv, { from: 'user' });
-  return captured as Parameters<typeof parseGenerateConfig>[0];
-}

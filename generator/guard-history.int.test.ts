@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bareRemote, generate, git, namesAt, tempDir } from '../test/support/generator/git-fixture';
+import { targetArgs } from '../test/support/generator/cli';
 
 let root: { dir: string; cleanup(): void };
 beforeAll(() => {
@@ -23,7 +24,7 @@ it('compares each run with the high-water mark, not only with the previous run',
   const catalog = path.join(dir, 'catalog.json');
   const run = async (count: number, ...extra: string[]) => {
     writeFileSync(catalog, JSON.stringify(services(count)));
-    const args = ['--once', '--catalog-file', catalog, '--repo', remote, '--workdir', path.join(dir, 'work')];
+    const args = ['--once', ...targetArgs({ catalog, repo: remote, workdir: path.join(dir, 'work') })];
     return generate([...args, '--path', 'consul', ...extra]);
   };
   const serviceCount = () => namesAt(remote, 'main', 'consul').filter((file) => /svc-/.test(file)).length;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createMetricsRegistry } from '../core/runtime';
 import { GeneratorMetrics } from './metrics';
 import { bareRemote, generate, tempDir } from '../test/support/generator/git-fixture';
+import { targetArgs } from '../test/support/generator/cli';
 
 let root: { dir: string; cleanup(): void };
 beforeAll(() => {
@@ -36,14 +37,7 @@ describe('--once --metrics-file', () => {
     const file = path.join(textfiles, 'consul-k8s-gitops.prom');
     const args = [
       '--once',
-      '--catalog-file',
-      catalogFile,
-      '--repo',
-      remote,
-      '--workdir',
-      path.join(dir, 'work'),
-      '--path',
-      'consul',
+      ...targetArgs({ catalog: catalogFile, repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
       '--metrics-file',
       file,
     ];
@@ -101,14 +95,7 @@ describe('--once --metrics-file', () => {
     mkdirSync(file);
     const result = await generate([
       '--once',
-      '--catalog-file',
-      catalogFile,
-      '--repo',
-      remote,
-      '--workdir',
-      path.join(dir, 'work'),
-      '--path',
-      'consul',
+      ...targetArgs({ catalog: catalogFile, repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
       '--metrics-file',
       file,
     ]);

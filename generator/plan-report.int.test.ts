@@ -4,6 +4,7 @@ import path from 'node:path';
 import { startConsulDouble, type ConsulDouble } from '../test/support/consul';
 import { PLAN_REPORT_API_VERSION, PlanReportSchema, type PlanReport } from './plan-report';
 import { bareRemote, commitCount, generate, git, tempDir } from '../test/support/generator/git-fixture';
+import { targetArgs } from '../test/support/generator/cli';
 
 let root: { dir: string; cleanup(): void };
 let consul: ConsulDouble;
@@ -23,12 +24,7 @@ function setup() {
   const remote = bareRemote(dir);
   const catalogFile = path.join(dir, 'catalog.json');
   const args = (...extra: string[]) => [
-    '--repo',
-    remote,
-    '--workdir',
-    path.join(dir, 'work'),
-    '--path',
-    'consul',
+    ...targetArgs({ repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
     ...extra,
   ];
   return { dir, remote, catalogFile, args };

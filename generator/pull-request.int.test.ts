@@ -9,14 +9,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startFakeForge, type FakeForge, type FakePullRequest } from '../test/support/forge';
 import { createLogger } from '../core/runtime/logger';
-import { createGenerateCommand } from './command';
-import type { GenerateFlags } from './config';
 import { bodyMarker, readBodyMarker } from './forge/marker';
 import { runGenerate } from './main';
 import { planChanges } from './plan';
 import { pullRequestBody } from './report';
-import { eventually } from '../test/support/generator/eventually';
+import { eventually } from '../test/support/wait';
 import { bareRemote, generate, git, ISOLATED_GIT_ENV, tempDir } from '../test/support/generator/git-fixture';
+import { parseGenerateFlags, targetArgs } from '../test/support/generator/cli';
+
+/** The generator end to end takes seconds: its waits poll for up to 15 s. */
+const SLOW = { timeoutMs: 15_000, intervalMs: 50 };
 
 const TOKEN = 'forge-t0ken-secret';
 let forge: FakeForge;
@@ -40,14 +42,7 @@ describe.each(['github', 'gitlab'] as const)('--pull-request %s', (kind) => {
     const env = { ...process.env, [kind === 'github' ? 'GITHUB_TOKEN' : 'GITLAB_TOKEN']: TOKEN };
     const args = [
       '--once',
-      '--catalog-file',
-      catalog,
-      '--repo',
-      remote,
-      '--workdir',
-      path.join(dir, 'work'),
-      '--path',
-      'consul',
+      ...targetArgs({ catalog, repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
       '--pull-request',
       kind,
       '--forge-api-url',
@@ -121,12 +116,7 @@ it('fails clearly without a forge token', async () => {
   const result = await generate(
     [
       '--once',
-      '--catalog-file',
-      'x.json',
-      '--repo',
-      'https://github.com/acme/config.git',
-      '--path',
-      'consul',
+      ...targetArgs({ catalog: 'x.json', repo: 'https://github.com/acme/config.git', dir: 'consul' }),
       '--pull-request',
       'github',
     ],
@@ -150,14 +140,7 @@ it.each(['github', 'gitlab'] as const)(
     const result = await generate(
       [
         '--once',
-        '--catalog-file',
-        catalog,
-        '--repo',
-        remote,
-        '--workdir',
-        path.join(dir, 'work'),
-        '--path',
-        'consul',
+        ...targetArgs({ catalog, repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
         '--pull-request',
         kind,
         '--forge-api-url',
@@ -186,14 +169,7 @@ function setup(kind: Kind, name: string) {
   const catalog = path.join(dir, 'catalog.json');
   const env = { ...process.env, [kind === 'github' ? 'GITHUB_TOKEN' : 'GITLAB_TOKEN']: TOKEN };
   const base = [
-    '--catalog-file',
-    catalog,
-    '--repo',
-    remote,
-    '--workdir',
-    path.join(dir, 'work'),
-    '--path',
-    'consul',
+    ...targetArgs({ catalog, repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
     '--pull-request',
     kind,
     '--forge-api-url',
@@ -401,12 +377,7 @@ it('refuses labels the forge would refuse, naming the flag', async () => {
   const github = await generate(
     [
       '--once',
-      '--catalog-file',
-      'x.json',
-      '--repo',
-      'https://github.com/acme/config.git',
-      '--path',
-      'consul',
+      ...targetArgs({ catalog: 'x.json', repo: 'https://github.com/acme/config.git', dir: 'consul' }),
       '--pull-request',
       'github',
       '--pull-request-label',
@@ -421,12 +392,7 @@ it('refuses labels the forge would refuse, naming the flag', async () => {
   const gitlab = await generate(
     [
       '--once',
-      '--catalog-file',
-      'x.json',
-      '--repo',
-      'https://gitlab.com/acme/config.git',
-      '--path',
-      'consul',
+      ...targetArgs({ catalog: 'x.json', repo: 'https://gitlab.com/acme/config.git', dir: 'consul' }),
       '--pull-request',
       'gitlab',
       '--pull-request-label',
@@ -441,20 +407,19 @@ it('refuses labels the forge would refuse, naming the flag', async () => {
 it('watch: /healthz fails on pull-request-branch while the branch carries commits not ours', async () => {
   const t = setup('github', 'watch-held');
   t.catalog(['web']);
-  let flags: GenerateFlags | undefined;
-  await createGenerateCommand()
-    .action((parsed: GenerateFlags) => {
-      flags = parsed;
-    })
-    .parseAsync(
-      ['--watch', ...t.base, '--buffer-min', '100ms', '--buffer-max', '500ms', '--http-port', '0'],
-      {
-        from: 'user',
-      },
-    );
+  const flags = await parseGenerateFlags([
+    '--watch',
+    ...t.base,
+    '--buffer-min',
+    '100ms',
+    '--buffer-max',
+    '500ms',
+    '--http-port',
+    '0',
+  ]);
   const signals = new EventEmitter();
   let port = 0;
-  const exited = runGenerate(flags!, {
+  const exited = runGenerate(flags, {
     stdout: () => undefined,
     stderr: () => undefined,
     env: { ...process.env, ...ISOLATED_GIT_ENV, GITHUB_TOKEN: TOKEN },
@@ -469,11 +434,11 @@ it('watch: /healthz fails on pull-request-branch while the branch carries commit
     return { status: response.status, body: (await response.json()) as unknown };
   };
   try {
-    await eventually(() => (port > 0 && t.pulls().length === 1 ? true : undefined));
+    await eventually(() => port > 0 && t.pulls().length === 1, SLOW);
     expect((await healthz()).status).toBe(200);
     t.reviewerCommit();
     t.catalog(['web', 'api']);
-    await eventually(async () => ((await healthz()).status === 503 ? true : undefined));
+    await eventually(async () => (await healthz()).status === 503, SLOW);
     expect((await healthz()).body).toEqual({ status: 'unhealthy', failing: ['pull-request-branch'] });
   } finally {
     // Stopped even when an expectation fails, so no watch loop outlives the test.

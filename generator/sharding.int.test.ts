@@ -16,6 +16,7 @@ import {
   git,
   tempDir,
 } from '../test/support/generator/git-fixture';
+import { targetArgs } from '../test/support/generator/cli';
 
 const DIR = 'clusters/prod/consul';
 let root: { dir: string; cleanup(): void };
@@ -37,14 +38,7 @@ function setup() {
     );
   const args = (...extra: string[]) => [
     '--once',
-    '--catalog-file',
-    catalogFile,
-    '--repo',
-    remote,
-    '--workdir',
-    path.join(dir, 'work'),
-    '--path',
-    DIR,
+    ...targetArgs({ catalog: catalogFile, repo: remote, workdir: path.join(dir, 'work'), dir: DIR }),
     '--shard-size',
     '4',
     ...extra,
@@ -202,12 +196,7 @@ describe('the sharded layout', () => {
     const run = () =>
       generate([
         '--once',
-        '--catalog-file',
-        catalogFile,
-        '--repo',
-        local,
-        '--path',
-        DIR,
+        ...targetArgs({ catalog: catalogFile, repo: local, dir: DIR }),
         '--shard-size',
         '4',
       ]);

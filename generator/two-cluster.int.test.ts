@@ -13,8 +13,10 @@ import { createLogger } from '../core/runtime/logger';
 import { KubeDouble, type KubeObject } from '../test/support/kube';
 import { parseRegistrarConfig } from '../registrar/config';
 import { startRegistrar, type RunningRegistrar } from '../registrar/main';
-import { endpointSlice, eventually, Harness, service } from '../test/support/registrar/harness';
+import { endpointSlice, Harness, service } from '../test/support/registrar/harness';
+import { eventually } from '../test/support/wait';
 import { bareRemote, filesAt, generate, namesAt, tempDir } from '../test/support/generator/git-fixture';
+import { targetArgs } from '../test/support/generator/cli';
 
 jest.setTimeout(30_000);
 
@@ -77,12 +79,7 @@ it('cluster A services appear as ExternalName in B; nothing loops back', async (
         '--once',
         '--cluster-id',
         cluster,
-        '--repo',
-        remote,
-        '--workdir',
-        path.join(dir, `work-${cluster}`),
-        '--path',
-        'consul',
+        ...targetArgs({ repo: remote, workdir: path.join(dir, `work-${cluster}`), dir: 'consul' }),
       ],
       env,
     );

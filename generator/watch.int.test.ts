@@ -9,7 +9,6 @@ import { Writable } from 'node:stream';
 import { startConsulDouble, type ConsulDouble } from '../test/support/consul';
 import { KubeDouble } from '../test/support/kube';
 import { createLogger } from '../core/runtime/logger';
-import { createGenerateCommand } from './command';
 import type { GenerateFlags } from './config';
 import { runGenerate } from './main';
 import {
@@ -20,7 +19,11 @@ import {
   namesAt,
   tempDir,
 } from '../test/support/generator/git-fixture';
-import { eventually } from '../test/support/generator/eventually';
+import { parseGenerateFlags, targetArgs } from '../test/support/generator/cli';
+import { eventually } from '../test/support/wait';
+
+/** The generator end to end takes seconds: its waits poll for up to 15 s. */
+const SLOW = { timeoutMs: 15_000, intervalMs: 50 };
 
 /** Runs `generate --watch` in-process with its logs captured; resolves `port` once it listens. */
 function startWatch(flags: GenerateFlags, env: NodeJS.ProcessEnv) {
@@ -81,44 +84,31 @@ it('watches Consul, respects cluster conflicts, holds the Lease, serves health a
     });
   }
 
-  let flags: GenerateFlags | undefined;
-  await createGenerateCommand()
-    .action((parsed: GenerateFlags) => {
-      flags = parsed;
-    })
-    .parseAsync(
-      [
-        '--watch',
-        '--repo',
-        remote,
-        '--workdir',
-        path.join(dir, 'work'),
-        '--path',
-        'consul',
-        '--check-cluster',
-        '--kubeconfig',
-        kubeconfig,
-        '--leader-elect',
-        '--leader-elect-lease-namespace',
-        'default',
-        '--leader-elect-lease-duration',
-        '3s',
-        '--buffer-min',
-        '200ms',
-        '--buffer-max',
-        '2s',
-        '--http-port',
-        '0',
-      ],
-      { from: 'user' },
-    );
-  const { exited, signals, state, base } = startWatch(flags!, consul.env());
-  await eventually(() => (state.port > 0 ? true : undefined));
+  const flags = await parseGenerateFlags([
+    '--watch',
+    ...targetArgs({ repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
+    '--check-cluster',
+    '--kubeconfig',
+    kubeconfig,
+    '--leader-elect',
+    '--leader-elect-lease-namespace',
+    'default',
+    '--leader-elect-lease-duration',
+    '3s',
+    '--buffer-min',
+    '200ms',
+    '--buffer-max',
+    '2s',
+    '--http-port',
+    '0',
+  ]);
+  const { exited, signals, state, base } = startWatch(flags, consul.env());
+  await eventually(() => state.port > 0, SLOW);
   expect((await fetch(`${base()}/healthz`)).status).toBe(200);
-  await eventually(async () => ((await fetch(`${base()}/readyz`)).status === 200 ? true : undefined));
+  await eventually(async () => (await fetch(`${base()}/readyz`)).status === 200, SLOW);
   // Ready says nothing about the first commit: a replica is ready as a standby too, before it
   // holds the Lease. Wait for the commit itself.
-  await eventually(() => (namesAt(remote, 'main', 'consul').length > 0 ? true : undefined));
+  await eventually(() => namesAt(remote, 'main', 'consul').length > 0, SLOW);
 
   const files = namesAt(remote, 'main', 'consul').map((file) => path.basename(file));
   expect(files).toEqual([
@@ -144,16 +134,16 @@ it('watches Consul, respects cluster conflicts, holds the Lease, serves health a
     Address: '10.0.0.1',
     Service: { ID: 'db', Service: 'db', Port: 5432 },
   });
-  await eventually(() => (namesAt(remote, 'main', 'consul').includes('consul/db.yaml') ? true : undefined));
+  await eventually(() => namesAt(remote, 'main', 'consul').includes('consul/db.yaml'), SLOW);
   expect(commitCount(remote)).toBe(before + 1);
 
   // The commit is counted once its push returned, which may be just after the remote shows it.
-  await eventually(async () =>
-    /consul_k8s_gitops_generator_commits_total\{component="generator"\} 2/.test(
-      await (await fetch(`${base()}/metrics`)).text(),
-    )
-      ? true
-      : undefined,
+  await eventually(
+    async () =>
+      /consul_k8s_gitops_generator_commits_total\{component="generator"\} 2/.test(
+        await (await fetch(`${base()}/metrics`)).text(),
+      ),
+    SLOW,
   );
   const metrics = await (await fetch(`${base()}/metrics`)).text();
   expect(metrics).toMatch(/consul_k8s_gitops_generator_services_rendered\{component="generator"\} 2/);
@@ -173,46 +163,32 @@ it('reports unhealthy and not ready, and counts a refusal, when the mass-deletio
   const remote = bareRemote(dir);
   const catalog = path.join(dir, 'catalog.json');
   writeFileSync(catalog, JSON.stringify({ a: [], b: [], c: [], d: [] }));
-  let flags: GenerateFlags | undefined;
-  await createGenerateCommand()
-    .action((parsed: GenerateFlags) => {
-      flags = parsed;
-    })
-    .parseAsync(
-      [
-        '--watch',
-        '--catalog-file',
-        catalog,
-        '--repo',
-        remote,
-        '--workdir',
-        path.join(dir, 'work'),
-        '--path',
-        'consul',
-        '--buffer-min',
-        '100ms',
-        '--buffer-max',
-        '500ms',
-        '--http-port',
-        '0',
-      ],
-      { from: 'user' },
-    );
-  const { exited, signals, state, base } = startWatch(flags!, {});
+  const flags = await parseGenerateFlags([
+    '--watch',
+    ...targetArgs({ catalog, repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
+    '--buffer-min',
+    '100ms',
+    '--buffer-max',
+    '500ms',
+    '--http-port',
+    '0',
+  ]);
+  const { exited, signals, state, base } = startWatch(flags, {});
   const readyStatus = async () => (await fetch(`${base()}/readyz`)).status;
   const status = async (endpoint: string) => (await fetch(`${base()}${endpoint}`)).status;
   const metric = async (pattern: RegExp) =>
     pattern.exec(await (await fetch(`${base()}/metrics`)).text())?.[1];
-  await eventually(() => (state.port > 0 ? true : undefined));
-  await eventually(async () => ((await readyStatus()) === 200 ? true : undefined));
+  await eventually(() => state.port > 0, SLOW);
+  await eventually(async () => (await readyStatus()) === 200, SLOW);
   expect(namesAt(remote, 'main', 'consul')).toHaveLength(7);
   const head = git(remote, 'rev-parse', 'main');
 
   writeFileSync(catalog, JSON.stringify({ a: [] }));
-  await eventually(async () =>
-    (await metric(/consul_k8s_gitops_generator_guard_refusals_total\{component="generator"\} (\d+)/)) === '1'
-      ? true
-      : undefined,
+  await eventually(
+    async () =>
+      (await metric(/consul_k8s_gitops_generator_guard_refusals_total\{component="generator"\} (\d+)/)) ===
+      '1',
+    SLOW,
   );
   expect(await readyStatus()).toBe(503);
   expect(await status('/healthz')).toBe(503);
@@ -227,20 +203,20 @@ it('reports unhealthy and not ready, and counts a refusal, when the mass-deletio
   expect(git(remote, 'rev-parse', 'main')).toBe(head);
 
   writeFileSync(catalog, JSON.stringify({ a: [], b: [], c: [] }));
-  await eventually(async () => ((await readyStatus()) === 200 ? true : undefined));
+  await eventually(async () => (await readyStatus()) === 200, SLOW);
   expect(await status('/healthz')).toBe(200);
   expect(namesAt(remote, 'main', 'consul')).toHaveLength(6);
 
   // A broken catalog file is retried (it can be fixed) and reported as unhealthy meanwhile.
   writeFileSync(catalog, '{ not json');
-  await eventually(async () => ((await status('/healthz')) === 503 ? true : undefined));
+  await eventually(async () => (await status('/healthz')) === 503, SLOW);
   expect(await (await fetch(`${base()}/healthz`)).json()).toEqual({
     status: 'unhealthy',
     failing: ['catalog-source'],
   });
   expect(await status('/livez')).toBe(200);
   writeFileSync(catalog, JSON.stringify({ a: [], b: [], c: [] }));
-  await eventually(async () => ((await status('/healthz')) === 200 ? true : undefined));
+  await eventually(async () => (await status('/healthz')) === 200, SLOW);
   expect(namesAt(remote, 'main', 'consul')).toHaveLength(6);
 
   signals.emit('SIGTERM', 'SIGTERM');
@@ -259,30 +235,22 @@ it('reports a read filtered by ACLs on /healthz and in consul_k8s_gitops_generat
       Address: '10.0.0.1',
       Service: { ID: name, Service: name, Port: 80 },
     });
-  let flags: GenerateFlags | undefined;
-  await createGenerateCommand()
-    .action((parsed: GenerateFlags) => {
-      flags = parsed;
-    })
-    .parseAsync(
-      ['--watch', '--repo', remote, '--workdir', path.join(dir, 'work'), '--path', 'consul'].concat([
-        '--buffer-min',
-        '100ms',
-        '--buffer-max',
-        '500ms',
-        '--http-port',
-        '0',
-      ]),
-      { from: 'user' },
-    );
-  const { exited, signals, state, base } = startWatch(flags!, consul.env('partial'));
+  const flags = await parseGenerateFlags(
+    ['--watch', ...targetArgs({ repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' })].concat([
+      '--buffer-min',
+      '100ms',
+      '--buffer-max',
+      '500ms',
+      '--http-port',
+      '0',
+    ]),
+  );
+  const { exited, signals, state, base } = startWatch(flags, consul.env('partial'));
   const metric = async () =>
     /consul_k8s_gitops_generator_catalog_incomplete\{component="generator"\} (\d+)/.exec(
       await (await fetch(`${base()}/metrics`)).text(),
     )?.[1];
-  await eventually(() =>
-    state.port > 0 && namesAt(remote, 'main', 'consul').length === 5 ? true : undefined,
-  );
+  await eventually(() => state.port > 0 && namesAt(remote, 'main', 'consul').length === 5, SLOW);
   expect(await metric()).toBe('0');
 
   consul.acl.enabled = true;
@@ -293,7 +261,7 @@ it('reports a read filtered by ACLs on /healthz and in consul_k8s_gitops_generat
     Address: '10.0.0.1',
     Service: { ID: 'api', Service: 'api', Port: 80 },
   });
-  await eventually(async () => ((await fetch(`${base()}/healthz`)).status === 503 ? true : undefined));
+  await eventually(async () => (await fetch(`${base()}/healthz`)).status === 503, SLOW);
   expect(await metric()).toBe('1');
   expect(await (await fetch(`${base()}/healthz`)).json()).toEqual({
     status: 'unhealthy',
@@ -305,7 +273,7 @@ it('reports a read filtered by ACLs on /healthz and in consul_k8s_gitops_generat
 
   consul.acl.enabled = false;
   consul.seed.register({ Node: 'vm-1', Address: '10.0.0.1', Service: { ID: 'db', Service: 'db', Port: 80 } });
-  await eventually(async () => ((await fetch(`${base()}/healthz`)).status === 200 ? true : undefined));
+  await eventually(async () => (await fetch(`${base()}/healthz`)).status === 200, SLOW);
   expect(await metric()).toBe('0');
   signals.emit('SIGTERM', 'SIGTERM');
   expect(await exited).toBe(0);

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { type ConsulDouble, startConsulDouble } from '../test/support/consul';
 import { KubeDouble } from '../test/support/kube';
-import { endpointSlice, eventually, service } from '../test/support/registrar/harness';
+import { endpointSlice, service } from '../test/support/registrar/harness';
+import { eventually } from '../test/support/wait';
 
 const root = path.resolve(__dirname, '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -84,12 +85,11 @@ test('syncs, keeps registrations on SIGTERM (exit 0), and --purge removes them',
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
 
   const onNode = () => [...(consul.state.services.get('k8s-sync-e2e')?.values() ?? [])];
-  await eventually(() => expect(onNode()).toHaveLength(2), 10_000);
+  await eventually(() => expect(onNode()).toHaveLength(2), { timeoutMs: 10_000 });
   const port = Number(/"httpPort":(\d+)/.exec(stderr)?.[1]);
-  await eventually(
-    async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200),
-    5000,
-  );
+  await eventually(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200), {
+    timeoutMs: 5000,
+  });
 
   proc.kill('SIGTERM');
   expect(await exited).toBe(0);
@@ -139,7 +139,7 @@ test('a taken HTTP port: explicit --http-port fails at startup; the default port
       [...(consul.state.services.get('k8s-sync-port')?.values() ?? [])].filter(
         (instance) => instance.Service === 'port-test',
       );
-    await eventually(() => expect(portTest()).toHaveLength(1), 10_000);
+    await eventually(() => expect(portTest()).toHaveLength(1), { timeoutMs: 10_000 });
     expect(stderr).toContain('port 8080 is in use');
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -2,14 +2,8 @@
  * Ingress sync and --k8s-source-namespace end to end: the Kubernetes and Consul doubles, the real
  * clients, the real controller.
  */
-import {
-  converged,
-  endpointSlice,
-  eventually,
-  Harness,
-  ingress,
-  service,
-} from '../test/support/registrar/harness';
+import { converged, endpointSlice, Harness, ingress, service } from '../test/support/registrar/harness';
+import { eventually } from '../test/support/wait';
 
 jest.setTimeout(20_000);
 

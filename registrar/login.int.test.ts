@@ -8,7 +8,8 @@ import path from 'node:path';
 import { createLogger } from '../core/runtime';
 import { consulFromEnv, purgeRegistrations } from './main';
 import { parseRegistrarConfig } from './config';
-import { converged, eventually, Harness, service } from '../test/support/registrar/harness';
+import { converged, Harness, service } from '../test/support/registrar/harness';
+import { eventually } from '../test/support/wait';
 
 jest.setTimeout(20_000);
 

@@ -7,7 +7,8 @@ import { consulConfigFromEnv, createConsulClient } from '../core/consul';
 import { createLogger } from '../core/runtime';
 import { parseRegistrarConfig } from './config';
 import { purgeRegistrations } from './main';
-import { converged, eventually, Harness, service } from '../test/support/registrar/harness';
+import { converged, Harness, service } from '../test/support/registrar/harness';
+import { eventually } from '../test/support/wait';
 
 const NODE = 'k8s-sync-east';
 

@@ -10,14 +10,8 @@ import { consulConfigFromEnv, createConsulClient } from '../core/consul';
 import { boundPort, createLogger } from '../core/runtime';
 import { createTestCa } from '../test/support/pki';
 import { purgeRegistrations } from './main';
-import {
-  converged,
-  endpointSlice,
-  eventually,
-  Harness,
-  node,
-  service,
-} from '../test/support/registrar/harness';
+import { converged, endpointSlice, Harness, node, service } from '../test/support/registrar/harness';
+import { eventually } from '../test/support/wait';
 
 jest.setTimeout(20_000);
 
@@ -246,7 +240,7 @@ describe('service types', () => {
     // As a Secret volume update does: a new file swapped in under the same path.
     fs.writeFileSync(`${file}.new`, 'new-secret\n');
     fs.renameSync(`${file}.new`, file);
-    await eventually(() => expect(h.addresses('web')).toEqual(['1.1.1.1:80']), 8000);
+    await eventually(() => expect(h.addresses('web')).toEqual(['1.1.1.1:80']), { timeoutMs: 8000 });
     const logs = JSON.stringify(registrar.logs);
     expect(logs).not.toContain('new-secret');
     expect(logs).not.toContain('old-revoked-secret');
@@ -588,7 +582,7 @@ describe('minimal writes and ownership', () => {
     const victim = h.instances().find((s) => s.Service === 'a')!;
     h.consul.seed.deregister({ Node: 'k8s-sync-east', ServiceID: victim.ID });
     h.consul.requests.clear();
-    await eventually(() => expect(h.addresses('a')).toEqual(['1.1.1.1:80']), 5000);
+    await eventually(() => expect(h.addresses('a')).toEqual(['1.1.1.1:80']), { timeoutMs: 5000 });
     await registrar.controller.whenIdle();
     expect(h.writes()).toBe(1);
   });
@@ -616,7 +610,7 @@ describe('failures', () => {
             .map((s) => `${s.Service}=${s.Address}`)
             .sort(),
         ).toEqual(['s1=9.9.9.1', 's3=1.1.1.3', 's5=1.1.1.5', 's6=1.1.1.6', 's7=1.1.1.7']),
-      8000,
+      { timeoutMs: 8000 },
     );
     await registrar.controller.whenIdle();
     expect(registrar.logs.some((l) => l.class === 'transient')).toBe(true);
@@ -651,7 +645,7 @@ describe('failures', () => {
       secretId: 'sync-token-secret',
       rules: { servicePrefix: { '': 'write' }, nodePrefix: { '': 'write' } },
     });
-    await eventually(() => expect(h.addresses('web')).toEqual(['1.1.1.1:80']), 8000);
+    await eventually(() => expect(h.addresses('web')).toEqual(['1.1.1.1:80']), { timeoutMs: 8000 });
   });
 
   test('finding 1: a token with service:write on web* only: web-* register, api/zzz get an Event, /readyz stays ready, retries back off', async () => {
@@ -758,12 +752,12 @@ describe('failures', () => {
             .map((s) => s.Service)
             .sort(),
         ).toEqual(['keep', 'new']),
-      8000,
+      { timeoutMs: 8000 },
     );
 
     kube.dropWatches({ abrupt: true });
     kube.delete('services', 'default', 'keep');
-    await eventually(() => expect(h.instances().map((s) => s.Service)).toEqual(['new']), 8000);
+    await eventually(() => expect(h.instances().map((s) => s.Service)).toEqual(['new']), { timeoutMs: 8000 });
   });
 });
 
@@ -791,7 +785,7 @@ describe('high availability and uninstall', () => {
 
     await a.stop(); // releases the Lease; registrations stay
     expect(h.addresses('web')).toEqual(['2.2.2.2:80']);
-    await eventually(() => b.elector!.isLeader(), 5000);
+    await eventually(() => b.elector!.isLeader(), { timeoutMs: 5000 });
     await b.controller.whenIdle();
     expect(h.writes()).toBe(writesBefore); // the new leader's full reconcile found nothing to change
     kube.apply(service('web', { externalIPs: ['3.3.3.3'] }));

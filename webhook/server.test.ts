@@ -14,6 +14,7 @@ import { createTestCa, type IssuedCertificate, type TestCa } from '../test/suppo
 import { type PostOptions, type Reply, request } from '../test/support/webhook/client';
 import { admissionReview } from '../test/support/webhook/reviews';
 import { TS_REVIEW_WORKER } from '../test/support/webhook/worker';
+import { eventually } from '../test/support/wait';
 
 const PORT_KEY = 'consul.hashicorp.com/service-port';
 const SYNC_KEY = 'consul.hashicorp.com/service-sync';
@@ -467,18 +468,22 @@ test('certificate rotation under load: no failed request, new connections get th
     }
   };
   const rotate = async (): Promise<void> => {
-    while (ok < 20) await new Promise((resolve) => setTimeout(resolve, 10));
-    // A half-finished rotation first (new certificate, old key): it must be ignored.
-    publish(webhook.dir, { certPem: second.certPem, keyPem: first.keyPem }, 'v2');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    publish(webhook.dir, second, 'v3');
-    rotatedAt = ok;
-    const deadline = Date.now() + 10_000;
-    while (!serials.has(second.serial.toUpperCase()) && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    const target = ok + 20;
-    while (ok < target && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    stop = true;
+    try {
+      await eventually(() => ok >= 20, { timeoutMs: 10_000, what: '20 answers before the rotation' });
+      // A half-finished rotation first (new certificate, old key): it must be ignored.
+      publish(webhook.dir, { certPem: second.certPem, keyPem: first.keyPem }, 'v2');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      publish(webhook.dir, second, 'v3');
+      rotatedAt = ok;
+      await eventually(() => serials.has(second.serial.toUpperCase()), {
+        timeoutMs: 10_000,
+        what: 'the new certificate served',
+      });
+      const target = ok + 20;
+      await eventually(() => ok >= target, { timeoutMs: 10_000, what: '20 answers after the rotation' });
+    } finally {
+      stop = true;
+    }
   };
   try {
     await Promise.all([worker(true), worker(true), worker(false), worker(false), rotate()]);
@@ -533,9 +538,7 @@ test('SIGTERM: unready at once, keeps serving for --shutdown-delay, finishes in-
   expect(during.headers.connection).toBe('close');
 
   // Past the delay the listener closes; then the in-flight request completes.
-  const deadline = Date.now() + 5000;
-  while (webhook.running.webhook.server.listening && Date.now() < deadline)
-    await new Promise((resolve) => setTimeout(resolve, 10));
+  await eventually(() => !webhook.running.webhook.server.listening, { what: 'the listener to close' });
   expect(webhook.running.webhook.server.listening).toBe(false);
   sendRest();
   const finished = await inFlight;

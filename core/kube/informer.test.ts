@@ -1,5 +1,6 @@
 import { CoreV1Api, type V1Service } from '@kubernetes/client-node';
 import { KubeDouble } from '../../test/support/kube';
+import { eventually } from '../../test/support/wait';
 import { KubeInformer, objectKey } from './informer';
 
 let double: KubeDouble;
@@ -23,11 +24,6 @@ const svc = (namespace: string, name: string, labels: Record<string, string> = {
   metadata: { name, namespace, labels },
   spec: { ports: [{ port: 80 }] },
 });
-
-async function until(what: string, condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
-}
 
 function servicesInformer(namespace: string, errors: unknown[] = [], pageSize?: number) {
   const informer = new KubeInformer<V1Service>(double.kubeConfig(), {
@@ -60,7 +56,7 @@ test('syncs, serves the cache and reports changed keys (level-based)', async () 
   double.create(svc('live', 'api'));
   double.apply(svc('live', 'web', { changed: 'yes' }));
   double.delete('services', 'live', 'api');
-  await until('three changes', () => keys.length >= 4);
+  await eventually(() => keys.length >= 4, { what: 'three changes' });
   expect(keys).toEqual(['live/web', 'live/api', 'live/web', 'live/api']);
   expect(informer.get('live', 'api')).toBeUndefined();
   expect(informer.list().map((s) => s.metadata?.labels)).toEqual([{ changed: 'yes' }]);
@@ -83,9 +79,9 @@ test('transform shapes every cached object, from the list and from watch events'
   await informer.start();
   await informer.waitForSync();
   double.create(svc('shaped', 'api', { keep: 'no' }));
-  await until('the watched object', () => informer.get('shaped', 'api') !== undefined);
+  await eventually(() => informer.get('shaped', 'api') !== undefined, { what: 'the watched object' });
   double.apply(svc('shaped', 'web', { keep: 'still no' }));
-  await until('the update', () => seen.length >= 3);
+  await eventually(() => seen.length >= 3, { what: 'the update' });
   expect(seen).toEqual(['web', 'api', 'web']);
   for (const name of ['web', 'api']) {
     const cached = informer.get('shaped', name);
@@ -107,7 +103,7 @@ test('lists in chunks, and the watch starts where the chunked list ended', async
   expect(listsOf('chunked')).toBe(3);
   expect(informer.list().map((s) => s.metadata?.name)).toEqual(['s0', 's1', 's2', 's3', 's4', 's5', 's6']);
   double.create(svc('chunked', 'late'));
-  await until('the watched object', () => informer.get('chunked', 'late') !== undefined);
+  await eventually(() => informer.get('chunked', 'late') !== undefined, { what: 'the watched object' });
   expect(keys).toHaveLength(8);
 });
 
@@ -148,19 +144,19 @@ test('a list that works followed by a failing watch: synced, and the watch is re
   expect(informer.hasSynced()).toBe(true);
   expect(errors).toHaveLength(1);
   double.create(svc('watchfail', 'later'));
-  await until('the change through the retried watch', () => keys.includes('watchfail/later'));
+  await eventually(() => keys.includes('watchfail/later'), { what: 'the change through the retried watch' });
 });
 
 test('a reset watch connection (client-node stops on it) is restarted, without a relist', async () => {
   const { informer, keys, errors } = servicesInformer('reset');
   await informer.start();
-  await until('the watch', () =>
-    double.requests.some((r) => r.verb === 'watch' && r.path.includes('/reset/')),
-  );
+  await eventually(() => double.requests.some((r) => r.verb === 'watch' && r.path.includes('/reset/')), {
+    what: 'the watch',
+  });
   const lists = double.requests.filter((r) => r.verb === 'list' && r.path.includes('/reset/')).length;
   double.dropWatches({ abrupt: true });
   double.create(svc('reset', 'after-reset'));
-  await until('the change after the reset', () => keys.includes('reset/after-reset'));
+  await eventually(() => keys.includes('reset/after-reset'), { what: 'the change after the reset' });
   expect(errors.length).toBeGreaterThanOrEqual(1);
   expect(double.requests.filter((r) => r.verb === 'list' && r.path.includes('/reset/')).length).toBe(lists);
   await informer.stop();
@@ -172,13 +168,13 @@ test('410 Expired while disconnected: relist, and every difference reported', as
   await informer.start();
   keys.length = 0;
   double.pauseWatches();
-  await until('the re-watch to be held', () => double.heldWatchCount === 1);
+  await eventually(() => double.heldWatchCount === 1, { what: 'the re-watch to be held' });
   double.delete('services', 'expiry', 'a');
   double.apply(svc('expiry', 'b', { v: '2' }));
   double.create(svc('expiry', 'd'));
   double.expireHistory();
   double.resumeWatches();
-  await until('three changes', () => keys.length >= 3);
+  await eventually(() => keys.length >= 3, { what: 'three changes' });
   expect(keys.sort()).toEqual(['expiry/a', 'expiry/b', 'expiry/d']);
   expect(
     informer
@@ -209,6 +205,6 @@ test('stop() then start() resumes', async () => {
   await informer.stop();
   await informer.start();
   double.create(svc('again', 'web'));
-  await until('the change', () => keys.includes('again/web'));
+  await eventually(() => keys.includes('again/web'), { what: 'the change' });
   await informer.stop();
 });

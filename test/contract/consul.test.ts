@@ -34,6 +34,7 @@ import {
   requireEnterprise,
 } from '../../core/consul/namespaces';
 import { startConsulDouble, type ConsulDouble } from '../support/consul';
+import { eventually } from '../support/wait';
 
 const REAL_CONSUL = Boolean(process.env.CONSUL_HTTP_ADDR);
 /**
@@ -393,7 +394,7 @@ describe('blocking queries', () => {
       await registerNode(nodeName('b4'), { Service: { Service: name } });
       const start = await readCatalogServices(consul);
       const pending = readCatalogServices(consul, { index: start.index, waitMs: 20_000 });
-      await waitFor(() => double!.blockedQueries() === 1);
+      await eventually(() => double!.blockedQueries() === 1);
       double!.faults.resetIndex(1);
       const after = await pending;
       expect(BigInt(after.index)).toBeLessThan(BigInt(start.index));
@@ -862,7 +863,7 @@ describeNeedsDouble('fault controls (double only)', () => {
       const port = double!.port;
       const start = await readCatalogServices(consul);
       const held = rejection(readCatalogServices(consul, { index: start.index, waitMs: 20_000 }));
-      await waitFor(() => double!.blockedQueries() === 1);
+      await eventually(() => double!.blockedQueries() === 1);
       await double!.stop();
       expect(toConsulError(await held, 'x').kind).toBe('transient');
       const refused = (await rejection(readNodeServices(consul, node))) as ConsulError;
@@ -887,18 +888,9 @@ describeNeedsDouble('fault controls (double only)', () => {
     const pending = rejection(
       readCatalogServices(consul, { index: start.index, waitMs: 20_000, signal: controller.signal }),
     );
-    await waitFor(() => double!.blockedQueries() === 1);
+    await eventually(() => double!.blockedQueries() === 1);
     controller.abort();
     expect(toConsulError(await pending, 'x').message).toContain('aborted');
-    await waitFor(() => double!.blockedQueries() === 0);
+    await eventually(() => double!.blockedQueries() === 0);
   });
 });
-
-/** Polls a condition (bounded: 5 s) — for server-side state the client cannot observe. */
-async function waitFor(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not reached within 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

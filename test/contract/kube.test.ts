@@ -23,6 +23,7 @@ import {
 } from '@kubernetes/client-node';
 import { kubeErrorStatus, loadKubeConfig } from '../../core/kube';
 import { KubeDouble } from '../support/kube';
+import { eventually } from '../support/wait';
 
 const REAL_CLUSTER = process.env.K8S_CONTRACT_REAL === '1' && Boolean(process.env.KUBECONFIG);
 /**
@@ -79,18 +80,8 @@ async function failure(promise: Promise<unknown>): Promise<{ code: number; body:
   throw new Error('expected the request to fail');
 }
 
-/** Polls a condition (bounded): the double answers in milliseconds, a real cluster in a few. */
-async function waitFor(
-  what: string,
-  condition: () => boolean,
-  timeoutMs = REAL_CLUSTER ? 20_000 : 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Polling bounds: the double answers in milliseconds, a real cluster in a few. */
+const PACE = { timeoutMs: REAL_CLUSTER ? 20_000 : 5_000 };
 
 const names = (items: readonly KubernetesObject[]): string[] =>
   items.map((i) => i.metadata?.name ?? '').sort();
@@ -423,7 +414,7 @@ describe('watch', () => {
       body: [{ op: 'add', path: '/metadata/annotations', value: { x: 'y' } }],
     });
     await core.deleteNamespacedService({ namespace, name: 'w1' });
-    await waitFor('three watch events', () => seen.length >= 3);
+    await eventually(() => seen.length >= 3, { ...PACE, what: 'three watch events' });
     controller.abort();
     expect(seen.map((s) => `${s.type} ${s.name}`)).toEqual(['ADDED w1', 'MODIFIED w1', 'DELETED w1']);
     const rvs = seen.map((s) => Number(s.rv));
@@ -440,7 +431,7 @@ describe('watch', () => {
       seen,
       { ended: false },
     );
-    await waitFor('the initial ADDED', () => seen.length >= 1);
+    await eventually(() => seen.length >= 1, { ...PACE, what: 'the initial ADDED' });
     controller.abort();
     expect(seen.map((s) => `${s.type} ${s.name}`)).toEqual(['ADDED pre-existing']);
   });
@@ -462,7 +453,7 @@ describe('watch', () => {
       );
     await setLabel('elsewhere');
     await setLabel('three');
-    await waitFor('leave and enter', () => seen.length >= 2);
+    await eventually(() => seen.length >= 2, { ...PACE, what: 'leave and enter' });
     controller.abort();
     expect(seen.map((s) => s.type)).toEqual(['DELETED', 'ADDED']);
   });
@@ -478,7 +469,7 @@ describe('watch', () => {
       [],
       done,
     );
-    await waitFor('the watch to end', () => done.ended, 10_000);
+    await eventually(() => done.ended, { timeoutMs: 10_000, what: 'the watch to end' });
     expect(done.error ?? null).toBeNull();
   });
 
@@ -496,7 +487,7 @@ describe('watch', () => {
         (type, object: Record<string, unknown>) => events.push({ type, object }),
         (err) => Object.assign(done, { ended: true, error: err }),
       );
-      await waitFor('the stream to end', () => done.ended);
+      await eventually(() => done.ended, { ...PACE, what: 'the stream to end' });
       expect(events).toHaveLength(1);
       expect(events[0]?.type).toBe('ERROR');
       expect(events[0]?.object).toMatchObject({
@@ -529,10 +520,13 @@ describe('watch', () => {
         () => undefined,
       );
       await createService('bookmarked'); // proves both streams are open before asking for bookmarks
-      await waitFor('both watches to see the object', () => withBookmarks.length >= 1 && without.length >= 1);
+      await eventually(() => withBookmarks.length >= 1 && without.length >= 1, {
+        ...PACE,
+        what: 'both watches to see the object',
+      });
       await core.createNamespace({ body: { metadata: { name: `${namespace}-other` } } }); // moves the rv, not these watches
       double?.sendBookmarks();
-      await waitFor('a bookmark', () => withBookmarks.length >= 2);
+      await eventually(() => withBookmarks.length >= 2, { ...PACE, what: 'a bookmark' });
       a.abort();
       b.abort();
       expect(withBookmarks.map((e) => e.type)).toEqual(['ADDED', 'BOOKMARK']);
@@ -587,7 +581,7 @@ describe('informer (makeInformer)', () => {
     expect(events.sort()).toEqual(['add live-a', 'add live-b', 'add live-c']);
     events.length = 0;
     await churn('live');
-    await waitFor('three live events', () => events.length >= 3);
+    await eventually(() => events.length >= 3, { ...PACE, what: 'three live events' });
     await informer.stop();
     expect(events).toEqual(['delete live-a', 'update live-b', 'add live-d']);
     expect(names(informer.list())).toEqual(['live-b', 'live-c', 'live-d']);
@@ -601,12 +595,15 @@ describe('informer (makeInformer)', () => {
       await informer.start();
       events.length = 0;
       double?.pauseWatches(); // cut the stream; the informer's re-watch is held
-      await waitFor('the informer to re-watch', () => (double?.heldWatchCount ?? 0) === 1);
+      await eventually(() => (double?.heldWatchCount ?? 0) === 1, {
+        ...PACE,
+        what: 'the informer to re-watch',
+      });
       await churn('drop');
       const listsBefore = double?.requests.filter((r) => r.verb === 'list').length;
       double?.resumeWatches();
-      await waitFor('the missed changes', () => events.length >= 3);
-      await waitFor('the new watch', () => (double?.watchCount ?? 0) >= 1);
+      await eventually(() => events.length >= 3, { ...PACE, what: 'the missed changes' });
+      await eventually(() => (double?.watchCount ?? 0) >= 1, { ...PACE, what: 'the new watch' });
       await informer.stop();
       expect(events).toEqual(['delete drop-a', 'update drop-b', 'add drop-d']);
       expect(double?.requests.filter((r) => r.verb === 'list').length).toBe(listsBefore); // no relist needed
@@ -623,13 +620,16 @@ describe('informer (makeInformer)', () => {
       await informer.start();
       events.length = 0;
       double?.pauseWatches();
-      await waitFor('the informer to re-watch', () => (double?.heldWatchCount ?? 0) === 1);
+      await eventually(() => (double?.heldWatchCount ?? 0) === 1, {
+        ...PACE,
+        what: 'the informer to re-watch',
+      });
       await churn('gone');
       double?.expireHistory();
       const listsBefore = double?.requests.filter((r) => r.verb === 'list').length ?? 0;
       double?.resumeWatches();
-      await waitFor('the relist differences', () => events.length >= 3);
-      await waitFor('the new watch', () => (double?.watchCount ?? 0) >= 1);
+      await eventually(() => events.length >= 3, { ...PACE, what: 'the relist differences' });
+      await eventually(() => (double?.watchCount ?? 0) >= 1, { ...PACE, what: 'the new watch' });
       await informer.stop();
       expect(events.sort()).toEqual(['add gone-d', 'delete gone-a', 'update gone-b']); // gone-c unchanged: no event
       expect(double?.requests.filter((r) => r.verb === 'list').length).toBe(listsBefore + 1);

@@ -14,6 +14,7 @@ import {
 } from '../../../registrar/config';
 import { consulFromEnv, startRegistrar, type RunningRegistrar } from '../../../registrar/main';
 import type { RefusalRetry } from '../../../registrar/refusals';
+import { eventually } from '../wait';
 
 export interface TestRegistrar extends RunningRegistrar {
   config: RegistrarConfig;
@@ -115,21 +116,6 @@ export class Harness {
 export async function converged(registrar: TestRegistrar): Promise<void> {
   await eventually(() => registrar.controller.isReady());
   await registrar.controller.whenIdle();
-}
-
-/** Polls until `check` stops throwing (or returns/resolves true), at most `timeoutMs`. */
-export async function eventually(check: () => unknown, timeoutMs = 5000, intervalMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const result = await check();
-      if (result !== false) return;
-      if (Date.now() > deadline) throw new Error('condition still false');
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }
 
 export function service(
