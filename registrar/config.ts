@@ -4,7 +4,6 @@
  * names the flag and the reason.
  */
 import { z } from 'zod';
-import { goParseBool } from '../core/go/strconv';
 import { ConsulConfigError } from '../core/consul/config';
 import { type ConsulLoginSettings, loginSettingsFrom } from '../core/consul/login-settings';
 import { DEFAULT_SYNC_SETTINGS, DEFAULT_SYNC_TAG, isValidSyncTag } from '../core/annotations';
@@ -13,6 +12,7 @@ import { DEFAULT_NAMESPACE } from '../core/consul/namespaces';
 import { leaseNamespace, MIN_LEASE_DURATION_MS } from '../core/kube/lease-settings';
 import { isDns1123Label, isDnsSubdomain } from '../core/names/dns';
 import { parseDuration } from '../core/runtime/config';
+import { duration, goBool, parseOptions } from '../core/runtime/zod-flags';
 import { LOG_LEVELS, type LogLevel } from '../core/runtime/logger';
 import { type DesiredSettings, NODE_PORT_SYNC_TYPES } from './desired';
 import type { NamespaceFlags } from './namespaces';
@@ -61,34 +61,6 @@ export type RawRegistrarOptions = Record<string, unknown>;
 export class RegistrarConfigError extends Error {
   override readonly name = 'RegistrarConfigError';
 }
-
-/** Go `strconv.ParseBool` for a flag value; `true` when the flag is given without a value. */
-const goBool = (flag: string) =>
-  z.union([z.boolean(), z.string()]).transform((value, ctx) => {
-    if (typeof value === 'boolean') return value;
-    const parsed = goParseBool(value);
-    if (parsed === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${flag}: "${value}" is not a boolean (use true or false)` });
-      return z.NEVER;
-    }
-    return parsed;
-  });
-
-const duration = (flag: string, min: number) =>
-  z.string().transform((value, ctx) => {
-    let ms: number;
-    try {
-      ms = parseDuration(value);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `${flag}: ${(err as Error).message}` });
-      return z.NEVER;
-    }
-    if (ms < min) {
-      ctx.addIssue({ code: 'custom', message: `${flag}: "${value}" is too short (at least ${min} ms)` });
-      return z.NEVER;
-    }
-    return ms;
-  });
 
 const list = (flag: string) =>
   z
@@ -258,12 +230,7 @@ export function parseRegistrarConfig(
   raw: RawRegistrarOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): RegistrarConfig {
-  const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
-  const result = schema.safeParse(defined);
-  if (!result.success) {
-    throw new RegistrarConfigError(result.error.issues.map((issue) => issue.message).join('; '));
-  }
-  const o = result.data;
+  const o = parseOptions(schema, raw, (message) => new RegistrarConfigError(message));
   if (o.consulNodeName === undefined && !NODE_NAME.test(defaultNodeName(o.clusterId))) {
     throw new RegistrarConfigError(
       `--cluster-id: the default node name "${defaultNodeName(o.clusterId)}" is over 63 characters: set --consul-node-name or use a shorter id`,
@@ -305,7 +272,7 @@ export function parseRegistrarConfig(
   if (o.partition !== undefined) config.partition = o.partition;
   if (o.kubeconfig !== undefined) config.kubeconfig = o.kubeconfig;
   if (o.datacenter !== undefined && o.datacenter !== '') config.datacenter = o.datacenter;
-  const login = parseLogin(defined, env);
+  const login = parseLogin(raw, env);
   if (login !== undefined) config.login = login;
   return config;
 }

@@ -3,27 +3,11 @@ import { Command, Option } from 'commander';
 import { DEFAULT_SYNC_TAG } from '../core/annotations';
 // The flag helpers from their own modules: the runtime barrel loads express and prom-client.
 import { durationArg, portArg, positiveDurationArg } from '../core/runtime/config';
-import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from '../core/runtime/logger';
-import {
-  addSyncSettingsOptions,
-  syncSettingsFromFlags,
-  type SyncSettingsFlags,
-} from '../core/runtime/sync-flags';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from '../core/runtime/logger';
+import { addSyncSettingsOptions } from '../core/runtime/sync-flags';
+import { parseWebhookConfig } from './config';
 import type * as WebhookMain from './main';
-import { MODES, type Mode } from './review';
-
-interface WebhookFlags extends SyncSettingsFlags {
-  port: number;
-  host?: string;
-  tlsCertFile: string;
-  tlsPrivateKeyFile: string;
-  mode: Mode;
-  shutdownDelay: number;
-  tlsReloadInterval: number;
-  logLevel: LogLevel;
-  consulK8sTag: string;
-  warnUnsynced: boolean;
-}
+import { MODES } from './review';
 
 export function createWebhookCommand(): Command {
   const command = new Command('webhook')
@@ -87,21 +71,10 @@ export function createWebhookCommand(): Command {
       false,
     );
   addSyncSettingsOptions(command);
-  return command.action(async (flags: WebhookFlags) => {
+  return command.action(async (flags: Record<string, unknown>) => {
     // Loaded when the command runs: the server stack costs every other subcommand to load.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runWebhook } = require('./main') as typeof WebhookMain;
-    await runWebhook({
-      port: flags.port,
-      host: flags.host,
-      tlsCertFile: flags.tlsCertFile,
-      tlsPrivateKeyFile: flags.tlsPrivateKeyFile,
-      mode: flags.mode,
-      shutdownDelayMs: flags.shutdownDelay,
-      tlsReloadIntervalMs: flags.tlsReloadInterval,
-      logLevel: flags.logLevel,
-      consulK8sTag: flags.consulK8sTag,
-      ...(flags.warnUnsynced ? { syncSettings: syncSettingsFromFlags(flags) } : {}),
-    });
+    await runWebhook(parseWebhookConfig(flags));
   });
 }
