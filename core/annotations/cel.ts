@@ -29,6 +29,7 @@ import {
 import { goParseBool } from '../go/strconv';
 import { PORT_NAME } from './ports';
 import { RULES } from './rules';
+import { MAX_WEIGHT } from './check-weight';
 import {
   CONSUL_K8S_OWNERSHIP_META_KEYS,
   ENDPOINT_META_KEYS,
@@ -131,8 +132,6 @@ const MAX_NAME = 255;
 const MAX_META_KEY = 128;
 const MAX_META_VALUE = 512;
 const MAX_META_PAIRS = 64;
-// Consul keeps service weights within 1..65535 (analyze.ts MAX_WEIGHT).
-const MAX_WEIGHT = 65535;
 /** Go int64, the range of strconv.Atoi: 19 digits compare as strings. */
 const INT64_MAX = '9223372036854775807';
 const META_KEY = `k.substring(${SERVICE_META_PREFIX.length})`;

@@ -5,7 +5,8 @@
  * - `isNamespaceAllowed`, `weightApplies`, `DEFAULT_SYNC_SETTINGS`: sync-setting rules the
  *   registrar applies and the checks warn about.
  */
-export { analyzeService, DEFAULT_SYNC_TAG, isValidSyncTag, showValue } from './analyze';
+export { analyzeService, DEFAULT_SYNC_TAG, isValidSyncTag } from './analyze';
+export { showValue } from './findings';
 export {
   RULES,
   ANNOTATION_SPECS,
