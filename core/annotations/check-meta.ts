@@ -18,9 +18,9 @@ import type { AnalyzeOptions, ServiceLike } from './types';
 
 // Consul agent/structs/structs.go: metaKeyMaxLength, metaValueMaxLength (bytes), metaMaxKeyPairs,
 // metaKeyReservedPrefix (checked with strings.HasPrefix, so case-sensitive).
-const MAX_META_KEY_LENGTH = 128;
-const MAX_META_VALUE_BYTES = 512;
-const MAX_META_PAIRS = 64;
+export const MAX_META_KEY_LENGTH = 128;
+export const MAX_META_VALUE_BYTES = 512;
+export const MAX_META_PAIRS = 64;
 const RESERVED_META_PREFIX = 'consul-';
 
 export function checkMetaEntry(key: string, metaKey: string, value: string, out: Findings): boolean {

@@ -9,7 +9,7 @@ import { isConsulDnsName } from '../names/dns';
 import { showValue, type Findings } from './findings';
 import type { SyncIntent } from './types';
 
-const MAX_NAME_LENGTH = 255;
+export const MAX_NAME_LENGTH = 255;
 
 export function checkName(value: string, out: Findings): Pick<SyncIntent, 'name' | 'skipReason'> {
   const trimmed = value.trim();
