@@ -15,7 +15,7 @@ afterAll(async () => {
   await double.stop();
 });
 
-async function register(id: string, port: number, status = 'passing'): Promise<void> {
+async function register(id: string, port: number, status: 'passing' | 'critical' = 'passing'): Promise<void> {
   await registerCatalog(consul, {
     Node: NODE,
     Address: '127.0.0.1',
@@ -33,7 +33,8 @@ test('a full read returns the entries the mirror holds when Consul says the same
 
   await register('web-2', 81, 'critical');
   const second = await readActualState(consul, NODE, undefined, undefined, mirror);
-  const byId = <T extends { id: string }>(items: T[], id: string) => items.find((item) => item.id === id);
+  const byId = <T extends { id: string }>(items: readonly T[], id: string) =>
+    items.find((item) => item.id === id);
 
   expect(byId(second.instances, 'web-1')).toBe(byId(first.instances, 'web-1'));
   expect(byId(second.checks, 'web-1-ready')).toBe(byId(first.checks, 'web-1-ready'));

@@ -30,7 +30,7 @@ import {
 import { requireEnterprise } from '../core/consul/namespaces';
 import { retryWithBackoff } from '../core/kube/backoff';
 import { describeKubeError } from '../core/kube/errors';
-import { EventRecorder } from '../core/kube/events';
+import { EventRecorder } from '../core/kube/event-recorder';
 import { KubeInformer } from '../core/kube/informer';
 import { slimEndpointSlice, slimNode, slimService } from './cache-shape';
 import type { LeaderElector } from '../core/kube/leader';

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { MAX_FINDINGS_PER_RULE, analyzeService } from './analyze';
+import { analyzeService } from './analyze';
+import { MAX_FINDINGS_PER_RULE } from './findings';
 import { RULES } from './rules';
 import {
   ANNOTATIONS_LIMIT_BYTES,

@@ -5,7 +5,9 @@
  */
 import fc from 'fast-check';
 import { ALL_RULES } from './rules';
-import { CEL_REASONS, CEL_RULES, NOT_EXPRESSIBLE, PATTERNS, celString } from './cel';
+import { CEL_RULES } from './cel';
+import { CEL_REASONS, NOT_EXPRESSIBLE } from './cel-coverage';
+import { PATTERNS, celString } from './cel-syntax';
 import { analyzeService } from './analyze';
 import { POLICY_CORPUS, serviceFor } from '../../test/support/policy/corpus';
 import { goIntLiteral } from '../go/strconv';

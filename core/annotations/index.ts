@@ -5,7 +5,8 @@
  * - `isNamespaceAllowed`, `weightApplies`, `DEFAULT_SYNC_SETTINGS`: sync-setting rules the
  *   registrar applies and the checks warn about.
  */
-export { analyzeService, DEFAULT_SYNC_TAG, isValidSyncTag, showValue } from './analyze';
+export { analyzeService, DEFAULT_SYNC_TAG, isValidSyncTag } from './analyze';
+export { showValue } from './findings';
 export {
   RULES,
   ANNOTATION_SPECS,
@@ -25,12 +26,7 @@ export {
 export { splitTags } from './tags';
 export * from './keys';
 export type * from './types';
-export {
-  CEL_REASONS,
-  CEL_RULES,
-  CEL_VARIABLES,
-  NOT_EXPRESSIBLE,
-  PATTERNS,
-  celString,
-  type CelRule,
-} from './cel';
+export { CEL_RULES, type CelRule } from './cel';
+export { CEL_VARIABLES } from './cel-variables';
+export { CEL_REASONS, NOT_EXPRESSIBLE } from './cel-coverage';
+export { PATTERNS, celString } from './cel-syntax';

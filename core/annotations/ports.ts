@@ -19,12 +19,14 @@ export interface SlicePortLike {
 interface PortFields {
   name?: unknown;
   port?: unknown;
+  targetPort?: unknown;
   nodePort?: unknown;
 }
 
 const numberOr0 = (value: unknown): number => (typeof value === 'number' ? value : 0);
 
-function servicePorts(service: ServiceLike): PortFields[] {
+/** The Service's ports that are objects (anything else in `spec.ports` is skipped). */
+export function servicePorts(service: ServiceLike): PortFields[] {
   const ports: unknown = service?.spec?.ports;
   return Array.isArray(ports) ? ports.filter((p): p is PortFields => !!p && typeof p === 'object') : [];
 }

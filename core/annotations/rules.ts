@@ -1,6 +1,6 @@
 /**
  * Every rule as data: id (stable; a metric label and a doc anchor), severity and when it fires.
- * The checks in `analyze.ts` raise these rules; `docs.ts` renders them; nothing else defines one.
+ * The checks (`analyze.ts` and `check-*.ts`) raise these rules; `docs.ts` renders them; nothing else defines one.
  */
 import type { Severity } from './types';
 import {

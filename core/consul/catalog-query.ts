@@ -2,10 +2,10 @@
  * `GET /v1/catalog/services` with the query parameters a read of the whole catalog in O(1)
  * requests needs: `stale` (any server answers, as consul-k8s's to-k8s reads it) and `filter`
  * (a go-bexpr expression over the service instances, e.g. on `ServiceMeta`). Additive beside
- * catalog.ts's `readCatalogServices`, which takes neither.
+ * catalog-reads.ts's `readCatalogServices`, which takes neither.
  */
 import { EventEmitter } from 'node:events';
-import { blockingTimeoutMs, type Indexed, type ReadOptions } from './catalog';
+import { blockingTimeoutMs, type Indexed, type ReadOptions } from './blocking-read';
 import { clientToken, rawConsulRequest, type ConsulClient, type ConsulRequestContext } from './client';
 import { toConsulError } from './errors';
 

@@ -1,17 +1,9 @@
 import { startConsulDouble, type ConsulDouble } from '../../test/support/consul';
-import {
-  applyCatalogTxn,
-  batchOps,
-  blockingTimeoutMs,
-  deregisterCatalog,
-  MAX_TXN_OPS,
-  nextBlockingIndex,
-  readCatalogServices,
-  readHealthService,
-  readNodeServices,
-  registerCatalog,
-  type CatalogTxnOp,
-} from './catalog';
+import { blockingTimeoutMs, nextBlockingIndex } from './blocking-read';
+import { readCatalogServices, readHealthService, readNodeServices } from './catalog-reads';
+import type { CatalogTxnOp } from './catalog-types';
+import { applyCatalogTxn, deregisterCatalog, registerCatalog } from './catalog-writes';
+import { batchOps, MAX_TXN_OPS } from './txn-batches';
 import { createConsulClient, type ConsulClient } from './client';
 import { consulConfigFromEnv } from './config';
 import { ConsulError } from './errors';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConsulDouble, type ConsulDouble } from '../../test/support/consul';
 import { createTestCa, type TestCa } from '../../test/support/pki';
-import { readCatalogServices } from './catalog';
+import { readCatalogServices } from './catalog-reads';
 import { createConsulClient } from './client';
 import { consulConfigFromEnv } from './config';
 import { ConsulError } from './errors';

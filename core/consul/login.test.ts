@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AclRules, startConsulDouble, type ConsulDouble } from '../../test/support/consul';
 import { eventually } from '../../test/support/wait';
-import { registerCatalog } from './catalog';
+import { registerCatalog } from './catalog-writes';
 import { clientToken, createConsulClient, type ConsulClient } from './client';
 import { consulConfigFromEnv } from './config';
 import { ConsulLoginError, ConsulLoginSession, consulLogin } from './login';

@@ -1,7 +1,9 @@
 export * from './backoff';
 export * from './config';
 export * from './errors';
-export * from './events';
+export * from './event-recorder';
+export { EventDeduplicator } from './event-dedup';
+export { MAX_EVENT_MESSAGE, type InvolvedObject } from './event-object';
 export * from './informer';
 export * from './lease';
 export * from './leader';

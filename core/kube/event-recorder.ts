@@ -1,14 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import * as os from 'node:os';
-import {
-  type CoreV1Api,
-  type CoreV1Event,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1ObjectReference,
-} from '@kubernetes/client-node';
-import { describeKubeError, isNotFound } from './errors';
-
 /**
  * Records core/v1 Events about objects (what `kubectl describe` shows), at most once per
  * (object, type, reason, message) within a window, so a controller that re-reconciles the same
@@ -20,17 +9,18 @@ import { describeKubeError, isNotFound } from './errors';
  * per 5 minutes), a rate over all objects (5 per second, burst 10), at most 2 requests in flight,
  * and a bounded queue (1000) beyond which events are dropped.
  */
-type EventType = 'Normal' | 'Warning';
-
-export interface InvolvedObject {
-  kind: string;
-  apiVersion: string;
-  name: string;
-  /** Omit for cluster-scoped objects (the Event then goes to `default`). */
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-}
+import * as os from 'node:os';
+import { type CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { describeKubeError, isNotFound } from './errors';
+import { EventDeduplicator, type EventClaim, type WrittenEvent } from './event-dedup';
+import { SpamFilter, TokenBucket } from './event-rate-limit';
+import {
+  buildEvent,
+  eventDedupKey,
+  involvedObjectKey,
+  type EventType,
+  type InvolvedObject,
+} from './event-object';
 
 interface EventRecorderOptions {
   core: CoreV1Api;
@@ -53,166 +43,6 @@ interface EventRecorderOptions {
   perObjectRefillMs?: number;
   /** Writes waiting at most (default 1000, as client-go's queue); beyond, events are dropped. */
   maxQueued?: number;
-}
-
-/** Messages longer than this are cut: Events are for people, and etcd objects are not free. */
-export const MAX_EVENT_MESSAGE = 1024;
-const MAX_REMEMBERED = 10_000;
-
-/** An Event this recorder wrote, to aggregate repeats into. */
-interface WrittenEvent {
-  name: string;
-  namespace: string;
-  count: number;
-}
-
-/** What to do with an event: write it anew, patch the one already written, or nothing. */
-type EventClaim = { action: 'create' } | { action: 'patch'; written: WrittenEvent } | { action: 'suppress' };
-
-/** Pure de-duplication memory: which key was recorded when, and as which Event. */
-export class EventDeduplicator {
-  private readonly seen = new Map<string, { at: number; written?: WrittenEvent }>();
-
-  constructor(private readonly windowMs: number) {}
-
-  /** Claims `key` at `now`: suppressed within the window, else patch what was written, else create. */
-  claim(key: string, now: number): EventClaim {
-    const last = this.seen.get(key);
-    if (last !== undefined && now - last.at < this.windowMs) return { action: 'suppress' };
-    this.seen.delete(key); // re-insert so the Map stays ordered by time
-    this.seen.set(key, { at: now, ...(last?.written ? { written: last.written } : {}) });
-    this.prune(now);
-    return last?.written ? { action: 'patch', written: last.written } : { action: 'create' };
-  }
-
-  /** Remembers the Event written for a claim, so a later repeat patches it. */
-  wrote(key: string, written: WrittenEvent): void {
-    const entry = this.seen.get(key);
-    if (entry) entry.written = written;
-  }
-
-  /** Forgets a claim whose event could not be written, so the next attempt is not suppressed. */
-  release(key: string): void {
-    this.seen.delete(key);
-  }
-
-  get size(): number {
-    return this.seen.size;
-  }
-
-  private prune(now: number): void {
-    for (const [key, entry] of this.seen) {
-      if (now - entry.at < this.windowMs && this.seen.size <= MAX_REMEMBERED) break;
-      this.seen.delete(key);
-    }
-  }
-}
-
-function eventDedupKey(involved: InvolvedObject, type: EventType, reason: string, message: string): string {
-  const { kind, namespace = '', name, uid = '' } = involved;
-  return JSON.stringify([kind, namespace, name, uid, type, reason, message]);
-}
-
-/** The Event object to create (pure). */
-function buildEvent(
-  involved: InvolvedObject,
-  type: EventType,
-  reason: string,
-  message: string,
-  source: { component: string; instance: string },
-  now: Date,
-): CoreV1Event {
-  const namespace = involved.namespace || 'default';
-  const involvedObject: V1ObjectReference = {
-    kind: involved.kind,
-    apiVersion: involved.apiVersion,
-    name: involved.name,
-  };
-  if (involved.namespace) involvedObject.namespace = involved.namespace;
-  if (involved.uid) involvedObject.uid = involved.uid;
-  if (involved.resourceVersion) involvedObject.resourceVersion = involved.resourceVersion;
-  const text = message.length > MAX_EVENT_MESSAGE ? `${message.slice(0, MAX_EVENT_MESSAGE - 3)}...` : message;
-  return {
-    apiVersion: 'v1',
-    kind: 'Event',
-    // Same naming as client-go's recorder: object name + a unique hex suffix.
-    metadata: { name: `${involved.name}.${uniqueSuffix(now)}`, namespace },
-    involvedObject,
-    type,
-    reason,
-    message: text,
-    count: 1,
-    firstTimestamp: now,
-    lastTimestamp: now,
-    source: { component: source.component, host: source.instance },
-    reportingComponent: source.component,
-    reportingInstance: source.instance,
-  };
-}
-
-/** A token bucket on an injected clock (pure). */
-class TokenBucket {
-  private tokens: number;
-  private updatedAt: number;
-
-  constructor(
-    private readonly burst: number,
-    private readonly refillMs: number,
-    now: number,
-  ) {
-    this.tokens = burst;
-    this.updatedAt = now;
-  }
-
-  private refill(now: number): void {
-    this.tokens = Math.min(this.burst, this.tokens + (now - this.updatedAt) / this.refillMs);
-    this.updatedAt = now;
-  }
-
-  /** Takes a token when one is there. */
-  take(now: number): boolean {
-    this.refill(now);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-
-  /** Milliseconds until a token is there (0: now). */
-  waitMs(now: number): number {
-    this.refill(now);
-    return this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) * this.refillMs);
-  }
-
-  /** Full again (nothing taken for a whole burst's refill): safe to forget. */
-  full(now: number): boolean {
-    this.refill(now);
-    return this.tokens >= this.burst;
-  }
-}
-
-/**
- * client-go's spam filter: a bucket per involved object, so one object that keeps failing cannot
- * fill the namespace with Events; buckets refilled to full are forgotten (memory stays bounded).
- */
-class SpamFilter {
-  private readonly buckets = new Map<string, TokenBucket>();
-
-  constructor(
-    private readonly burst: number,
-    private readonly refillMs: number,
-  ) {}
-
-  allow(objectKey: string, now: number): boolean {
-    let bucket = this.buckets.get(objectKey);
-    if (!bucket) {
-      if (this.buckets.size >= MAX_REMEMBERED) {
-        for (const [key, old] of this.buckets) if (old.full(now)) this.buckets.delete(key);
-      }
-      bucket = new TokenBucket(this.burst, this.refillMs, now);
-      this.buckets.set(objectKey, bucket);
-    }
-    return bucket.take(now);
-  }
 }
 
 export class EventRecorder {
@@ -277,13 +107,7 @@ export class EventRecorder {
     const now = this.now();
     const claim = this.dedup.claim(key, now);
     if (claim.action === 'suppress') return false;
-    const objectKey = JSON.stringify([
-      involved.kind,
-      involved.namespace ?? '',
-      involved.name,
-      involved.uid ?? '',
-    ]);
-    if (!this.spam.allow(objectKey, now)) {
+    if (!this.spam.allow(involvedObjectKey(involved), now)) {
       this.dedup.release(key);
       return false;
     }
@@ -353,8 +177,4 @@ export class EventRecorder {
   normal(involved: InvolvedObject, reason: string, message: string): Promise<boolean> {
     return this.record(involved, 'Normal', reason, message);
   }
-}
-
-function uniqueSuffix(now: Date): string {
-  return now.getTime().toString(16) + randomBytes(3).toString('hex');
 }

@@ -1,6 +1,8 @@
 import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { KubeDouble } from '../../test/support/kube';
-import { EventDeduplicator, EventRecorder, MAX_EVENT_MESSAGE, type InvolvedObject } from './events';
+import { EventDeduplicator } from './event-dedup';
+import { MAX_EVENT_MESSAGE, type InvolvedObject } from './event-object';
+import { EventRecorder } from './event-recorder';
 
 let double: KubeDouble;
 let core: CoreV1Api;
