@@ -12,7 +12,7 @@ import { createGenerateCommand } from './command';
 import { parseGenerateConfig } from './config';
 import { buildRun } from './wiring';
 import { GeneratorMetrics } from './metrics';
-import { PushRejectedError } from './repo';
+import { PushRejectedError } from './git/push-retry';
 import { runOnce } from './run';
 import {
   bareRemote,
