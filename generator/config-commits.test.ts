@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createGenerateCommand } from './command';
 import { parseGenerateConfig, type GenerateFlags } from './config';
-import { gitEnvironment } from './repo';
+import { gitEnvironment } from './git/process';
 import { tempDir } from '../test/support/generator/git-fixture';
 
 async function flags(args: string[]): Promise<GenerateFlags> {

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { createGenerateCommand } from './command';
 import { parseGenerateConfig, projectFromUrl, type GenerateFlags } from './config';
 import { normaliseManagedPath } from './managed-dir';
-import { displayUrl, gitEnvironment, locateRepository } from './repo';
+import { displayUrl } from './git/credentials';
+import { locateRepository } from './git/location';
+import { gitEnvironment } from './git/process';
 import { git, tempDir } from '../test/support/generator/git-fixture';
 
 async function flags(args: string[]): Promise<GenerateFlags> {

@@ -16,7 +16,8 @@ import { shortHash } from './names';
 import { INVENTORY_NAME } from './render';
 import type { ForgeConfig, ForgeKind } from './forge/forge';
 import { parseCommitTemplate, DEFAULT_COMMIT_TEMPLATE, type CommitTemplate } from './commit-message';
-import type { GitCredentials, GitIdentity, SigningKey } from './repo';
+import type { GitCredentials, GitIdentity } from './git/credentials';
+import type { SigningKey } from './git/signing';
 import { globProblem, type SelectOptions } from './select';
 import type { RenderOptions } from './types';
 

@@ -10,7 +10,7 @@ import { createMetricsRegistry } from '../core/runtime';
 import { parseGenerateConfig } from './config';
 import { buildRun } from './wiring';
 import { GeneratorMetrics } from './metrics';
-import { isMovedRefRejection } from './repo';
+import { isMovedRefRejection } from './git/push-retry';
 import { runOnce } from './run';
 import {
   bareRemote,
@@ -22,7 +22,7 @@ import {
   tempDir,
 } from '../test/support/generator/git-fixture';
 import { parseGenerateFlags, targetArgs } from '../test/support/generator/cli';
-import { releaseAll } from './workdir-lock';
+import { releaseAll } from './git/workdir-lock';
 
 const silent = createLogger({ level: 'silent' });
 let root: { dir: string; cleanup(): void };
@@ -100,7 +100,7 @@ describe('one process per work directory', () => {
     const workdir = path.join(dir, 'work');
     expect((await generate(args('work'))).code).toBe(0);
     releaseAll();
-    const lockModule = path.join(__dirname, '..', 'dist', 'generator', 'workdir-lock.js');
+    const lockModule = path.join(__dirname, '..', 'dist', 'generator', 'git', 'workdir-lock.js');
     const holder = spawn(
       process.execPath,
       [

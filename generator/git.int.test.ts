@@ -11,7 +11,7 @@ import { createLogger } from '../core/runtime/logger';
 import { parseGenerateConfig } from './config';
 import { buildRun } from './wiring';
 import { GeneratorMetrics } from './metrics';
-import { PushRejectedError } from './repo';
+import { PushRejectedError } from './git/push-retry';
 import { runOnce } from './run';
 import {
   bareRemote,

@@ -1,7 +1,6 @@
+import { baseName, directoryOf } from './git/objects';
 import {
-  baseName,
   committedShardCount,
-  directoryOf,
   placedPath,
   shardCountFor,
   shardDirectory,

@@ -10,6 +10,7 @@
  * (hysteresis: a catalog that hovers around a threshold does not move files back and forth).
  */
 import { createHash } from 'node:crypto';
+import { directoryOf } from './git/objects';
 
 const SHARD_DIRECTORY = /^shard-(\d{2,})$/;
 
@@ -46,17 +47,6 @@ export function shardCountFor(services: number, committed: number, shardSize: nu
 /** The path of a file of the managed directory: `<file>` in one directory, `shard-NN/<file>` sharded. */
 export function placedPath(file: string, shard: number, shards: number): string {
   return shards <= 1 ? file : `${shardDirectory(shard)}/${file}`;
-}
-
-/** The directory part of a managed-directory path (`''` for the top level). */
-export function directoryOf(file: string): string {
-  const slash = file.lastIndexOf('/');
-  return slash < 0 ? '' : file.slice(0, slash);
-}
-
-/** The file name part of a managed-directory path. */
-export function baseName(file: string): string {
-  return file.slice(file.lastIndexOf('/') + 1);
 }
 
 /**

@@ -6,7 +6,7 @@ import type { GeneratorConfig } from './config';
 import { isEmptyPlan } from './plan';
 import { planReport } from './plan-report';
 import { commitList, type PullRequestResult } from './pull-request';
-import { displayUrl } from './repo';
+import { displayUrl } from './git/credentials';
 import { changeTable, incompleteMessage, summaryLine, unifiedDiff } from './report';
 import type { RunOutcome } from './run';
 import { isCatalogReadFailure } from './source/source';

@@ -2,10 +2,9 @@
  * What a run changes in the managed directory: the file operations and, per Service, whether it
  * is added, changed or removed (with externalName before -> after for reports). Pure.
  */
-import { createHash } from 'node:crypto';
 import yaml from 'js-yaml';
 import { CONSUL_SERVICE_NAME } from '../core/annotations/keys';
-import { baseName } from './layout';
+import { baseName, gitBlobId, type TreeEntry } from './git/objects';
 import { isGenerated, SUPPORT_FILES } from './render';
 import { compare } from './select';
 
@@ -27,23 +26,6 @@ export interface ServiceChange {
   externalNameAfter?: string;
 }
 
-/**
- * An entry currently in the managed directory (as committed): a regular file with its git blob
- * id, or something else (symlink, subdirectory, submodule) that does not belong there.
- */
-export type CurrentEntry =
-  | { type: 'file'; blob: string }
-  /** `record`: the `git mktree` line that keeps it as it is (`<mode> <type> <id>\t<name>`). */
-  | { type: 'other'; record?: string };
-
-/** The id git gives a file with this content (`git hash-object`). */
-export function gitBlobId(content: string): string {
-  return createHash('sha1')
-    .update(`blob ${Buffer.byteLength(content, 'utf8')}\0`)
-    .update(content, 'utf8')
-    .digest('hex');
-}
-
 const blobIdCache = new WeakMap<ReadonlyMap<string, string>, Map<string, string>>();
 
 /** Blob ids of a set of files, computed once per map (plans look them up more than once). */
@@ -59,7 +41,7 @@ function blobIdOf(files: ReadonlyMap<string, string>, file: string): string | un
 
 /** Service files whose committed content a report needs (changed or removed). */
 export function filesToDescribe(
-  current: ReadonlyMap<string, CurrentEntry>,
+  current: ReadonlyMap<string, TreeEntry>,
   desired: ReadonlyMap<string, string>,
 ): string[] {
   const files: string[] = [];
@@ -124,7 +106,7 @@ function describeServiceFile(file: string, content: string | undefined): Service
  * kept and reported, never removed; one is replaced only when a generated file needs its name.
  */
 export function planChanges(
-  current: ReadonlyMap<string, CurrentEntry>,
+  current: ReadonlyMap<string, TreeEntry>,
   desired: ReadonlyMap<string, string>,
   desiredInfo: ReadonlyMap<string, ServiceInfo> = new Map(),
   previous: ReadonlyMap<string, string> = new Map(),
@@ -133,7 +115,7 @@ export function planChanges(
   const deletes: string[] = [];
   const changes: ServiceChange[] = [];
   const files: FileChange[] = [];
-  const notOurs = (file: string, entry: CurrentEntry): boolean => {
+  const notOurs = (file: string, entry: TreeEntry): boolean => {
     if (entry.type === 'other') return true;
     const content = previous.get(file);
     return content !== undefined && !isGenerated(content);

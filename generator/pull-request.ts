@@ -12,7 +12,7 @@ import type { DesiredState } from './desired';
 import type { Forge, PullRequest, PullRequestDraft, PullRequestExtras } from './forge/forge';
 import { bodyMarker, commentMarker, readBodyMarker } from './forge/marker';
 import type { Plan } from './plan';
-import type { GitRepository } from './repo';
+import type { GitRepository } from './git/repository';
 import { pullRequestBody, pullRequestTitle } from './report';
 
 export interface PullRequestSettings {

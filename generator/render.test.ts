@@ -12,7 +12,7 @@ import { lintServices } from '../lint/lint';
 import { findServices } from '../lint/manifests';
 import { isDns1035Label, isDnsSubdomain } from '../core/names/dns';
 import { desiredState } from './desired';
-import { baseName, directoryOf } from './layout';
+import { baseName, directoryOf } from './git/objects';
 import { INVENTORY_FILE, KUSTOMIZATION_FILE, OWNER_FILE, serviceManifest, servicePath } from './render';
 import type { SelectOptions } from './select';
 import { parseCatalogFile } from './source/catalog-file';

@@ -12,7 +12,8 @@ import {
   SYNCED,
   SYNCED_LABEL,
 } from '../core/annotations/keys';
-import { baseName, directoryOf, placedPath, shardDirectory, shardOf } from './layout';
+import { baseName, directoryOf } from './git/objects';
+import { placedPath, shardDirectory, shardOf } from './layout';
 import type { RenderOptions, SelectedService, SkippedService } from './types';
 
 export const KUSTOMIZATION_FILE = 'kustomization.yaml';

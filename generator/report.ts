@@ -1,6 +1,6 @@
 /** Human-readable views of a plan: table, unified diff, commit body, pull-request text. Pure. */
 import { createTwoFilesPatch } from 'diff';
-import { baseName } from './layout';
+import { baseName } from './git/objects';
 import { countChanges, keptNotOurs, type FileChange, type Plan, type ServiceChange } from './plan';
 import type { SkippedService } from './types';
 import type { CatalogGap } from './source/catalog';

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { baseName, directoryOf } from './layout';
+import { baseName, directoryOf } from './git/objects';
 import {
   bareRemote,
   commitCount,
