@@ -1,15 +1,8 @@
 /** `generate --watch`: health/metrics server, optional leader election, the watch loop, graceful shutdown. */
 import type { Logger } from 'pino';
 import { loadKubeConfig } from '../core/kube/config';
-import { createLeadership } from '../core/kube/leadership';
-import {
-  closeServer,
-  createMetricsRegistry,
-  boundPort,
-  GracefulShutdown,
-  Health,
-  startHealthServer,
-} from '../core/runtime';
+import { boundPort, GracefulShutdown } from '../core/runtime';
+import { Component } from '../core/runtime/component';
 import type { GeneratorConfig } from './config';
 import { GeneratorMetrics } from './metrics';
 import { pullRequestHeld, runOnce } from './run';
@@ -19,14 +12,32 @@ import { CatalogWatcher } from './watch';
 import { buildRun } from './wiring';
 
 export async function watch(config: GeneratorConfig, logger: Logger, io: GenerateIo): Promise<number> {
-  const registry = createMetricsRegistry({ defaultLabels: { component: 'generator' } });
-  const metrics = new GeneratorMetrics(registry);
-  const health = new Health();
+  const component = new Component({
+    name: 'generator',
+    logger,
+    http: { port: config.watch.httpPort },
+    ...(config.watch.leaderElect
+      ? {
+          leaderElection: {
+            kubeConfig: loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+            lease: {
+              namespace: config.watch.leaseNamespace,
+              name: config.watch.leaseName,
+              durationMs: config.watch.leaseDurationMs,
+            },
+            leaderDoes: 'committing to Git',
+            ...(io.env ? { env: io.env } : {}),
+          },
+        }
+      : {}),
+  });
+  const { health } = component;
+  const metrics = new GeneratorMetrics(component.registry);
   const { deps, settings } = await buildRun(config, logger, io, metrics);
   let lastRunOk = false;
   let guardRefused = false;
-  // A standby replica is ready (it has nothing to do); the leader is ready once a run succeeded.
-  health.addReadinessCheck('last-run', () => lastRunOk || (elector !== undefined && !elector.isLeader()));
+  // The leader is ready once a run succeeded.
+  component.addReadinessCheck('last-run', () => lastRunOk);
   let sourceProblem = false;
   let catalogIncomplete = false;
   // These need a person (or --allow-mass-delete), not a restart: /healthz fails, /livez does not.
@@ -38,22 +49,9 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
   // Someone committed on the pull-request branch: it is left alone until a person resolves it.
   health.addHealthCheck('pull-request-branch', () => !pullRequestBranchHeld);
 
-  const elector = config.watch.leaderElect
-    ? createLeadership({
-        kubeConfig: loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
-        lease: {
-          namespace: config.watch.leaseNamespace,
-          name: config.watch.leaseName,
-          durationMs: config.watch.leaseDurationMs,
-        },
-        logger,
-        leaderDoes: 'committing to Git',
-        env: io.env,
-      })
-    : undefined;
-  elector?.start();
-  const server = await startHealthServer({ port: config.watch.httpPort, health, registry });
-  io.onListening?.(boundPort(server));
+  component.startElection();
+  const server = await component.serve();
+  if (server) io.onListening?.(boundPort(server));
   const controller = new AbortController();
   const watcher = new CatalogWatcher(
     {
@@ -75,7 +73,7 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
     {
       bufferMinMs: config.watch.bufferMinMs,
       bufferMaxMs: config.watch.bufferMaxMs,
-      ...(elector ? { isLeader: () => elector.isLeader() } : {}),
+      isLeader: () => component.isLeader(),
     },
   );
   const loop = watcher.run(controller.signal);
@@ -87,14 +85,12 @@ export async function watch(config: GeneratorConfig, logger: Logger, io: Generat
       exit: resolve,
       ...(io.signals ? { signalSource: io.signals } : {}),
     })
-      .onDrain('watch loop', async () => {
-        controller.abort();
-        await loop;
-      })
-      .onDrain('leader election', async () => {
-        await elector?.stop();
-      })
-      .onDrain('health server', () => closeServer(server))
+      .onDrain('watch loop, leader election and health server', () =>
+        component.stop(async () => {
+          controller.abort();
+          await loop;
+        }),
+      )
       .install();
   });
   return exitCode;

@@ -34,15 +34,9 @@ import { EventRecorder } from '../core/kube/event-recorder';
 import { KubeInformer } from '../core/kube/informer';
 import { slimEndpointSlice, slimNode, slimService } from './cache-shape';
 import type { LeaderElector } from '../core/kube/leader';
-import { createLeadership } from '../core/kube/leadership';
 import { loadKubeConfig } from '../core/kube/config';
-import {
-  closeServer,
-  createMetricsRegistry,
-  Health,
-  type Registry,
-  startHealthServer,
-} from '../core/runtime';
+import type { Health, Registry } from '../core/runtime';
+import { Component } from '../core/runtime/component';
 import { applyOps } from './apply';
 import { type RegistrarConfig, RegistrarConfigError } from './config';
 import { readActualState } from './consul-state';
@@ -207,10 +201,6 @@ async function startSyncing(
     : undefined;
   const discovery = kc.makeApiClient(DiscoveryV1Api);
 
-  const registry = createMetricsRegistry({ defaultLabels: { component: 'registrar' } });
-  const metrics = createRegistrarMetrics(registry);
-  const health = new Health();
-
   const informerHooks = (kind: string) => ({
     onError: (error: unknown, delayMs: number) =>
       logger.warn({ kind, retryInMs: delayMs, error: describeKubeError(error) }, 'watch failed; restarting'),
@@ -261,24 +251,34 @@ async function startSyncing(
       logger.warn({ error: description }, 'could not record a Kubernetes event'),
   });
 
-  const elector = config.leaderElect
-    ? createLeadership({
-        kubeConfig: kc,
-        lease: {
-          namespace: config.leaseNamespace,
-          name: config.leaseName,
-          durationMs: config.leaseDurationMs,
-        },
-        logger,
-        leaderDoes: 'writing to Consul',
-        ...(deps.identity !== undefined ? { identity: deps.identity } : {}),
-        env,
-        onChange: (leading) => {
-          metrics.leader.set(leading ? 1 : 0);
-          ref.controller?.leadershipChanged();
-        },
-      })
-    : undefined;
+  const component = new Component({
+    name: 'registrar',
+    logger,
+    ...(deps.serveHttp === false
+      ? {}
+      : { http: { port: config.httpPort, whenPortInUse: deps.httpPortInUse ?? 'fail' } }),
+    ...(config.leaderElect
+      ? {
+          leaderElection: {
+            kubeConfig: kc,
+            lease: {
+              namespace: config.leaseNamespace,
+              name: config.leaseName,
+              durationMs: config.leaseDurationMs,
+            },
+            leaderDoes: 'writing to Consul',
+            ...(deps.identity !== undefined ? { identity: deps.identity } : {}),
+            env,
+          },
+        }
+      : {}),
+    onLeadershipChange: (leading) => {
+      metrics.leader.set(leading ? 1 : 0);
+      ref.controller?.leadershipChanged();
+    },
+  });
+  const { registry, health, elector } = component;
+  const metrics = createRegistrarMetrics(registry);
   const leader = elector;
   const controller = new RegistrarController({
     config,
@@ -298,14 +298,13 @@ async function startSyncing(
   });
   ref.controller = controller;
   metrics.leader.set(leader ? 0 : 1);
-  health.addReadinessCheck('registrar', () => controller.isReady());
+  component.addReadinessCheck('registrar', () => controller.isReady());
 
-  const server =
-    deps.serveHttp === false ? undefined : await serveHttp(config.httpPort, health, registry, deps);
+  const server = await component.serve();
 
   const started = controller.start();
   await Promise.all(informers.map((informer) => informer.start()));
-  elector?.start();
+  component.startElection();
   void started.catch((error: unknown) =>
     logger.error({ error: String(error) }, 'controller failed to start'),
   );
@@ -317,12 +316,11 @@ async function startSyncing(
     ...(server ? { server } : {}),
     ...(elector ? { elector } : {}),
     async stop() {
-      health.markShuttingDown();
-      await controller.stop();
-      await elector?.stop();
-      stopTokenWatch?.();
-      await Promise.all(informers.map((informer) => informer.stop()));
-      if (server) await closeServer(server, 2000);
+      await component.stop(async () => {
+        await controller.stop();
+        stopTokenWatch?.();
+        await Promise.all(informers.map((informer) => informer.stop()));
+      }, 2000);
     },
   };
 }
@@ -351,26 +349,6 @@ async function refuseClaimedNode(
     ? nodeClaimedBy({ address: node.Address, meta: node.Meta ?? {} }, config.clusterId)
     : undefined;
   if (other !== undefined) throw new NodeClaimedError(config.nodeName, other, config.clusterId);
-}
-
-async function serveHttp(
-  port: number,
-  health: Health,
-  registry: Registry,
-  deps: RegistrarDeps,
-): Promise<Server | undefined> {
-  try {
-    return await startHealthServer({ port, health, registry });
-  } catch (err) {
-    if (deps.httpPortInUse !== 'continue' || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
-      throw err;
-    }
-    deps.logger.error(
-      { port },
-      `port ${port} is in use: running without /healthz, /readyz and /metrics (choose another with --http-port)`,
-    );
-    return undefined;
-  }
 }
 
 interface PurgeResult {
