@@ -6,16 +6,8 @@
  */
 import type { Finding } from '../core/annotations';
 import { JsonSelectError, pruneJson } from '../core/json/select';
-import {
-  type Operation,
-  type ReviewOptions,
-  type Verdict,
-  parseAdmissionReview,
-  REVIEWED_FIELDS,
-  reviewAdmission,
-  serializeReview,
-  subjectOf,
-} from './review';
+import { parseAdmissionReview, REVIEWED_FIELDS, serializeReview, subjectOf } from './admission';
+import { type Operation, type ReviewOptions, type Verdict, reviewAdmission } from './review';
 
 /** What the server needs to log and count an answered review. */
 interface DecidedReview {

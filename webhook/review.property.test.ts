@@ -14,7 +14,8 @@ import {
   SERVICE_WEIGHT,
   analyzeService,
 } from '../core/annotations';
-import { type AdmissionRequest, type Mode, annotationField, reviewAdmission } from './review';
+import type { AdmissionRequest } from './admission';
+import { type Mode, annotationField, reviewAdmission } from './review';
 
 const keys = fc.oneof(
   fc.constantFrom(SERVICE_SYNC, SERVICE_NAME, SERVICE_PORT, SERVICE_TAGS, SERVICE_WEIGHT),

@@ -1,12 +1,11 @@
 import {
   type AdmissionRequest,
-  type ReviewOptions,
   admissionReviewOf,
   parseAdmissionReview,
-  reviewAdmission,
   serializeReview,
   subjectOf,
-} from './review';
+} from './admission';
+import { type ReviewOptions, reviewAdmission } from './review';
 import { DEFAULT_SYNC_SETTINGS } from '../core/annotations';
 
 const PORT = 'consul.hashicorp.com/service-port';

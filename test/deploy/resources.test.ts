@@ -8,7 +8,7 @@ import { field, find, get, ofKind, workloads, type Container } from './inspect';
 import { renderOverlay, renderOverlayWith, type K8sObject } from './render';
 import { quantityMiB } from './quantity';
 import { WORKER_HEAP_MB } from '../../webhook/heavy';
-import { MAX_BUFFERED_BYTES } from '../../webhook/server';
+import { MAX_BUFFERED_BYTES } from '../../webhook/app';
 
 const renders: [string, K8sObject[]][] = [];
 
