@@ -279,7 +279,6 @@ async function startSyncing(
   });
   const { registry, health, elector } = component;
   const metrics = createRegistrarMetrics(registry);
-  const leader = elector;
   const controller = new RegistrarController({
     config,
     consul,
@@ -291,13 +290,13 @@ async function startSyncing(
     logger,
     metrics,
     events,
-    ...(leader
-      ? { isLeader: () => leader.isLeader(), leaseRemainingMs: () => leader.leaseRemainingMs() }
+    ...(elector
+      ? { isLeader: () => elector.isLeader(), leaseRemainingMs: () => elector.leaseRemainingMs() }
       : {}),
     ...deps.controller,
   });
   ref.controller = controller;
-  metrics.leader.set(leader ? 0 : 1);
+  metrics.leader.set(elector ? 0 : 1);
   component.addReadinessCheck('registrar', () => controller.isReady());
 
   const server = await component.serve();
