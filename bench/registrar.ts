@@ -9,7 +9,9 @@
  *      writes per change.
  * Environment: BENCH_SERVICES (default 10000), BENCH_IDLE_SECONDS (60), BENCH_CHANGES (200),
  * BENCH_LOG_LEVEL (the registrar's, default warn), BENCH_REGISTRAR_NODE_OPTIONS (the registrar
- * process's NODE_OPTIONS, default empty: Node's own heap sizing, the issue-11 RSS goal).
+ * process's NODE_OPTIONS, default empty: Node's own heap sizing, the issue-11 RSS goal),
+ * BENCH_REGISTRAR_MEMORY_LIMIT_MIB (run the registrar in a memory cgroup of that size, as the
+ * Deployment's `limits.memory` does, so Node sizes its default heap from it; default: none).
  * Objects carry what a real API server adds for `kubectl apply` (managedFields and the
  * last-applied-configuration annotation), so the informer caches weigh what they weigh in a cluster.
  */
@@ -20,6 +22,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type ConsulDouble, startConsulDouble } from '../test/support/consul';
 import { KubeDouble, type KubeObject } from '../test/support/kube';
+import { createMemoryCgroup, type MemoryCgroup } from './memory-cgroup';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 10_000);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
@@ -28,6 +31,7 @@ const NODES = 50;
 const RESYNC_SECONDS = 20;
 /** The registrar's NODE_OPTIONS: none by default, so the RSS goal holds with Node's own heap sizing. */
 const REGISTRAR_NODE_OPTIONS = process.env.BENCH_REGISTRAR_NODE_OPTIONS ?? '';
+const MEMORY_LIMIT_MIB = process.env.BENCH_REGISTRAR_MEMORY_LIMIT_MIB;
 const NODE_NAME = 'k8s-sync-bench';
 const MAX_TXN_OPS = 64;
 /** consul-k8s's fixed sync period: it re-registers every instance this often. */
@@ -164,7 +168,11 @@ function seed(kube: KubeDouble): { operations: number } {
   return { operations };
 }
 
-function startRegistrarProcess(consul: ConsulDouble, kubeconfig: string): ChildProcess {
+function startRegistrarProcess(
+  consul: ConsulDouble,
+  kubeconfig: string,
+  cgroup: MemoryCgroup | undefined,
+): ChildProcess {
   const command = path.join(__dirname, '..', 'registrar', 'command.js');
   const script = `require(${JSON.stringify(command)}).createRegistrarCommand().parseAsync(process.argv.slice(1), { from: 'user' }).catch((e) => { console.error(e.message); process.exit(1); });`;
   const args = [
@@ -179,7 +187,9 @@ function startRegistrarProcess(consul: ConsulDouble, kubeconfig: string): ChildP
     '--log-level',
     process.env.BENCH_LOG_LEVEL ?? 'warn',
   ];
-  const child = spawn(process.execPath, ['-e', script, '--', ...args], {
+  const plain = { command: process.execPath, args: ['-e', script, '--', ...args] };
+  const run = cgroup ? cgroup.wrap(plain.command, plain.args) : plain;
+  const child = spawn(run.command, run.args, {
     env: { ...process.env, ...consul.env(), NODE_OPTIONS: REGISTRAR_NODE_OPTIONS },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -222,6 +232,8 @@ function nextConsulChange(consul: ConsulDouble, timeoutMs: number): Promise<numb
 }
 
 export async function benchRegistrar(): Promise<void> {
+  // First, so a machine without writable cgroups fails before anything is started.
+  const cgroup = MEMORY_LIMIT_MIB === undefined ? undefined : createMemoryCgroup(Number(MEMORY_LIMIT_MIB));
   const consul = await startConsulDouble({ maxTxnOps: MAX_TXN_OPS });
   const kube = await KubeDouble.start({ historyLimit: 100_000 });
   const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'registrar-bench-')), 'kubeconfig');
@@ -236,7 +248,7 @@ export async function benchRegistrar(): Promise<void> {
 
     // 1. Initial convergence.
     const started = performance.now();
-    child = startRegistrarProcess(consul, kubeconfig);
+    child = startRegistrarProcess(consul, kubeconfig, cgroup);
     await until(
       () => instancesOnNode() === expectedInstances && checksOnNode() === expectedChecks,
       120_000,
@@ -302,7 +314,7 @@ export async function benchRegistrar(): Promise<void> {
       ],
       ['writes per change', (changeWrites / CHANGES).toFixed(2)],
       [
-        'registrar peak RSS',
+        `registrar peak RSS${cgroup ? ` (in a ${MEMORY_LIMIT_MIB} MiB memory cgroup)` : ''}`,
         `${rssAfterSync.toFixed(0)} MB after initial sync, ${rssPeak.toFixed(0)} MB at the end (goal ≤ 250 MB with Node's default heap)`,
       ],
     ];
@@ -314,6 +326,7 @@ export async function benchRegistrar(): Promise<void> {
       child.kill('SIGTERM');
       await exited;
     }
+    cgroup?.remove();
     await Promise.all([consul.stop(), kube.close()]);
     fs.rmSync(path.dirname(kubeconfig), { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 /**
  * Resources and scheduling: every Node.js container caps its V8 heap below its memory limit
- * (V8 sizes the heap from the machine's memory, not the cgroup's, so an uncapped heap grows
- * into the OOM kill), the fail-closed webhook outranks ordinary pods, and the webhook's CA
+ * (set explicitly with the limit, so the heap leaves room for the rest of the container:
+ * worker isolates, git children, buffers), the fail-closed webhook outranks ordinary pods, and the webhook's CA
  * keeps its key across renewals.
  */
 import { field, find, get, ofKind, workloads, type Container } from './inspect';
