@@ -23,6 +23,7 @@ export interface AuditFlags extends SyncSettingsFlags {
 }
 
 const EXIT_CLEAN = 0;
+/** @public command.ts loads this module lazily, through a typed require knip cannot follow. */
 export const EXIT_FAILED = 2;
 
 /** Read -> analyse -> print (-> write reports). Throws only on read failures. */

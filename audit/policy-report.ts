@@ -10,7 +10,7 @@ export const POLICY_REPORT_VERSION = 'v1alpha2';
 export const POLICY_REPORT_PLURAL = 'policyreports';
 /** One report per namespace, always this name: re-runs replace it. */
 export const POLICY_REPORT_NAME = 'consul-k8s-gitops-service-annotations';
-export const POLICY_NAME = 'consul-k8s-gitops-service-annotations';
+const POLICY_NAME = 'consul-k8s-gitops-service-annotations';
 const REPORT_LABELS = {
   'app.kubernetes.io/managed-by': 'consul-k8s-gitops',
   'app.kubernetes.io/part-of': 'consul-k8s-gitops',

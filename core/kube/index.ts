@@ -2,8 +2,6 @@ export * from './backoff';
 export * from './config';
 export * from './errors';
 export * from './event-recorder';
-export { EventDeduplicator } from './event-dedup';
-export { MAX_EVENT_MESSAGE, type InvolvedObject } from './event-object';
 export * from './informer';
 export * from './lease';
 export * from './leader';

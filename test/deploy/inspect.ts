@@ -21,11 +21,11 @@ export interface Container {
   volumeMounts?: { name: string; mountPath: string; subPath?: string }[];
 }
 
-export interface Probe {
+interface Probe {
   httpGet?: { path: string; port: number | string; scheme?: string };
 }
 
-export interface SecurityContext {
+interface SecurityContext {
   runAsNonRoot?: boolean;
   runAsUser?: number;
   privileged?: boolean;
@@ -51,7 +51,7 @@ export interface PodSpec {
   topologySpreadConstraints?: { topologyKey: string; whenUnsatisfiable: string; labelSelector?: unknown }[];
 }
 
-export interface PodTemplate {
+interface PodTemplate {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   spec: PodSpec;
 }
@@ -124,7 +124,7 @@ export const allContainers = (spec: PodSpec): Container[] => [
 ];
 
 /** `--name=value` / `--name` → [name, value | undefined]; anything else is an operand. */
-export function splitFlag(arg: string): { flag: string; value: string | undefined } | undefined {
+function splitFlag(arg: string): { flag: string; value: string | undefined } | undefined {
   if (!arg.startsWith('--')) return undefined;
   const eq = arg.indexOf('=');
   return eq === -1 ? { flag: arg, value: undefined } : { flag: arg.slice(0, eq), value: arg.slice(eq + 1) };

@@ -12,7 +12,7 @@ export interface IssuedCertificate {
   serial: string;
 }
 
-export interface IssueOptions {
+interface IssueOptions {
   commonName: string;
   dnsNames?: string[];
   ipAddresses?: string[];

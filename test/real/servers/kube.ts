@@ -50,7 +50,7 @@ export interface RealKube {
   stop(): Promise<void>;
 }
 
-export interface AuditEvent {
+interface AuditEvent {
   stage: string;
   verb: string;
   user: { username: string; groups?: string[] };
@@ -64,7 +64,7 @@ export interface AuditEvent {
   responseStatus?: { code?: number };
 }
 
-export interface KubectlResult {
+interface KubectlResult {
   status: number;
   stdout: string;
   stderr: string;

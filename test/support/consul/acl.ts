@@ -6,8 +6,8 @@
  * texts checked against a real server in test/real/consul-login.real.test.ts).
  */
 
-export type AccessLevel = 'deny' | 'read' | 'write';
-export type AclResource = 'service' | 'node';
+type AccessLevel = 'deny' | 'read' | 'write';
+type AclResource = 'service' | 'node';
 
 export interface AclRules {
   /** `service "name" { policy = ... }`: exact names. */
@@ -61,7 +61,7 @@ export interface AclOptions {
   authMethods?: AuthMethodSpec[];
 }
 
-export const ANONYMOUS_ACCESSOR_ID = '00000000-0000-0000-0000-000000000002';
+const ANONYMOUS_ACCESSOR_ID = '00000000-0000-0000-0000-000000000002';
 export const ACL_NOT_FOUND = 'ACL not found';
 
 const RANK: Record<AccessLevel, number> = { deny: 0, read: 1, write: 2 };

@@ -59,7 +59,7 @@ export interface ConsulDoubleOptions {
   partitions?: string[];
 }
 
-export interface RequestLogEntry {
+interface RequestLogEntry {
   method: string;
   /** Path without the query, e.g. `/v1/catalog/register`. */
   path: string;
@@ -75,7 +75,7 @@ export interface RequestLogEntry {
   bodyBytes: number;
 }
 
-export interface FailOptions {
+interface FailOptions {
   /** Status to answer with (default 500). */
   status?: number;
   /** Text body (default Consul's "No cluster leader"). */
@@ -84,7 +84,7 @@ export interface FailOptions {
   match?: (request: { method: string; path: string; write: boolean }) => boolean;
 }
 
-export interface ConsulDoubleFaults {
+interface ConsulDoubleFaults {
   /** Fails the next `count` (matching) requests with a 500 (or `status`) before touching state. */
   failNext(count: number, options?: FailOptions): void;
   /** Adds `ms` of delay before every request is handled (0 to remove). */
@@ -95,7 +95,7 @@ export interface ConsulDoubleFaults {
   clear(): void;
 }
 
-export interface RequestLog {
+interface RequestLog {
   readonly entries: readonly RequestLogEntry[];
   /** Requests that asked for a state change (see RequestLogEntry.write). */
   writes(): RequestLogEntry[];
@@ -104,9 +104,9 @@ export interface RequestLog {
 }
 
 /** Registration body of `PUT /v1/catalog/register` (PascalCase). */
-export type RegistrationBody = Record<string, unknown>;
+type RegistrationBody = Record<string, unknown>;
 
-export interface ConsulDoubleSeed {
+interface ConsulDoubleSeed {
   /** Applies a registration directly, as another actor would (no ACL, no request logged). */
   register(body: RegistrationBody): void;
   deregister(body: { Node: string; ServiceID?: string; CheckID?: string }): void;
@@ -153,7 +153,7 @@ const DURATION_UNITS: Record<string, number> = {
 };
 
 /** Go's time.ParseDuration, in milliseconds; undefined when Go would fail. */
-export function parseGoDuration(text: string): number | undefined {
+function parseGoDuration(text: string): number | undefined {
   if (text === '0') return 0;
   const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/y;
   let total = 0;

@@ -42,7 +42,7 @@ export interface NamespaceRecord {
   ModifyIndex: number;
 }
 
-export interface Weights {
+interface Weights {
   Passing: number;
   Warning: number;
 }
@@ -76,7 +76,7 @@ export interface ServiceRecord {
   ModifyIndex: number;
 }
 
-export type CheckStatus = 'passing' | 'warning' | 'critical';
+type CheckStatus = 'passing' | 'warning' | 'critical';
 
 export interface CheckRecord {
   Node: string;

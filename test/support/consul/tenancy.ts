@@ -27,7 +27,7 @@ export class HttpError extends Error {
   }
 }
 
-export const WILDCARD = '*';
+const WILDCARD = '*';
 const NO_ROUTE = 'Invalid URL path: not a recognized HTTP API endpoint';
 const NS_PARAM = 'Invalid query parameter: "ns" - Namespaces are a Consul Enterprise feature';
 const PARTITION_PARAM = 'Invalid query parameter: "partition" - Partitions are a Consul Enterprise feature';

@@ -54,7 +54,7 @@ export interface FakePullRequest {
   autoMerge: boolean;
 }
 
-export interface ForgeRequest {
+interface ForgeRequest {
   method: string;
   path: string;
   status: number;

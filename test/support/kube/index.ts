@@ -1,4 +1,2 @@
-export { KubeDouble, parseRoute } from './server';
-export type { FailureOptions, KubeDoubleOptions, RequestRecord, Verb } from './server';
-export { RESOURCES, findResource, type KubeObject, type ResourceType } from './resources';
-export type { KubeStatus } from './status';
+export { KubeDouble } from './server';
+export { type KubeObject } from './resources';

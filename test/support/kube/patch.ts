@@ -15,7 +15,7 @@ export const PATCH_TYPES = {
 } as const;
 
 /** List fields merged by key under strategic merge patch ('' = a set of scalars). */
-export const STRATEGIC_MERGE_KEYS: Readonly<Record<string, string>> = {
+const STRATEGIC_MERGE_KEYS: Readonly<Record<string, string>> = {
   'metadata.finalizers': '',
   'metadata.ownerReferences': 'uid',
   'spec.ports': 'port',
@@ -34,7 +34,7 @@ export function applyPatch(contentType: string, target: JsonObject, patch: Json)
   return result;
 }
 
-export function mergePatch(target: Json, patch: Json): Json {
+function mergePatch(target: Json, patch: Json): Json {
   if (!isObject(patch)) return clone(patch);
   const result: JsonObject = isObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
@@ -80,7 +80,7 @@ function mergeList(target: Json, patch: Json[], mergeKey: string, path: string):
   return result;
 }
 
-export function applyJsonPatch(target: Json, operations: Json): Json {
+function applyJsonPatch(target: Json, operations: Json): Json {
   if (!Array.isArray(operations)) throw new PatchError('a JSON patch must be an array of operations');
   let doc = clone(target);
   for (const op of operations) {

@@ -4,7 +4,7 @@
  * `path=v`, `path==v`, `path!=v` over the fields a resource supports (metadata.name and
  * metadata.namespace everywhere, a few more on Events). Pure functions.
  */
-export type Labels = Record<string, string> | undefined;
+type Labels = Record<string, string> | undefined;
 export type Matcher = (labels: Labels) => boolean;
 
 export class SelectorError extends Error {}

@@ -390,7 +390,7 @@ function randomSuffix(): string {
 }
 
 /** The parts of an object that selectors and bookkeeping read. */
-export function selectorView(resource: ResourceType, obj: KubeObject): KubeObject {
+function selectorView(resource: ResourceType, obj: KubeObject): KubeObject {
   const { name, namespace, uid, resourceVersion, labels } = obj.metadata ?? {};
   const view: KubeObject = { metadata: { name, namespace, uid, resourceVersion, labels } };
   for (const path of resource.fieldSelectors) {

@@ -12,7 +12,7 @@ export interface ReviewFixture {
   subResource?: string;
 }
 
-export function serviceObject(
+function serviceObject(
   name: string,
   namespace: string,
   annotations: Record<string, string>,
@@ -103,7 +103,7 @@ export function admissionReview(fixture: ReviewFixture = {}): Record<string, unk
 }
 
 /** Valid annotations a production Service typically carries. */
-export const TYPICAL_ANNOTATIONS: Record<string, string> = {
+const TYPICAL_ANNOTATIONS: Record<string, string> = {
   'consul.hashicorp.com/service-sync': 'true',
   'consul.hashicorp.com/service-name': 'storefront-web',
   'consul.hashicorp.com/service-port': 'http',
