@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createGenerateCommand } from './command';
-import { parseGenerateConfig, projectFromUrl, type GenerateFlags } from './config';
+import { parseGenerateConfig, type GenerateFlags } from './config';
+import { projectFromUrl } from './config-pull-request';
 import { normaliseManagedPath } from './managed-dir';
 import { displayUrl } from './git/credentials';
 import { locateRepository } from './git/location';
