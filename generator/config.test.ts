@@ -167,6 +167,51 @@ describe('generate flags', () => {
     expect(() => parseGenerateConfig(parsed, {})).toThrow('--leader-elect-lease-duration: at least 2s');
   });
 
+  it('reads --leader-elect as a Go bool and the lease flags through the shared definition', async () => {
+    const watch = ['--watch', '--repo', 'out/repo', '--path', 'x'];
+    const on = parseGenerateConfig(
+      await flags([...watch, '--leader-elect', '--leader-elect-lease-duration', '1m']),
+      {
+        POD_NAMESPACE: 'ops',
+      },
+    );
+    expect(on.watch).toMatchObject({ leaderElect: true, leaseDurationMs: 60_000, leaseNamespace: 'ops' });
+    const offFlags = await flags([...watch, '--leader-elect=F', '--k8s-write-namespace', 'svc']);
+    expect(parseGenerateConfig(offFlags, {}).watch).toMatchObject({
+      leaderElect: false,
+      leaseDurationMs: 15_000,
+      leaseNamespace: 'svc',
+    });
+    expect(() => parseGenerateConfig({ ...offFlags, leaderElect: 'maybe' }, {})).toThrow(
+      new Error('--leader-elect: "maybe" is not a boolean (use true or false)'),
+    );
+    // Without --watch no Lease is taken, so a short one is not refused.
+    expect(
+      parseGenerateConfig(await flags([...base, '--leader-elect-lease-duration', '1s']), {}).watch
+        .leaseDurationMs,
+    ).toBe(1000);
+  });
+
+  it('reports a bad flag, a rule between flags and an unreadable file together', async () => {
+    const parsed = await flags([
+      '--watch',
+      '--repo',
+      'out/repo',
+      '--path',
+      'x',
+      '--branch',
+      'a..b',
+      '--leader-elect-lease-duration',
+      '1s',
+      '--git-token-file',
+      '/nonexistent/token',
+    ]);
+    expect(() => parseGenerateConfig(parsed, {})).toThrow(
+      '--branch: "a..b" is not a valid branch name; --leader-elect-lease-duration: at least 2s; ' +
+        '--git-token-file: cannot read "/nonexistent/token" (ENOENT)',
+    );
+  });
+
   it('refuses a password written into --repo, without showing it', async () => {
     const withPassword = [
       '--once',
