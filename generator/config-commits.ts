@@ -9,7 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parsedBy } from '../core/runtime/zod-flags';
 import { type CommitTemplate, DEFAULT_COMMIT_TEMPLATE, parseCommitTemplate } from './commit-message';
-import type { ReadSecret } from './config-git';
+import type { ReadSecret } from './config-secrets';
 import type { SigningKey } from './git/signing';
 
 export const commitFlags = {

@@ -1,13 +1,13 @@
 /**
  * The Git flags of `generate` (repository, branch, managed path, identity, credentials, push
  * retries, the mass-deletion guard): their zod fields, the rules between them, and the settings
- * they become. Reading the token file is the one I/O here, kept apart from the checks.
+ * they become. The token file is read apart from the checks (config-secrets.ts).
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parsedBy } from '../core/runtime/zod-flags';
 import type { GitCredentials, GitIdentity } from './git/credentials';
 import type { GuardOptions } from './guard';
+import { type ReadSecret, nonEmpty, secretFromFlag } from './config-secrets';
 import { normaliseManagedPath } from './managed-dir';
 
 export const DEFAULT_AUTHOR_NAME = 'consul-k8s-gitops';
@@ -51,7 +51,7 @@ export const gitFlags = {
   allowMassDelete: z.boolean().optional(),
 };
 
-export type GitOptions = z.infer<z.ZodObject<typeof gitFlags>>;
+type GitOptions = z.infer<z.ZodObject<typeof gitFlags>>;
 
 /** Rules between the Git flags. */
 export function gitProblems(o: GitOptions): string[] {
@@ -80,37 +80,6 @@ export function gitSettings(o: GitOptions): GitSettings {
     maxPushAttempts: o.pushRetries + 1,
     guard: { maxDeletePercent: o.maxDeletePercent, allowMassDelete: Boolean(o.allowMassDelete) },
   };
-}
-
-/** Reads a secret file (trimmed); throws the fs error. */
-export type ReadSecret = (path: string) => string;
-export const readSecretFile: ReadSecret = (path) => readFileSync(path, 'utf8').trim();
-
-/**
- * The secret in `file` (the value of `flag`); undefined when no file is given. An unreadable or
- * empty file is a problem naming the flag and the file, never the content.
- */
-export function secretFromFlag(
-  flag: string,
-  file: string | undefined,
-  readSecret: ReadSecret,
-  problems: string[],
-): string | undefined {
-  if (file === undefined) return undefined;
-  try {
-    const value = readSecret(file);
-    if (value === '') problems.push(`${flag}: "${file}" is empty`);
-    return value;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    problems.push(`${flag}: cannot read "${file}"${code ? ` (${code})` : ''}`);
-    return undefined;
-  }
-}
-
-/** A variable's value, trimmed; undefined when unset or blank. */
-export function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 type CredentialFlags = Partial<

@@ -1,11 +1,12 @@
 /**
  * The pull-request flags of `generate` (`--pull-request github|gitlab` and the forge's project,
  * token, branch, labels, reviewers, assignees): their zod fields, the rules between them (each
- * forge's label limit, the branch other than --branch), and the ForgeConfig they become. Reading
- * the token file is the one I/O here, kept apart from the checks.
+ * forge's label limit, the branch other than --branch), and the ForgeConfig they become. The
+ * token file is read apart from the checks (config-secrets.ts).
  */
 import { z } from 'zod';
-import { BRANCH, nonEmpty, type ReadSecret, secretFromFlag } from './config-git';
+import { BRANCH } from './config-git';
+import { nonEmpty, type ReadSecret, secretFromFlag } from './config-secrets';
 import type { ForgeConfig, ForgeKind } from './forge/forge';
 import { GITHUB_LABEL_LIMIT, GITLAB_LABEL_LIMIT } from './forge/limits';
 

@@ -2,8 +2,9 @@
  * `generate` settings: commander's option values (+ environment) -> a validated config, through
  * one zod schema made of each concern's fields (config-target.ts, config-git.ts,
  * config-pull-request.ts, config-commits.ts, and here the mode and watch mode). Every bad value
- * fails at startup with one message naming each flag (or variable) and the reason. Secrets are
- * read from files/env here and kept out of every printable form.
+ * fails at startup with one message naming each flag (or variable) and the reason. The files the
+ * flags name (tokens, signing key) are read after the checks, and their problems reported with
+ * them; secrets stay out of every printable form.
  */
 import { z } from 'zod';
 import {
@@ -22,15 +23,8 @@ import {
   commitSettings,
   type CommitSettings,
 } from './config-commits';
-import {
-  gitCredentials,
-  gitFlags,
-  gitProblems,
-  gitSettings,
-  type GitSettings,
-  type ReadSecret,
-  readSecretFile,
-} from './config-git';
+import { gitCredentials, gitFlags, gitProblems, gitSettings, type GitSettings } from './config-git';
+import { type ReadSecret, readSecretFile } from './config-secrets';
 import {
   forgeToken,
   pullRequestFlags,

@@ -24,7 +24,7 @@ export function isLongEnoughLease(durationMs: number): boolean {
 }
 
 /** What differs between the programs: the Lease's default name and where it lives by default. */
-export interface LeaderFlagsOptions {
+interface LeaderFlagsOptions {
   /** `--leader-elect-lease-name`'s default. */
   leaseName: string;
   /** The Lease namespace without the flag and without POD_NAMESPACE, for the help text. */
