@@ -192,6 +192,13 @@ describe('generate flags', () => {
     ).toBe(1000);
   });
 
+  it('names the flag of a bad datacenter given to --consul-datacenter-dns', async () => {
+    const parsed = await flags([...base, '--consul-datacenter-dns', 'dc_1']);
+    expect(() => parseGenerateConfig(parsed, {})).toThrow(
+      new Error('--consul-datacenter-dns: "dc_1" is not a datacenter name (letters, digits, "-")'),
+    );
+  });
+
   it('reports a bad flag, a rule between flags and an unreadable file together', async () => {
     const parsed = await flags([
       '--watch',
