@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createGenerateCommand } from './command';
-import { parseGenerateConfig, projectFromUrl, type GenerateFlags } from './config';
+import { parseGenerateConfig, type GenerateFlags } from './config';
+import { projectFromUrl } from './config-pull-request';
 import { normaliseManagedPath } from './managed-dir';
 import { displayUrl } from './git/credentials';
 import { locateRepository } from './git/location';
@@ -164,6 +165,58 @@ describe('generate flags', () => {
     ];
     const parsed = await flags(watch);
     expect(() => parseGenerateConfig(parsed, {})).toThrow('--leader-elect-lease-duration: at least 2s');
+  });
+
+  it('reads --leader-elect as a Go bool and the lease flags through the shared definition', async () => {
+    const watch = ['--watch', '--repo', 'out/repo', '--path', 'x'];
+    const on = parseGenerateConfig(
+      await flags([...watch, '--leader-elect', '--leader-elect-lease-duration', '1m']),
+      {
+        POD_NAMESPACE: 'ops',
+      },
+    );
+    expect(on.watch).toMatchObject({ leaderElect: true, leaseDurationMs: 60_000, leaseNamespace: 'ops' });
+    const offFlags = await flags([...watch, '--leader-elect=F', '--k8s-write-namespace', 'svc']);
+    expect(parseGenerateConfig(offFlags, {}).watch).toMatchObject({
+      leaderElect: false,
+      leaseDurationMs: 15_000,
+      leaseNamespace: 'svc',
+    });
+    expect(() => parseGenerateConfig({ ...offFlags, leaderElect: 'maybe' }, {})).toThrow(
+      new Error('--leader-elect: "maybe" is not a boolean (use true or false)'),
+    );
+    // Without --watch no Lease is taken, so a short one is not refused.
+    expect(
+      parseGenerateConfig(await flags([...base, '--leader-elect-lease-duration', '1s']), {}).watch
+        .leaseDurationMs,
+    ).toBe(1000);
+  });
+
+  it('names the flag of a bad datacenter given to --consul-datacenter-dns', async () => {
+    const parsed = await flags([...base, '--consul-datacenter-dns', 'dc_1']);
+    expect(() => parseGenerateConfig(parsed, {})).toThrow(
+      new Error('--consul-datacenter-dns: "dc_1" is not a datacenter name (letters, digits, "-")'),
+    );
+  });
+
+  it('reports a bad flag, a rule between flags and an unreadable file together', async () => {
+    const parsed = await flags([
+      '--watch',
+      '--repo',
+      'out/repo',
+      '--path',
+      'x',
+      '--branch',
+      'a..b',
+      '--leader-elect-lease-duration',
+      '1s',
+      '--git-token-file',
+      '/nonexistent/token',
+    ]);
+    expect(() => parseGenerateConfig(parsed, {})).toThrow(
+      '--branch: "a..b" is not a valid branch name; --leader-elect-lease-duration: at least 2s; ' +
+        '--git-token-file: cannot read "/nonexistent/token" (ENOENT)',
+    );
   });
 
   it('refuses a password written into --repo, without showing it', async () => {

@@ -2,15 +2,13 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_SYNC_TAG } from '../core/annotations';
 import { DEFAULT_BEARER_TOKEN_FILE, LOGIN_OPTIONS } from '../core/consul/login-settings';
-import { portArg } from '../core/runtime/config';
 import type * as HealthModule from '../core/runtime/health';
+import { addLeaderFlags } from '../core/runtime/leader-flags';
 import { createLogger, LOG_LEVELS } from '../core/runtime/logger';
 import { GracefulShutdown } from '../core/runtime/shutdown';
 import { addSyncSettingsOptions } from '../core/runtime/sync-flags';
 import {
   DEFAULT_CLUSTER_ID,
-  DEFAULT_HTTP_PORT,
-  DEFAULT_LEASE_DURATION,
   DEFAULT_LEASE_NAME,
   DEFAULT_NODE_NAME_PREFIX,
   DEFAULT_RESYNC_PERIOD,
@@ -77,26 +75,6 @@ export function createRegistrarCommand(): Command {
     )
     .addOption(
       boolOption(
-        '--leader-elect',
-        'elect one writer among replicas through a coordination.k8s.io/v1 Lease',
-        false,
-      ),
-    )
-    .addOption(new Option('--leader-elect-lease-name <name>', 'Lease name').default(DEFAULT_LEASE_NAME))
-    .addOption(
-      new Option(
-        '--leader-elect-lease-namespace <ns>',
-        'Lease namespace (default: $POD_NAMESPACE, else default)',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--leader-elect-lease-duration <duration>',
-        'how long a Lease lasts without renewal; a standby takes over within it',
-      ).default(DEFAULT_LEASE_DURATION),
-    )
-    .addOption(
-      boolOption(
         '--purge',
         'deregister everything this registrar owns in Consul, then exit (for uninstall)',
         false,
@@ -107,11 +85,6 @@ export function createRegistrarCommand(): Command {
         '--filter <expression>',
         'with --purge: only the owned instances this Consul filter expression matches (as consul-k8s), e.g. \'Service == "web"\'; the node stays',
       ),
-    )
-    .addOption(
-      new Option('--http-port <port>', 'port for /healthz, /readyz and /metrics')
-        .argParser(portArg)
-        .default(DEFAULT_HTTP_PORT),
     )
     .addOption(
       new Option('--log-level <level>', 'log level (lines on stderr)').choices(LOG_LEVELS).default('info'),
@@ -221,6 +194,7 @@ export function createRegistrarCommand(): Command {
     .action(async (options: RawRegistrarOptions, self: Command) => {
       await runRegistrarCommand(options, self.getOptionValueSource('httpPort') === 'default');
     });
+  addLeaderFlags(command, { leaseName: DEFAULT_LEASE_NAME, leaseNamespaceFallback: 'default' });
   return addSyncSettingsOptions(command);
 }
 

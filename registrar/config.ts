@@ -9,9 +9,9 @@ import { type ConsulLoginSettings, loginSettingsFrom } from '../core/consul/logi
 import { DEFAULT_SYNC_SETTINGS, DEFAULT_SYNC_TAG, isValidSyncTag } from '../core/annotations';
 import { TENANCY_NAME } from '../core/consul/config';
 import { DEFAULT_NAMESPACE } from '../core/consul/namespaces';
-import { leaseNamespace, MIN_LEASE_DURATION_MS } from '../core/kube/lease-settings';
-import { isDns1123Label, isDnsSubdomain } from '../core/names/dns';
+import { isDns1123Label } from '../core/names/dns';
 import { parseDuration } from '../core/runtime/config';
+import { leaderFlagsShape, leaderSettings, type LeaderSettings } from '../core/runtime/leader-flags';
 import { duration, goBool, parseOptions } from '../core/runtime/zod-flags';
 import { LOG_LEVELS, type LogLevel } from '../core/runtime/logger';
 import { type DesiredSettings, NODE_PORT_SYNC_TYPES } from './desired';
@@ -22,22 +22,15 @@ export const DEFAULT_CLUSTER_ID = 'default';
 export const DEFAULT_NODE_NAME_PREFIX = 'k8s-sync';
 export const DEFAULT_RESYNC_PERIOD = '5m';
 export const DEFAULT_LEASE_NAME = 'consul-k8s-gitops-registrar';
-export const DEFAULT_LEASE_DURATION = '15s';
-export const DEFAULT_HTTP_PORT = 8080;
 
-export interface RegistrarConfig extends DesiredSettings {
+export interface RegistrarConfig extends DesiredSettings, LeaderSettings {
   nodeName: string;
   kubeconfig?: string;
   datacenter?: string;
   resyncPeriodMs: number;
-  leaderElect: boolean;
-  leaseName: string;
-  leaseNamespace: string;
-  leaseDurationMs: number;
   purge: boolean;
   /** `--filter`: with `--purge`, only instances this Consul filter expression matches. */
   purgeFilter?: string;
-  httpPort: number;
   logLevel: LogLevel;
   /** JSON lines (default) or human-readable lines (`--log-json=false`, consul-k8s's default). */
   logJson: boolean;
@@ -181,21 +174,9 @@ const schema = z.object({
       '--cluster-id: expected lowercase letters, digits and "-" (at most 63, starting and ending alphanumeric)',
   }),
   resyncPeriod: duration('--resync-period', 1000).default(parseDuration(DEFAULT_RESYNC_PERIOD)),
-  leaderElect: goBool('--leader-elect').default(false),
-  leaderElectLeaseName: z
-    .string()
-    .refine(isDnsSubdomain, '--leader-elect-lease-name: expected a DNS subdomain name')
-    .default(DEFAULT_LEASE_NAME),
-  leaderElectLeaseNamespace: z
-    .string()
-    .refine(isDns1123Label, '--leader-elect-lease-namespace: expected a namespace name')
-    .optional(),
-  leaderElectLeaseDuration: duration('--leader-elect-lease-duration', MIN_LEASE_DURATION_MS).default(
-    parseDuration(DEFAULT_LEASE_DURATION),
-  ),
+  ...leaderFlagsShape({ leaseName: DEFAULT_LEASE_NAME, minimumLease: true }),
   purge: goBool('--purge').default(false),
   filter: z.string().min(1, '--filter: the expression is empty').optional(),
-  httpPort: z.number().int().min(0).max(65535).default(DEFAULT_HTTP_PORT),
   logLevel: z
     .enum(LOG_LEVELS, { error: () => `--log-level: expected one of ${LOG_LEVELS.join(', ')}` })
     .default('info'),
@@ -250,12 +231,9 @@ export function parseRegistrarConfig(
     syncLoadBalancerEndpoints: o.syncLbServicesEndpoints,
     nodePortSyncType: o.nodePortSyncType,
     resyncPeriodMs: o.resyncPeriod,
-    leaderElect: o.leaderElect,
-    leaseName: o.leaderElectLeaseName,
-    leaseNamespace: leaseNamespace(o.leaderElectLeaseNamespace, env, 'default'),
-    leaseDurationMs: o.leaderElectLeaseDuration,
+    // The registrar's Lease falls back to `default`; the generator's to its write namespace.
+    ...leaderSettings(o, env, 'default'),
     purge: o.purge,
-    httpPort: o.httpPort,
     logLevel: o.logLevel,
     logJson: o.logJson,
     enableIngress: o.enableIngress,

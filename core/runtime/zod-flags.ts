@@ -37,16 +37,44 @@ export const duration = (flag: string, min: number) =>
   });
 
 /**
- * Validates option values (those commander left undefined dropped, so defaults apply) against
- * `schema`; on failure throws `toError` of every issue's message, joined by "; ".
+ * A flag value read by `parse`, which throws an Error naming the reason: the reason (after
+ * `prefix`) becomes the issue. The issue does not abort the object, so object-level rules still
+ * run and every problem is reported at once.
  */
+export const parsedBy = <T>(parse: (value: string) => T, prefix = '') =>
+  z
+    .string()
+    .superRefine((value, ctx) => {
+      try {
+        parse(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `${prefix}${(err as Error).message}` });
+      }
+    })
+    .transform((value) => parse(value));
+
+/**
+ * Validates option values (those commander left undefined dropped, so defaults apply) against
+ * `schema`: the parsed values, or every issue's message.
+ */
+export function validateOptions<T extends z.ZodType>(
+  schema: T,
+  raw: Record<string, unknown>,
+): { ok: true; data: z.infer<T> } | { ok: false; problems: string[] } {
+  const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
+  const result = schema.safeParse(defined);
+  return result.success
+    ? { ok: true, data: result.data }
+    : { ok: false, problems: result.error.issues.map((issue) => issue.message) };
+}
+
+/** validateOptions, throwing `toError` of every problem, joined by "; ", on failure. */
 export function parseOptions<T extends z.ZodType>(
   schema: T,
   raw: Record<string, unknown>,
   toError: (message: string) => Error,
 ): z.infer<T> {
-  const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
-  const result = schema.safeParse(defined);
-  if (!result.success) throw toError(result.error.issues.map((issue) => issue.message).join('; '));
+  const result = validateOptions(schema, raw);
+  if (!result.ok) throw toError(result.problems.join('; '));
   return result.data;
 }
