@@ -35,7 +35,7 @@ import { targetFlags, targetProblems, targetSettings, type TargetSettings } from
 import type { ForgeConfig } from './forge/forge';
 import type { GitCredentials } from './git/credentials';
 
-export type Mode = 'once' | 'watch' | 'dry-run';
+type Mode = 'once' | 'watch' | 'dry-run';
 
 export const DEFAULT_LEASE_NAME = 'consul-k8s-gitops-generator';
 
