@@ -41,7 +41,7 @@ import { applyOps } from './apply';
 import { type RegistrarConfig, RegistrarConfigError } from './config';
 import { readActualState } from './consul-state';
 import { type ControllerOptions, RegistrarController } from './controller';
-import { NodeClaimedError } from './reconciler';
+import { NodeClaimedError } from './catalog-port';
 import { nodeClaimedBy, purgeOps } from './diff';
 import { createRegistrarMetrics } from './metrics';
 import { resolveTenancy, type Tenancy } from './namespaces';
