@@ -5,7 +5,8 @@
  * metrics, a Warning Event on the Service) and asks the work queue for the retry when it is due.
  */
 import type { Logger } from 'pino';
-import { opSubject, type RejectedOp } from './apply';
+import type { RejectedOp } from './apply';
+import { opSubject } from './catalog-requests';
 import type { Instance } from './catalog';
 import type { Op } from './diff';
 import type { RegistrarCaches } from './event-mapping';
