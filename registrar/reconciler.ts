@@ -14,7 +14,7 @@ import { desiredNode, type Instance } from './catalog';
 import { type CatalogPort, NodeClaimedError, writeBudget } from './catalog-port';
 import type { RegistrarConfig } from './config';
 import { CatalogMirror } from './consul-state';
-import { annotationFindingsMatter, desiredForService } from './desired';
+import { desiredForService } from './desired';
 import { diff, nodeClaimedBy, type Op } from './diff';
 import type { EventMapper, RegistrarCaches } from './event-mapping';
 import { serviceIngressAddresses } from './ingress';
@@ -22,6 +22,7 @@ import type { RegistrarMetrics } from './metrics';
 import { instanceKey, placeInstances, type Tenancy } from './namespaces';
 import { RefusedServices, type Requeue } from './refused-services';
 import type { RefusalRetry } from './refusals';
+import { annotationFindingsMatter } from './sync-decision';
 import { splitKey } from './watch-index';
 import { findingsWarning, involvedService, type WarningRecorder } from './warnings';
 
