@@ -118,7 +118,7 @@ export function toTxnOp(op: Op, nodeName: string, partition?: string): CatalogTx
 }
 
 /** A single catalog call: a register or deregister request body. */
-export type CatalogCall =
+type CatalogCall =
   { verb: 'register'; body: CatalogRegistration } | { verb: 'deregister'; body: CatalogDeregistration };
 
 /** The operation as a single catalog call (a transaction refused as a whole). */

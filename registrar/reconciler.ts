@@ -77,7 +77,9 @@ export class CatalogReconciler {
 
   /**
    * Ready when not leading, or when the first full pass succeeded. Services Consul refuses do not
-   * count against it unless nothing of ours could be written at all.
+   * count against it unless nothing of ours could be written at all. /readyz applies the standby
+   * rule again (the component kit's `addReadinessCheck`); it stays here too because in-process
+   * callers read `RegistrarController.isReady()` without the kit and must get the same answer.
    */
   isReady(): boolean {
     if (!this.leading()) return true;
