@@ -8,13 +8,12 @@
  * to single calls. Transient errors, an unknown token and a refused node stop the pass and are
  * returned, so the caller retries later with fresh state. With Consul Enterprise namespaces, a
  * namespace is created before its first registration (`namespaces`); one Consul will not create
- * refuses the registrations into it, as any other refusal.
+ * refuses the registrations into it, as any other refusal. The request bodies are built, purely,
+ * in catalog-requests.ts; this file sends them and judges the answers.
  */
 import {
   applyCatalogTxn,
   batchTxnOps,
-  type CatalogRegistration,
-  type CatalogTxnOp,
   type ConsulClient,
   ConsulError,
   deregisterCatalog,
@@ -28,13 +27,7 @@ import {
 } from '../core/consul';
 import type { NamespaceCreator } from '../core/consul/namespaces';
 import { SequentialRequestBody } from '../core/consul/bodies';
-import {
-  DEFAULT_WEIGHTS,
-  NODE_ADDRESS,
-  READINESS_CHECK_NAME,
-  READINESS_CHECK_TYPE,
-  type Instance,
-} from './catalog';
+import { isNodeOp, opSubject, toCatalogCall, toTxnOp } from './catalog-requests';
 import type { Op } from './diff';
 
 interface ApplyOptions {
@@ -75,26 +68,6 @@ export interface ApplyOutcome {
   error?: ConsulError;
   /** Set when `mayWrite` stopped the pass; the ops after `applied` were not written. */
   stopped?: boolean;
-}
-
-/** The instance an operation is about (deletes: the service ID), to keep its sibling ops together. */
-export function opSubject(op: Op): string {
-  switch (op.kind) {
-    case 'node':
-      return `node:${op.node.name}`;
-    case 'delete-node':
-      return `node:${op.node}`;
-    case 'service':
-    case 'check':
-      return op.instance.id;
-    case 'delete':
-    case 'delete-check':
-      return op.serviceId;
-  }
-}
-
-function isNodeOp(op: Op): boolean {
-  return op.kind === 'node' || op.kind === 'delete-node';
 }
 
 function causeOf(text: string): RefusalCause {
@@ -276,120 +249,10 @@ class Writer {
   }
 }
 
-/**
- * Consul Enterprise's placement fields: `Namespace` and `Partition` as the txn and catalog bodies
- * take them (Consul's txn endpoint reads no `ns`/`partition` query parameter). Nothing for OSS.
- */
-function tenancyFields(namespace: string | undefined, partition: string | undefined) {
-  return {
-    ...(namespace !== undefined ? { Namespace: namespace } : {}),
-    ...(partition !== undefined ? { Partition: partition } : {}),
-  };
-}
-
-function serviceBody(instance: Instance, partition: string | undefined) {
-  const weights = instance.weights ?? DEFAULT_WEIGHTS;
-  return {
-    ID: instance.id,
-    Service: instance.service,
-    Tags: [...instance.tags],
-    Address: instance.address,
-    Port: instance.port,
-    Meta: { ...instance.meta },
-    // Always explicit, so what Consul stores is exactly what the diff compares against.
-    Weights: { Passing: weights.passing, Warning: weights.warning },
-    ...tenancyFields(instance.namespace, partition),
-  };
-}
-
-function checkBody(instance: Instance, nodeName: string, partition: string | undefined) {
-  const check = instance.check!;
-  return {
-    Node: nodeName,
-    CheckID: check.id,
-    Name: READINESS_CHECK_NAME,
-    Type: READINESS_CHECK_TYPE,
-    Status: check.status,
-    Output: check.output,
-    ServiceID: instance.id,
-    ServiceName: instance.service,
-    ...tenancyFields(instance.namespace, partition),
-  };
-}
-
-function toTxnOp(op: Op, nodeName: string, partition?: string): CatalogTxnOp {
-  switch (op.kind) {
-    case 'node':
-      return {
-        Node: {
-          Verb: 'set',
-          Node: {
-            Node: op.node.name,
-            Address: op.node.address,
-            Meta: { ...op.node.meta },
-            ...tenancyFields(undefined, partition),
-          },
-        },
-      };
-    case 'service':
-      return { Service: { Verb: 'set', Node: nodeName, Service: serviceBody(op.instance, partition) } };
-    case 'check':
-      return { Check: { Verb: 'set', Check: checkBody(op.instance, nodeName, partition) } };
-    case 'delete':
-      // The name lets Consul check service:write on it (ACLs) as for a set.
-      return {
-        Service: {
-          Verb: 'delete',
-          Node: nodeName,
-          Service: { ID: op.serviceId, Service: op.service, ...tenancyFields(op.namespace, partition) },
-        },
-      };
-    case 'delete-check':
-      return {
-        Check: {
-          Verb: 'delete',
-          Check: { Node: nodeName, CheckID: op.checkId, ...tenancyFields(op.namespace, partition) },
-        },
-      };
-    case 'delete-node':
-      return { Node: { Verb: 'delete', Node: { Node: op.node, ...tenancyFields(undefined, partition) } } };
-  }
-}
-
 async function singleCall(op: Op, options: ApplyOptions, timeoutMs: number | undefined): Promise<void> {
-  const { consul, nodeName, partition } = options;
   const write = timeoutMs === undefined ? {} : { timeoutMs };
-  const node = { Node: nodeName, ...tenancyFields(undefined, partition) };
-  const base: CatalogRegistration = { ...node, Address: NODE_ADDRESS, SkipNodeUpdate: true };
-  switch (op.kind) {
-    case 'node':
-      return registerCatalog(
-        consul,
-        {
-          Node: op.node.name,
-          Address: op.node.address,
-          NodeMeta: { ...op.node.meta },
-          ...tenancyFields(undefined, partition),
-        },
-        write,
-      );
-    case 'service':
-      return registerCatalog(consul, { ...base, Service: serviceBody(op.instance, partition) }, write);
-    case 'check':
-      return registerCatalog(consul, { ...base, Check: checkBody(op.instance, nodeName, partition) }, write);
-    case 'delete':
-      return deregisterCatalog(
-        consul,
-        { ...node, ServiceID: op.serviceId, ...tenancyFields(op.namespace, undefined) },
-        write,
-      );
-    case 'delete-check':
-      return deregisterCatalog(
-        consul,
-        { ...node, CheckID: op.checkId, ...tenancyFields(op.namespace, undefined) },
-        write,
-      );
-    case 'delete-node':
-      return deregisterCatalog(consul, { Node: op.node, ...tenancyFields(undefined, partition) }, write);
-  }
+  const call = toCatalogCall(op, options.nodeName, options.partition);
+  return call.verb === 'register'
+    ? registerCatalog(options.consul, call.body, write)
+    : deregisterCatalog(options.consul, call.body, write);
 }

@@ -16,7 +16,8 @@ import { readActualState } from './consul-state';
 import { EventMapper, type RegistrarCaches } from './event-mapping';
 import type { RegistrarMetrics } from './metrics';
 import type { Tenancy } from './namespaces';
-import { CatalogReconciler, type CatalogPort } from './reconciler';
+import type { CatalogPort } from './catalog-port';
+import { CatalogReconciler } from './reconciler';
 import type { RefusalRetry } from './refusals';
 import type { WarningRecorder } from './warnings';
 

@@ -1,15 +1,10 @@
 import { desiredSettings } from '../test/support/registrar/settings';
 import { analyzeService } from '../core/annotations';
 import type { SyncIntent } from '../core/annotations/types';
-import {
-  type DesiredSettings,
-  type EndpointSliceLike,
-  type NodeLike,
-  type SyncedService,
-  annotationFindingsMatter,
-  desiredForService,
-  instanceId,
-} from './desired';
+import { type DesiredSettings, desiredForService } from './desired';
+import { instanceId } from './instance-fields';
+import type { EndpointSliceLike, NodeLike, SyncedService } from './kube-objects';
+import { annotationFindingsMatter } from './sync-decision';
 import { desiredNode, isOwnedBy, type Instance } from './catalog';
 
 const settings = desiredSettings({ denyNamespaces: ['kube-system', 'kube-public'] });

@@ -4,38 +4,18 @@
  * Ingresses give it (Ingress sync, ingress.ts) and the settings.
  * Semantics follow consul-k8s (control-plane/catalog/to-consul/resource.go) with the improvements
  * of our issue: terminating endpoints left out, readiness checks on every endpoint-based instance,
- * IDs that cannot collide across clusters.
+ * IDs that cannot collide across clusters. Whether a Service is synced at all is
+ * sync-decision.ts's; an instance's ID, meta, check and weights are instance-fields.ts's; this
+ * file chooses the instances (addresses and ports) by Service type.
  */
-import { createHash } from 'node:crypto';
-import { isNamespaceAllowed, serviceType, weightApplies } from '../core/annotations/sync-settings';
-import { SERVICE_SYNC } from '../core/annotations/keys';
-import { endpointPortNumber, servicePortNumber, type SlicePortLike } from '../core/annotations/ports';
-import type {
-  Finding,
-  ServiceLike,
-  ServicePortLike,
-  SyncIntent,
-  SyncSettings,
-} from '../core/annotations/types';
-import {
-  EXTERNAL_SOURCE_KUBERNETES,
-  META_EXTERNAL_SOURCE,
-  META_K8S_CLUSTER_ID,
-  META_K8S_NAMESPACE,
-  META_K8S_NODE_NAME,
-  META_K8S_REF_KIND,
-  META_K8S_REF_NAME,
-  META_K8S_TOPOLOGY_ZONE,
-  META_PORT_PREFIX,
-} from '../core/consul/meta';
-import {
-  type Instance,
-  READINESS_CRITICAL_OUTPUT,
-  READINESS_PASSING_OUTPUT,
-  type ReadinessCheck,
-  type InstanceWeights,
-} from './catalog';
+import { serviceType, weightApplies } from '../core/annotations/sync-settings';
+import { endpointPortNumber, servicePortNumber } from '../core/annotations/ports';
+import type { ServiceLike, SyncIntent, SyncSettings } from '../core/annotations/types';
+import type { Instance } from './catalog';
 import type { IngressAddress } from './ingress';
+import { endpointMeta, instanceId, readinessCheck, serviceMeta, weightsFor } from './instance-fields';
+import type { EndpointLike, EndpointSliceLike, NodeLike, SyncedService } from './kube-objects';
+import { syncDecision } from './sync-decision';
 
 export const NODE_PORT_SYNC_TYPES = ['ExternalOnly', 'InternalOnly', 'ExternalFirst'] as const;
 type NodePortSyncType = (typeof NODE_PORT_SYNC_TYPES)[number];
@@ -48,34 +28,6 @@ export interface DesiredSettings extends SyncSettings {
   addK8sNamespaceSuffix: boolean;
   nodePortSyncType: NodePortSyncType;
 }
-
-/** The Service fields we read, beyond what the annotation rules read. */
-export interface SyncedService extends ServiceLike {
-  metadata?: ServiceLike['metadata'] & { uid?: string };
-  status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> | null } | null };
-}
-
-interface EndpointLike {
-  addresses?: string[] | null;
-  hostname?: string;
-  nodeName?: string;
-  zone?: string;
-  conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean } | null;
-  targetRef?: { kind?: string; name?: string } | null;
-}
-
-export interface EndpointSliceLike {
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> | null };
-  endpoints?: EndpointLike[] | null;
-  ports?: SlicePortLike[] | null;
-}
-
-export interface NodeLike {
-  status?: { addresses?: Array<{ type?: string; address?: string }> | null } | null;
-}
-
-/** Label that ties an EndpointSlice to its Service. */
-export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 interface DesiredInput {
   service: SyncedService;
@@ -91,48 +43,6 @@ interface DesiredInput {
 
 type DesiredResult =
   { sync: true; serviceName: string; instances: Instance[] } | { sync: false; reason: string };
-
-/** Which Services are synced at all: namespace lists, type, default-sync and `service-sync`. */
-function syncDecision(
-  service: ServiceLike,
-  intent: SyncIntent,
-  settings: DesiredSettings,
-): string | undefined {
-  const namespace = service.metadata?.namespace ?? '';
-  const type = serviceType(service);
-  if (!isNamespaceAllowed(namespace, settings))
-    return `namespace ${namespace} is excluded by the namespace lists`;
-  if (type === 'ExternalName') return 'ExternalName Services are not synced';
-  if (type === 'ClusterIP' && !settings.syncClusterIPServices) return 'ClusterIP Services are not synced';
-  const sync = intent.sync ?? settings.defaultSync;
-  if (!sync)
-    return intent.sync === false
-      ? 'service-sync is false'
-      : 'default sync is off and service-sync is not true';
-  if (intent.skipReason) return intent.skipReason;
-  return undefined;
-}
-
-/**
- * Whether a Service's ignored annotations deserve a Warning Event: it is synced, or an invalid
- * annotation is what keeps it out (a bad `service-name`, or a bad `service-sync` that left the
- * default off in force). Services excluded by the namespace lists, their type, the ClusterIP
- * switch or a valid `service-sync: false` are not reported: their annotations change nothing.
- */
-export function annotationFindingsMatter(
-  service: ServiceLike,
-  intent: SyncIntent,
-  findings: readonly Finding[],
-  settings: DesiredSettings,
-): boolean {
-  const syncsUnlessSkipped = (reason: string | undefined) =>
-    reason === undefined || reason === intent.skipReason;
-  if (syncsUnlessSkipped(syncDecision(service, intent, settings))) return true;
-  const syncIgnored =
-    intent.sync === undefined &&
-    findings.some((finding) => finding.severity === 'error' && finding.annotation === SERVICE_SYNC);
-  return syncIgnored && syncsUnlessSkipped(syncDecision(service, { ...intent, sync: true }, settings));
-}
 
 /** Every instance this Service should have in Consul (empty when it is not synced). */
 export function desiredForService(input: DesiredInput, settings: DesiredSettings): DesiredResult {
@@ -168,32 +78,9 @@ function consulServiceName(service: ServiceLike, intent: SyncIntent, settings: D
   return settings.addK8sNamespaceSuffix ? `${name}-${service.metadata?.namespace ?? ''}` : name;
 }
 
-/**
- * Deterministic instance ID: readable Consul name and cluster, then a hash of everything that
- * makes the instance unique (cluster, Kubernetes namespace and name, address), so two clusters,
- * or two Kubernetes Services mapped to one Consul name, never produce the same ID.
- */
-export function instanceId(
-  clusterId: string,
-  service: ServiceLike,
-  consulName: string,
-  address: string,
-): string {
-  const key = [
-    clusterId,
-    service.metadata?.namespace ?? '',
-    service.metadata?.name ?? '',
-    consulName,
-    address,
-  ];
-  const digest = createHash('sha1').update(key.join('\u0000')).digest('hex').slice(0, 12);
-  return `${consulName}-${clusterId}-${digest}`;
-}
-
 /** Collects a Service's instances, deduplicated by address, sorted by ID. */
 class InstanceBuilder {
   private readonly byAddress = new Map<string, Instance>();
-  private readonly ports: ServicePortLike[];
   private readonly namespace: string;
   private readonly baseMeta: Record<string, string>;
   private readonly tags: string[];
@@ -203,10 +90,9 @@ class InstanceBuilder {
     private readonly settings: DesiredSettings,
     private readonly serviceName: string,
   ) {
-    this.ports = input.service.spec?.ports ?? [];
     this.namespace = input.service.metadata?.namespace ?? '';
     this.tags = [...new Set([settings.syncTag, ...input.intent.tags])];
-    this.baseMeta = this.meta();
+    this.baseMeta = serviceMeta(input.service, settings.clusterId, input.intent.meta);
   }
 
   result(): Instance[] {
@@ -295,18 +181,6 @@ class InstanceBuilder {
     };
   }
 
-  /** Built-in meta, then annotation meta, then the ownership keys again so nothing overrides them. */
-  private meta(): Record<string, string> {
-    const ownership = {
-      [META_EXTERNAL_SOURCE]: EXTERNAL_SOURCE_KUBERNETES,
-      [META_K8S_NAMESPACE]: this.namespace,
-      [META_K8S_CLUSTER_ID]: this.settings.clusterId,
-    };
-    const meta: Record<string, string> = { ...ownership };
-    for (const port of this.ports) meta[`${META_PORT_PREFIX}${port.name ?? ''}`] = String(port.port ?? 0);
-    return { ...meta, ...this.input.intent.meta, ...ownership };
-  }
-
   /** The Service-level port, as consul-k8s chooses it (core/annotations/ports). */
   private servicePort(): number {
     return servicePortNumber(this.input.service, this.input.intent.port);
@@ -331,29 +205,6 @@ class InstanceBuilder {
         return first('ExternalIP') ?? first('InternalIP');
     }
   }
-}
-
-function readinessCheck(namespace: string, id: string, ready: boolean): ReadinessCheck {
-  return {
-    id: `${namespace}/${id}`,
-    status: ready ? 'passing' : 'critical',
-    output: ready ? READINESS_PASSING_OUTPUT : READINESS_CRITICAL_OUTPUT,
-  };
-}
-
-function endpointMeta(base: Record<string, string>, endpoint: EndpointLike): Record<string, string> {
-  const meta = { ...base };
-  if (endpoint.targetRef) {
-    meta[META_K8S_REF_NAME] = endpoint.targetRef.name ?? '';
-    meta[META_K8S_REF_KIND] = endpoint.targetRef.kind ?? '';
-  }
-  if (endpoint.nodeName) meta[META_K8S_NODE_NAME] = endpoint.nodeName;
-  if (endpoint.zone) meta[META_K8S_TOPOLOGY_ZONE] = endpoint.zone;
-  return meta;
-}
-
-function weightsFor(passing: number): InstanceWeights {
-  return { passing, warning: 1 };
 }
 
 function compare(a: string | undefined, b: string | undefined): number {

@@ -5,7 +5,7 @@
  * to a Service. No Consul, no timing.
  */
 import { objectKey, type ChangeListener } from '../core/kube/informer';
-import type { EndpointSliceLike, NodeLike, SyncedService } from './desired';
+import type { EndpointSliceLike, NodeLike, SyncedService } from './kube-objects';
 import type { IngressLike } from './ingress';
 import { IngressIndex, NodeAddresses, SliceIndex, splitKey } from './watch-index';
 

@@ -1,11 +1,7 @@
 import { desiredSettings } from '../test/support/registrar/settings';
 import { analyzeService } from '../core/annotations';
-import {
-  type DesiredSettings,
-  type EndpointSliceLike,
-  type SyncedService,
-  desiredForService,
-} from './desired';
+import { type DesiredSettings, desiredForService } from './desired';
+import type { EndpointSliceLike, SyncedService } from './kube-objects';
 import {
   type IngressAddress,
   type IngressLike,

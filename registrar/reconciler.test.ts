@@ -8,7 +8,8 @@ import { MemoryCache, MemoryCatalog } from '../test/support/registrar/memory';
 import { parseRegistrarConfig } from './config';
 import { EventMapper, type NodeObject, type ServiceObject, type SliceObject } from './event-mapping';
 import { createRegistrarMetrics } from './metrics';
-import { CatalogReconciler, NodeClaimedError, type ReconcilerOptions } from './reconciler';
+import { NodeClaimedError } from './catalog-port';
+import { CatalogReconciler, type ReconcilerOptions } from './reconciler';
 import type { WarningRecorder } from './warnings';
 
 const config = parseRegistrarConfig({ clusterId: 'east' }, {});

@@ -9,40 +9,22 @@ import type { Logger } from 'pino';
 import { analyzeService } from '../core/annotations';
 import { objectKey } from '../core/kube/informer';
 import type { Batch, PassResult } from '../core/kube/work-queue';
-import { opSubject, type ApplyOutcome, type RejectedOp } from './apply';
+import type { ApplyOutcome } from './apply';
 import { desiredNode, type Instance } from './catalog';
+import { type CatalogPort, NodeClaimedError, writeBudget } from './catalog-port';
 import type { RegistrarConfig } from './config';
 import { CatalogMirror } from './consul-state';
-import { annotationFindingsMatter, desiredForService } from './desired';
-import { diff, nodeClaimedBy, type ActualState, type Op } from './diff';
+import { desiredForService } from './desired';
+import { diff, nodeClaimedBy, type Op } from './diff';
 import type { EventMapper, RegistrarCaches } from './event-mapping';
 import { serviceIngressAddresses } from './ingress';
 import type { RegistrarMetrics } from './metrics';
 import { instanceKey, placeInstances, type Tenancy } from './namespaces';
-import { type RefusalRetry, RefusalTracker } from './refusals';
+import { RefusedServices, type Requeue } from './refused-services';
+import type { RefusalRetry } from './refusals';
+import { annotationFindingsMatter } from './sync-decision';
 import { splitKey } from './watch-index';
-import {
-  CONSUL_REFUSED_REASON,
-  consulServiceOf,
-  findingsWarning,
-  involvedService,
-  refusalMessage,
-  type WarningRecorder,
-} from './warnings';
-
-/** The Consul side of a pass: our node as Consul holds it, and writes. */
-export interface CatalogPort {
-  /** `known`: entries an equal read may return instead of a copy (the mirror). */
-  readNode(known?: CatalogMirror): Promise<ActualState>;
-  /** `mayWrite` is asked before every request (false: stop; a number: the request's deadline). */
-  apply(ops: readonly Op[], mayWrite: () => boolean | number): Promise<ApplyOutcome>;
-}
-
-/** Where the reconciler asks for another look (the work queue). */
-interface Requeue {
-  add(serviceKey: string): void;
-  addFull(): void;
-}
+import { findingsWarning, involvedService, type WarningRecorder } from './warnings';
 
 export interface ReconcilerOptions {
   config: RegistrarConfig;
@@ -51,6 +33,7 @@ export interface ReconcilerOptions {
   mapper: EventMapper;
   /** Consul Enterprise namespaces and partition (default: none, as OSS). */
   tenancy?: Tenancy;
+  /** Where a refused Service's retry asks for another look (the work queue). */
   requeue: Requeue;
   logger: Logger;
   metrics: RegistrarMetrics;
@@ -63,22 +46,6 @@ export interface ReconcilerOptions {
   refusalRetry?: RefusalRetry;
 }
 
-/** The longest a single Consul write may take. */
-const WRITE_TIMEOUT_MS = 15_000;
-/** Kept free at the end of the lease for clock-rate differences and the response's way back. */
-const LEASE_SAFETY_MS = 1000;
-
-/** Our node name is taken by the registrar of another cluster: writing would fight over it. */
-export class NodeClaimedError extends Error {
-  override readonly name = 'NodeClaimedError';
-  readonly kind = 'node-claimed';
-  constructor(node: string, otherClusterId: string, clusterId: string) {
-    super(
-      `Consul node "${node}" belongs to the registrar of cluster id "${otherClusterId}" (node meta external-k8s-cluster-id), not to this one ("${clusterId}"): give each cluster its own --consul-node-name`,
-    );
-  }
-}
-
 export class CatalogReconciler {
   private readonly mirror = new CatalogMirror();
   /**
@@ -87,39 +54,45 @@ export class CatalogReconciler {
    * remove what it no longer wants.
    */
   private readonly desiredByService = new Map<string, readonly Instance[]>();
-  private readonly refusals: RefusalTracker;
-  /** Service key of every instance ID we computed, so a refused write is traced to its Service. */
-  private readonly keyOfInstance = new Map<string, string>();
+  private readonly refused: RefusedServices;
   private readonly tenancy: Tenancy;
-  private refusalTimer: NodeJS.Timeout | undefined;
   private ownedCount = 0;
   private desiredCount = 0;
   private firstFullPassDone = false;
   private wasLeader = false;
-  private stopped = false;
 
   constructor(private readonly options: ReconcilerOptions) {
-    this.refusals = new RefusalTracker(options.refusalRetry);
+    const { caches, requeue, logger, metrics, events, refusalRetry } = options;
+    this.refused = new RefusedServices({
+      caches,
+      requeue,
+      logger,
+      metrics,
+      ...(events ? { events } : {}),
+      ...(refusalRetry ? { refusalRetry } : {}),
+      isKnown: (serviceKey) => this.desiredByService.has(serviceKey),
+    });
     this.tenancy = options.tenancy ?? { requestedBy: [] };
   }
 
   /**
    * Ready when not leading, or when the first full pass succeeded. Services Consul refuses do not
-   * count against it unless nothing of ours could be written at all.
+   * count against it unless nothing of ours could be written at all. /readyz applies the standby
+   * rule again (the component kit's `addReadinessCheck`); it stays here too because in-process
+   * callers read `RegistrarController.isReady()` without the kit and must get the same answer.
    */
   isReady(): boolean {
     if (!this.leading()) return true;
-    return this.firstFullPassDone && !(this.refusals.size > 0 && this.ownedCount === 0);
+    return this.firstFullPassDone && !(this.refused.size > 0 && this.ownedCount === 0);
   }
 
   /** The Service's owner may have fixed what Consul refused: its next pass retries it. */
   serviceChanged(serviceKey: string): void {
-    this.refusals.clear(serviceKey);
+    this.refused.serviceChanged(serviceKey);
   }
 
   stop(): void {
-    this.stopped = true;
-    clearTimeout(this.refusalTimer);
+    this.refused.stop();
   }
 
   async reconcile(batch: Batch<string>): Promise<PassResult> {
@@ -197,7 +170,7 @@ export class CatalogReconciler {
       config.clusterId,
     );
     this.reportConflicts(result.conflicts);
-    return this.applyAndRecord(this.withoutHeld(result.ops));
+    return this.applyAndRecord(this.refused.withoutHeld(result.ops));
   }
 
   /** Diffs only these Services against the mirror (no Consul read). */
@@ -219,7 +192,7 @@ export class CatalogReconciler {
       config.clusterId,
     );
     this.reportConflicts(result.conflicts);
-    return this.applyAndRecord(this.withoutHeld(result.ops));
+    return this.applyAndRecord(this.refused.withoutHeld(result.ops));
   }
 
   /** Desired instances of one Service key; caches them and reports invalid annotations. */
@@ -251,11 +224,11 @@ export class CatalogReconciler {
     }
     const previous = this.desiredByService.get(key);
     this.desiredCount += instances.length - (previous?.length ?? 0);
-    for (const instance of instances) this.keyOfInstance.set(instance.id, key);
+    this.refused.track(key, instances);
     if (service) this.desiredByService.set(key, instances);
     else {
       this.desiredByService.delete(key);
-      if (this.refusals.clear(key)) this.updateRefusalMetrics();
+      this.refused.serviceGone(key);
     }
     this.options.metrics.desiredInstances.set(this.desiredCount);
     return instances;
@@ -269,115 +242,21 @@ export class CatalogReconciler {
       return {};
     }
     // Leadership can move during a long pass: every transaction asks again, so a former leader stops.
-    const outcome = await catalog.apply(ops, () => this.writeBudget());
+    const outcome = await catalog.apply(ops, () =>
+      writeBudget(this.leading(), this.options.leaseRemainingMs),
+    );
     this.mirror.record(outcome.applied);
-    for (const op of outcome.applied) {
-      metrics.operations.inc({ kind: op.kind });
-      if (op.kind === 'delete') this.keyOfInstance.delete(op.serviceId);
-    }
+    for (const op of outcome.applied) metrics.operations.inc({ kind: op.kind });
     metrics.transactions.inc(outcome.transactions);
     metrics.singleCalls.inc(outcome.singleCalls);
     this.ownedCount = this.mirror.ownedCount(config.clusterId);
     metrics.registeredInstances.set(this.ownedCount);
-    this.recordRefusals(outcome.applied, outcome.rejected);
+    this.refused.recordWrites(outcome.applied, outcome.rejected);
     logger.debug(
       { applied: outcome.applied.length, transactions: outcome.transactions },
       'applied catalog changes',
     );
     return outcome;
-  }
-
-  /**
-   * Whether the next write may start, and how long it may take: never past the time another
-   * replica could take the Lease over, so a demoted leader's write cannot land after the new
-   * leader's.
-   */
-  private writeBudget(): boolean | number {
-    if (!this.leading()) return false;
-    const left = this.options.leaseRemainingMs?.();
-    if (left === undefined) return WRITE_TIMEOUT_MS;
-    return Math.min(WRITE_TIMEOUT_MS, left - LEASE_SAFETY_MS);
-  }
-
-  /** The Service key an operation belongs to (refusals are per Service), else its instance. */
-  private groupOf(op: Op): string {
-    const subject = opSubject(op);
-    return this.keyOfInstance.get(subject) ?? subject;
-  }
-
-  /** Drops the writes of Services waiting for their refusal retry. */
-  private withoutHeld(ops: Op[]): Op[] {
-    if (this.refusals.size === 0) return ops;
-    return ops.filter((op) => !this.refusals.held(this.groupOf(op)));
-  }
-
-  /**
-   * Refused Services: one log line, metric and Warning Event each, and a retry of their own that
-   * backs off to minutes. Services written without a refusal are forgotten.
-   */
-  private recordRefusals(applied: readonly Op[], rejected: readonly RejectedOp[]): void {
-    const { metrics, logger } = this.options;
-    const refused = new Map<string, RejectedOp>();
-    for (const rejection of rejected) {
-      const group = this.groupOf(rejection.op);
-      metrics.rejectedOperations.inc({ kind: rejection.op.kind });
-      metrics.refusedOperations.inc({ reason: rejection.cause });
-      if (!refused.has(group)) refused.set(group, rejection);
-    }
-    let changed = false;
-    for (const op of applied) {
-      const group = this.groupOf(op);
-      if (!refused.has(group) && this.refusals.clear(group)) changed = true;
-    }
-    for (const [group, { op, reason, cause }] of refused) {
-      changed = true;
-      const { delayMs } = this.refusals.refuse(group, cause, reason);
-      const errorClass = cause === 'permission' ? 'auth' : 'bad-request';
-      metrics.consulErrors.inc({ class: errorClass });
-      const consulName = consulServiceOf(op);
-      logger.warn(
-        { class: errorClass, service: group, consulService: consulName, retryInMs: delayMs },
-        `Consul refused the registration of ${group}: ${reason}; the other Services are written, this one is retried with backoff`,
-      );
-      this.reportRefusal(group, consulName, cause, reason);
-    }
-    if (changed) this.updateRefusalMetrics();
-    this.scheduleRefusalRetry();
-  }
-
-  private updateRefusalMetrics(): void {
-    const { refusedServices } = this.options.metrics;
-    refusedServices.set({ reason: 'permission' }, this.refusals.count('permission'));
-    refusedServices.set({ reason: 'invalid' }, this.refusals.count('invalid'));
-  }
-
-  /** Wakes up for the next refused Service due for its retry. */
-  private scheduleRefusalRetry(): void {
-    clearTimeout(this.refusalTimer);
-    const inMs = this.refusals.nextRetryInMs();
-    if (inMs === undefined || this.stopped) return;
-    this.refusalTimer = setTimeout(() => {
-      this.refusalTimer = undefined;
-      for (const key of this.refusals.takeDue()) {
-        // Not a Service we know (an instance left from a deleted one): a full pass retries it.
-        if (this.desiredByService.has(key)) this.options.requeue.add(key);
-        else this.options.requeue.addFull();
-      }
-      this.scheduleRefusalRetry();
-    }, inMs + 1);
-    this.refusalTimer.unref();
-  }
-
-  private reportRefusal(key: string, consulName: string, cause: RejectedOp['cause'], reason: string): void {
-    const { events, caches } = this.options;
-    if (!events || !this.desiredByService.has(key)) return;
-    const service = caches.services.get(...splitKey(key));
-    if (!service) return;
-    void events.warning(
-      involvedService(service),
-      CONSUL_REFUSED_REASON,
-      refusalMessage(consulName, cause, reason),
-    );
   }
 
   private reportConflicts(conflicts: readonly string[]): void {

@@ -1,4 +1,4 @@
-import type { EndpointSliceLike } from './desired';
+import type { EndpointSliceLike } from './kube-objects';
 import type { IngressLike } from './ingress';
 import { IngressIndex, NodeAddresses, SliceIndex, splitKey } from './watch-index';
 

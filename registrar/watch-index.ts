@@ -5,7 +5,7 @@
  * to (remembered likewise).
  */
 import { objectKey } from '../core/kube/informer';
-import { type EndpointSliceLike, type NodeLike, SERVICE_NAME_LABEL } from './desired';
+import { type EndpointSliceLike, type NodeLike, SERVICE_NAME_LABEL } from './kube-objects';
 import { type IngressLike, routedServices } from './ingress';
 
 /** `namespace/name` -> [namespace, name]; a key without `/` is cluster scoped. */

@@ -10,7 +10,7 @@ import type { ApplyOutcome, RejectedOp } from '../../../registrar/apply';
 import { READINESS_CHECK_NAME, READINESS_CHECK_TYPE } from '../../../registrar/catalog';
 import type { ActualCheck, ActualInstance, ActualState, Op } from '../../../registrar/diff';
 import type { ObjectCache } from '../../../registrar/event-mapping';
-import type { CatalogPort } from '../../../registrar/reconciler';
+import type { CatalogPort } from '../../../registrar/catalog-port';
 
 type Named = { metadata?: { name?: string; namespace?: string } };
 
