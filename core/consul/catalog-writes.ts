@@ -15,23 +15,34 @@ interface WriteOptions {
   timeoutMs?: number;
 }
 
+/** A catalog `PUT` of one JSON body whose answer is not needed; failures become ConsulErrors. */
+async function putCatalog(
+  consul: ConsulClient,
+  operation: string,
+  path: string,
+  body: CatalogRegistration | CatalogDeregistration,
+  options: WriteOptions,
+): Promise<void> {
+  try {
+    await rawConsulRequest(consul, {
+      method: 'PUT',
+      name: operation,
+      path,
+      body,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    });
+  } catch (err) {
+    throw toConsulError(err, operation, clientToken(consul));
+  }
+}
+
 /** `PUT /v1/catalog/register` with the full body (the npm client drops Weights and more). */
 export async function registerCatalog(
   consul: ConsulClient,
   registration: CatalogRegistration,
   options: WriteOptions = {},
 ): Promise<void> {
-  try {
-    await rawConsulRequest(consul, {
-      method: 'PUT',
-      name: 'catalog.register',
-      path: '/catalog/register',
-      body: registration,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    });
-  } catch (err) {
-    throw toConsulError(err, 'catalog.register', clientToken(consul));
-  }
+  await putCatalog(consul, 'catalog.register', '/catalog/register', registration, options);
 }
 
 /** `PUT /v1/catalog/deregister`: removes the node, or one service/check when given. */
@@ -40,17 +51,7 @@ export async function deregisterCatalog(
   deregistration: CatalogDeregistration,
   options: WriteOptions = {},
 ): Promise<void> {
-  try {
-    await rawConsulRequest(consul, {
-      method: 'PUT',
-      name: 'catalog.deregister',
-      path: '/catalog/deregister',
-      body: deregistration,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    });
-  } catch (err) {
-    throw toConsulError(err, 'catalog.deregister', clientToken(consul));
-  }
+  await putCatalog(consul, 'catalog.deregister', '/catalog/deregister', deregistration, options);
 }
 
 interface TxnApplyResult {
