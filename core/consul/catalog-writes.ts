@@ -3,7 +3,7 @@
  * fields), and catalog operations applied in bounded transactions (txn-batches.ts), each one
  * all-or-nothing. Every failure is a ConsulError (see errors.ts).
  */
-import { clientToken, rawConsulRequest, type ConsulClient } from './client';
+import { clientToken, consulRequest, rawConsulRequest, type ConsulClient } from './client';
 import { ConsulError, toConsulError, type TxnOpError } from './errors';
 import { SequentialRequestBody } from './bodies';
 import { DEFAULT_TIMEOUT_MS } from './blocking-read';
@@ -15,34 +15,19 @@ interface WriteOptions {
   timeoutMs?: number;
 }
 
-/** A catalog `PUT` of one JSON body whose answer is not needed; failures become ConsulErrors. */
-async function putCatalog(
-  consul: ConsulClient,
-  operation: string,
-  path: string,
-  body: CatalogRegistration | CatalogDeregistration,
-  options: WriteOptions,
-): Promise<void> {
-  try {
-    await rawConsulRequest(consul, {
-      method: 'PUT',
-      name: operation,
-      path,
-      body,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    });
-  } catch (err) {
-    throw toConsulError(err, operation, clientToken(consul));
-  }
-}
-
 /** `PUT /v1/catalog/register` with the full body (the npm client drops Weights and more). */
 export async function registerCatalog(
   consul: ConsulClient,
   registration: CatalogRegistration,
   options: WriteOptions = {},
 ): Promise<void> {
-  await putCatalog(consul, 'catalog.register', '/catalog/register', registration, options);
+  await consulRequest(consul, {
+    method: 'PUT',
+    name: 'catalog.register',
+    path: '/catalog/register',
+    body: registration,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
 }
 
 /** `PUT /v1/catalog/deregister`: removes the node, or one service/check when given. */
@@ -51,7 +36,13 @@ export async function deregisterCatalog(
   deregistration: CatalogDeregistration,
   options: WriteOptions = {},
 ): Promise<void> {
-  await putCatalog(consul, 'catalog.deregister', '/catalog/deregister', deregistration, options);
+  await consulRequest(consul, {
+    method: 'PUT',
+    name: 'catalog.deregister',
+    path: '/catalog/deregister',
+    body: deregistration,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
 }
 
 interface TxnApplyResult {
