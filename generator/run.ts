@@ -192,6 +192,7 @@ async function planFromRepository(
   return compareRun(settled, await read(settled.reads));
 }
 
+/** The plan's gauges: Services rendered and skipped, whether the read was partial, Services kept unconfirmed. */
 function recordPlan(
   metrics: GeneratorMetrics | undefined,
   snapshot: CatalogSnapshot,
