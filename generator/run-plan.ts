@@ -47,7 +47,7 @@ export interface PlanInput {
 }
 
 /** Committed content by blob id: the blobs a stage named in its `reads` (missing ones are absent). */
-export type BlobContents = ReadonlyMap<string, string>;
+type BlobContents = ReadonlyMap<string, string>;
 
 export interface PlannedRun {
   plan: Plan;
@@ -63,7 +63,7 @@ export interface PlannedRun {
 }
 
 /** Stage one's result: the first render, and the blobs stage two needs (`reads`). */
-export interface RenderedRun {
+interface RenderedRun {
   input: PlanInput;
   render: RenderOptions;
   conflicts: Map<string, string>;
@@ -75,7 +75,7 @@ export interface RenderedRun {
 }
 
 /** Stage two's result: the files that should exist, and the blobs stage three needs (`reads`). */
-export interface DesiredRun {
+interface DesiredRun {
   input: PlanInput;
   desired: DesiredState;
   highWaterMark: number | undefined;
