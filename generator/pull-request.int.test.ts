@@ -4,23 +4,37 @@
  * someone else's commits left alone; a closed pull request respected; our labels removed;
  * guard refusals noted; reviewers, assignees, draft, auto-merge.
  */
-import { EventEmitter } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startFakeForge, type FakeForge, type FakePullRequest } from '../test/support/forge';
-import { createLogger } from '../core/runtime/logger';
 import { bodyMarker, readBodyMarker } from './forge/marker';
-import { runGenerate } from './main';
 import { planChanges } from './plan';
 import { pullRequestBody } from './report';
 import { eventually } from '../test/support/wait';
-import { bareRemote, generate, git, ISOLATED_GIT_ENV, tempDir } from '../test/support/generator/git-fixture';
-import { parseGenerateFlags, targetArgs } from '../test/support/generator/cli';
+import { bareRemote, generate, git, tempDir } from '../test/support/generator/git-fixture';
+import { parseGenerateFlags, targetArgs, watchArgs } from '../test/support/generator/cli';
+import { startWatch } from '../test/support/generator/watch';
 
 /** The generator end to end takes seconds: its waits poll for up to 15 s. */
 const SLOW = { timeoutMs: 15_000, intervalMs: 50 };
 
 const TOKEN = 'forge-t0ken-secret';
+
+type Kind = 'github' | 'gitlab';
+/** `--pull-request <kind>` against the forge double's API, on one project. */
+const forgeArgs = (kind: Kind, project: string): string[] => [
+  '--pull-request',
+  kind,
+  '--forge-api-url',
+  kind === 'github' ? forge.githubApiUrl : forge.gitlabUrl,
+  '--forge-project',
+  project,
+];
+/** The environment with the forge's token variable set. */
+const tokenEnv = (kind: Kind, token: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  [kind === 'github' ? 'GITHUB_TOKEN' : 'GITLAB_TOKEN']: token,
+});
 let forge: FakeForge;
 let root: { dir: string; cleanup(): void };
 beforeAll(async () => {
@@ -39,16 +53,11 @@ describe.each(['github', 'gitlab'] as const)('--pull-request %s', (kind) => {
     const remote = bareRemote(dir);
     const catalog = path.join(dir, 'catalog.json');
     writeFileSync(catalog, JSON.stringify({ web: [], api: [], bad_name: [] }));
-    const env = { ...process.env, [kind === 'github' ? 'GITHUB_TOKEN' : 'GITLAB_TOKEN']: TOKEN };
+    const env = tokenEnv(kind, TOKEN);
     const args = [
       '--once',
       ...targetArgs({ catalog, repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
-      '--pull-request',
-      kind,
-      '--forge-api-url',
-      kind === 'github' ? forge.githubApiUrl : forge.gitlabUrl,
-      '--forge-project',
-      'acme/config',
+      ...forgeArgs(kind, 'acme/config'),
       '--pull-request-label',
       'consul',
       '--pull-request-label',
@@ -141,14 +150,9 @@ it.each(['github', 'gitlab'] as const)(
       [
         '--once',
         ...targetArgs({ catalog, repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
-        '--pull-request',
-        kind,
-        '--forge-api-url',
-        kind === 'github' ? forge.githubApiUrl : forge.gitlabUrl,
-        '--forge-project',
-        'acme/config',
+        ...forgeArgs(kind, 'acme/config'),
       ],
-      { ...process.env, [kind === 'github' ? 'GITHUB_TOKEN' : 'GITLAB_TOKEN']: wrong },
+      tokenEnv(kind, wrong),
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
@@ -158,7 +162,6 @@ it.each(['github', 'gitlab'] as const)(
   },
 );
 
-type Kind = 'github' | 'gitlab';
 const PR_BRANCH = 'consul-k8s-gitops/main/consul';
 
 /** A bare remote, a catalog file and the arguments of a pull-request run against the double. */
@@ -167,15 +170,10 @@ function setup(kind: Kind, name: string) {
   mkdirSync(dir);
   const remote = bareRemote(dir);
   const catalog = path.join(dir, 'catalog.json');
-  const env = { ...process.env, [kind === 'github' ? 'GITHUB_TOKEN' : 'GITLAB_TOKEN']: TOKEN };
+  const env = tokenEnv(kind, TOKEN);
   const base = [
     ...targetArgs({ catalog, repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
-    '--pull-request',
-    kind,
-    '--forge-api-url',
-    kind === 'github' ? forge.githubApiUrl : forge.gitlabUrl,
-    '--forge-project',
-    `acme/${name}`,
+    ...forgeArgs(kind, `acme/${name}`),
   ];
   const pulls = (): FakePullRequest[] =>
     (kind === 'github' ? forge.github : forge.gitlab).filter((pr) => pr.project === `acme/${name}`);
@@ -407,34 +405,14 @@ it('refuses labels the forge would refuse, naming the flag', async () => {
 it('watch: /healthz fails on pull-request-branch while the branch carries commits not ours', async () => {
   const t = setup('github', 'watch-held');
   t.catalog(['web']);
-  const flags = await parseGenerateFlags([
-    '--watch',
-    ...t.base,
-    '--buffer-min',
-    '100ms',
-    '--buffer-max',
-    '500ms',
-    '--http-port',
-    '0',
-  ]);
-  const signals = new EventEmitter();
-  let port = 0;
-  const exited = runGenerate(flags, {
-    stdout: () => undefined,
-    stderr: () => undefined,
-    env: { ...process.env, ...ISOLATED_GIT_ENV, GITHUB_TOKEN: TOKEN },
-    logger: createLogger({ level: 'silent' }),
-    signals,
-    onListening: (bound) => {
-      port = bound;
-    },
-  });
+  const flags = await parseGenerateFlags([...watchArgs(), ...t.base]);
+  const { exited, signals, state, base } = startWatch(flags, { GITHUB_TOKEN: TOKEN });
   const healthz = async () => {
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+    const response = await fetch(`${base()}/healthz`);
     return { status: response.status, body: (await response.json()) as unknown };
   };
   try {
-    await eventually(() => port > 0 && t.pulls().length === 1, SLOW);
+    await eventually(() => state.port > 0 && t.pulls().length === 1, SLOW);
     expect((await healthz()).status).toBe(200);
     t.reviewerCommit();
     t.catalog(['web', 'api']);

@@ -1,17 +1,17 @@
 /**
- * The planning step of a run: the files that should exist (rendered from the catalog snapshot,
- * with the ownership marker and, after a partial read, the unconfirmed Services kept as
- * committed), compared with the starting tree into a plan, and the mass-deletion guard's verdict
- * on it. Reads committed blobs for the comparison and the reports; writes nothing.
+ * The planning of a run, pure: from the catalog snapshot and the starting tree, the files that
+ * should exist (rendered, with the ownership marker and, after a partial read, the unconfirmed
+ * Services kept as committed), compared with the tree into a plan, and the mass-deletion guard's
+ * verdict on it. Committed content comes in as blob contents: planning runs in three stages, each
+ * naming the blobs the next one needs (`reads`), so only the files a run compares are ever read
+ * (an unchanged Service is compared by blob id). The caller reads them (run.ts); no I/O here.
  */
 import { isDnsSubdomain } from '../core/names/dns';
 import { desiredState, mergeConflicts, type DesiredState } from './desired';
 import { baseName, type TreeEntry } from './git/objects';
-import type { GitRepository } from './git/repository';
 import { checkMassDeletion, nextHighWaterMark, type GuardOptions, type GuardVerdict } from './guard';
-import { committedShardCount, shardIndexOf } from './layout';
+import { committedShardCount } from './layout';
 import { assertOwner } from './managed-dir';
-import type { GeneratorMetrics } from './metrics';
 import { filesToDescribe, isServiceFile, planChanges, type Plan } from './plan';
 import {
   highWaterMarkOf,
@@ -23,7 +23,6 @@ import {
 } from './render';
 import type { SelectOptions } from './select';
 import type { CatalogGap, CatalogSnapshot } from './source/catalog';
-import type { StartingPoint } from './starting-point';
 import type { RenderOptions } from './types';
 
 /** The settings planning depends on. */
@@ -34,6 +33,21 @@ export interface PlanSettings {
   managedPath: string;
   guard: GuardOptions;
 }
+
+/** What a run plans from. */
+export interface PlanInput {
+  settings: PlanSettings;
+  snapshot: CatalogSnapshot;
+  /** The managed directory at the starting commit (empty without one). */
+  tree: ReadonlyMap<string, TreeEntry>;
+  /** Services defined in the repository outside the managed path. */
+  repositoryConflicts: ReadonlyMap<string, string>;
+  /** Services taken in the cluster (`--check-cluster`). */
+  clusterConflicts: ReadonlyMap<string, string>;
+}
+
+/** Committed content by blob id: the blobs a stage named in its `reads` (missing ones are absent). */
+type BlobContents = ReadonlyMap<string, string>;
 
 export interface PlannedRun {
   plan: Plan;
@@ -48,113 +62,157 @@ export interface PlannedRun {
   incomplete?: { gaps: CatalogGap[]; kept: string[] };
 }
 
-/** Shard directories are listed file by file; any other subdirectory is kept whole. */
-function isShardDirectory(directory: string): boolean {
-  return shardIndexOf(directory) !== undefined;
+/** Stage one's result: the first render, and the blobs stage two needs (`reads`). */
+interface RenderedRun {
+  input: PlanInput;
+  render: RenderOptions;
+  conflicts: Map<string, string>;
+  desired: DesiredState;
+  /** After a partial read: the committed files it may keep (Services not rendered, inventories) -> blob. */
+  unconfirmed: Map<string, string>;
+  /** The ownership marker's blob and the unconfirmed files' blobs. */
+  reads: string[];
 }
 
-/** Render what should exist and compare it with what the starting commit holds. */
-export async function planRun(
-  settings: PlanSettings,
-  metrics: GeneratorMetrics | undefined,
-  snapshot: CatalogSnapshot,
-  repository: GitRepository | undefined,
-  start: StartingPoint,
-  clusterConflicts: ReadonlyMap<string, string>,
-): Promise<{ current: Map<string, TreeEntry>; result: PlannedRun }> {
-  const conflicts = mergeConflicts(start.repositoryConflicts, clusterConflicts);
-  const current = repository
-    ? await repository.listTree(start.base, settings.managedPath, isShardDirectory)
-    : new Map();
+/** Stage two's result: the files that should exist, and the blobs stage three needs (`reads`). */
+interface DesiredRun {
+  input: PlanInput;
+  desired: DesiredState;
+  highWaterMark: number | undefined;
+  keptServices: string[];
+  /** The committed files whose content differs from the desired (changed or removed) -> blob. */
+  described: Map<string, string>;
+  reads: string[];
+}
+
+/** Stage one: render what should exist from the snapshot. */
+export function renderRun(input: PlanInput): RenderedRun {
+  const { settings, snapshot, tree } = input;
+  const conflicts = mergeConflicts(input.repositoryConflicts, input.clusterConflicts);
   const render = {
     ...renderOptionsFor(settings.render, snapshot),
-    committedShards: committedLayout(current),
+    committedShards: committedLayout(tree),
   };
-  let desired = desiredState(snapshot, settings.select, render, conflicts);
+  const desired = desiredState(snapshot, settings.select, render, conflicts);
   if (render.datacenterFromCatalog && render.datacenter === undefined && desired.selected.length > 0) {
     throw new Error(
       '--consul-datacenter-dns: Consul did not say which datacenter answered; give it (--consul-datacenter-dns <dc>)',
     );
   }
+  const marker = tree.get(OWNER_FILE);
+  const unconfirmed = snapshot.gaps ? unconfirmedFiles(tree, desired.files) : new Map<string, string>();
+  const markerBlob = render.owner !== undefined && marker?.type === 'file' ? [marker.blob] : [];
+  const reads = [...new Set([...markerBlob, ...unconfirmed.values()])];
+  return { input, render, conflicts, desired, unconfirmed, reads };
+}
+
+/**
+ * Stage two, with the contents of the blobs stage one named: refuses a directory another
+ * generator owns, keeps what a partial read cannot confirm, and adds the ownership marker.
+ */
+export function settleRun(rendered: RenderedRun, contents: BlobContents): DesiredRun {
+  const { input, render, conflicts } = rendered;
+  const { settings, snapshot, tree } = input;
   const marker =
-    render.owner !== undefined
-      ? await checkOwner(repository, current, render.owner, settings.managedPath)
-      : undefined;
+    render.owner !== undefined ? checkOwner(tree, contents, render.owner, settings.managedPath) : undefined;
   // A partial read cannot tell "gone" from "not visible": every Service it would remove stays, and
   // the inventory (a view of the whole catalog) stays as committed.
-  const kept = snapshot.gaps ? await unconfirmedFiles(repository, current, desired.files) : new Map();
-  if (kept.size > 0) desired = desiredState(snapshot, settings.select, render, conflicts, kept);
+  const kept = contentsOf(rendered.unconfirmed, contents);
+  const desired =
+    kept.size > 0 ? desiredState(snapshot, settings.select, render, conflicts, kept) : rendered.desired;
   const keptServices = [...kept.keys()].filter(isServiceFile).sort();
   const highWaterMark = marker === undefined ? undefined : highWaterMarkOf(marker);
+  let files = desired.files;
   if (render.owner !== undefined) {
     // Before anything hashes the files: the marker records the guard's mark this run leaves.
-    const count = (files: Iterable<string>): number => [...files].filter(isServiceFile).length;
-    const mark = nextHighWaterMark(
-      highWaterMark,
-      count(current.keys()),
-      count(desired.files.keys()),
-      settings.guard,
-    );
-    desired.files.set(OWNER_FILE, renderOwnerMarker(render.owner, mark));
+    const count = (names: Iterable<string>): number => [...names].filter(isServiceFile).length;
+    const mark = nextHighWaterMark(highWaterMark, count(tree.keys()), count(files.keys()), settings.guard);
+    files = new Map(files).set(OWNER_FILE, renderOwnerMarker(render.owner, mark));
   }
-  const previous = await previousContents(repository, current, desired.files);
-  const plan = planChanges(current, desired.files, desired.info, previous);
+  const described = describedFiles(tree, files);
+  return {
+    input,
+    desired: { ...desired, files },
+    highWaterMark,
+    keptServices,
+    described,
+    reads: [...new Set(described.values())],
+  };
+}
+
+/** Stage three, with the contents of the blobs stage two named: the plan and the guard's verdict. */
+export function compareRun(settled: DesiredRun, contents: BlobContents): PlannedRun {
+  const { input, desired, highWaterMark } = settled;
+  const previous = contentsOf(settled.described, contents);
+  const plan = planChanges(input.tree, desired.files, desired.info, previous);
   const removed = plan.changes.filter((change) => change.kind === 'removed').length;
-  const guard = checkMassDeletion(plan.currentServiceCount, removed, settings.guard, {
+  const guard = checkMassDeletion(plan.currentServiceCount, removed, input.settings.guard, {
     after: plan.desiredServiceCount,
     ...(highWaterMark !== undefined ? { highWaterMark } : {}),
   });
-  metrics?.servicesRendered.set(desired.selected.length);
-  metrics?.servicesSkipped.set(desired.skipped.length);
-  metrics?.catalogIncomplete.set(snapshot.gaps ? 1 : 0);
-  metrics?.servicesUnconfirmed.set(keptServices.length);
-  const incomplete = snapshot.gaps ? { gaps: snapshot.gaps, kept: keptServices } : undefined;
-  return { current, result: { plan, previous, desired, guard, ...(incomplete ? { incomplete } : {}) } };
+  const gaps = input.snapshot.gaps;
+  const incomplete = gaps ? { gaps, kept: settled.keptServices } : undefined;
+  return { plan, previous, desired, guard, ...(incomplete ? { incomplete } : {}) };
+}
+
+/** file -> content, for the files (file -> blob) whose blob is in `contents`. */
+function contentsOf(files: ReadonlyMap<string, string>, contents: BlobContents): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const [file, blob] of files) {
+    const content = contents.get(blob);
+    if (content !== undefined) found.set(file, content);
+  }
+  return found;
 }
 
 /** Refuses a directory whose ownership marker names another generator; the marker's content. */
-async function checkOwner(
-  repository: GitRepository | undefined,
-  current: ReadonlyMap<string, TreeEntry>,
+function checkOwner(
+  tree: ReadonlyMap<string, TreeEntry>,
+  contents: BlobContents,
   owner: string,
   managedPath: string,
-): Promise<string | undefined> {
-  const marker = current.get(OWNER_FILE);
-  if (!repository || marker?.type !== 'file') return undefined;
-  const content = (await repository.readBlobs([marker.blob])).get(marker.blob);
+): string | undefined {
+  const marker = tree.get(OWNER_FILE);
+  if (marker?.type !== 'file') return undefined;
+  const content = contents.get(marker.blob);
   assertOwner(content === undefined ? undefined : ownerOfMarker(content), owner, managedPath);
   return content;
 }
 
 /** The shard count of the committed tree: its shard directories that hold a kustomization.yaml. */
-function committedLayout(current: ReadonlyMap<string, TreeEntry>): number {
-  const kustomizations = [...current].filter(
+function committedLayout(tree: ReadonlyMap<string, TreeEntry>): number {
+  const kustomizations = [...tree].filter(
     ([file, entry]) => entry.type === 'file' && baseName(file) === KUSTOMIZATION_FILE,
   );
   return committedShardCount(kustomizations.map(([file]) => file));
 }
 
-/** Committed Service files the rendered directory lacks, and the inventories, with their content. */
-async function unconfirmedFiles(
-  repository: GitRepository | undefined,
-  current: ReadonlyMap<string, TreeEntry>,
+/** Committed Service files the rendered directory lacks, and the inventories: file -> blob. */
+function unconfirmedFiles(
+  tree: ReadonlyMap<string, TreeEntry>,
   rendered: ReadonlyMap<string, string>,
-): Promise<Map<string, string>> {
+): Map<string, string> {
   const blobs = new Map<string, string>();
-  for (const [file, entry] of current)
+  for (const [file, entry] of tree)
     if (
       entry.type === 'file' &&
       ((isServiceFile(file) && !rendered.has(file)) || baseName(file) === INVENTORY_FILE)
     )
       blobs.set(file, entry.blob);
-  const kept = new Map<string, string>();
-  if (!repository || blobs.size === 0) return kept;
-  const contents = await repository.readBlobs([...new Set(blobs.values())]);
-  for (const [file, blob] of blobs) {
-    const content = contents.get(blob);
-    if (content !== undefined) kept.set(file, content);
+  return blobs;
+}
+
+/** The committed files a report describes (filesToDescribe): file -> blob. */
+function describedFiles(
+  tree: ReadonlyMap<string, TreeEntry>,
+  desired: ReadonlyMap<string, string>,
+): Map<string, string> {
+  const blobs = new Map<string, string>();
+  for (const file of filesToDescribe(tree, desired)) {
+    const entry = tree.get(file);
+    if (entry?.type === 'file') blobs.set(file, entry.blob);
   }
-  return kept;
+  return blobs;
 }
 
 /** The render options of this run: `--consul-datacenter-dns` without a value takes the catalog's datacenter. */
@@ -167,25 +225,4 @@ function renderOptionsFor(render: RenderOptions, snapshot: CatalogSnapshot): Ren
     );
   }
   return { ...render, datacenter };
-}
-
-async function previousContents(
-  repository: GitRepository | undefined,
-  current: ReadonlyMap<string, TreeEntry>,
-  desired: ReadonlyMap<string, string>,
-): Promise<Map<string, string>> {
-  const previous = new Map<string, string>();
-  if (!repository) return previous;
-  const files = filesToDescribe(current, desired);
-  const blobs = new Map<string, string>();
-  for (const file of files) {
-    const entry = current.get(file);
-    if (entry?.type === 'file') blobs.set(file, entry.blob);
-  }
-  const contents = await repository.readBlobs([...new Set(blobs.values())]);
-  for (const [file, blob] of blobs) {
-    const content = contents.get(blob);
-    if (content !== undefined) previous.set(file, content);
-  }
-  return previous;
 }

@@ -18,7 +18,15 @@ import {
   type PullRequestResult,
   type PullRequestSettings,
 } from './pull-request';
-import { planRun, type PlannedRun, type PlanSettings } from './run-plan';
+import {
+  compareRun,
+  renderRun,
+  settleRun,
+  type PlanInput,
+  type PlannedRun,
+  type PlanSettings,
+} from './run-plan';
+import type { CatalogSnapshot } from './source/catalog';
 import type { CatalogSource } from './source/source';
 import { startingPoint } from './starting-point';
 
@@ -93,14 +101,15 @@ export async function runOnce(
   return retryRejectedPush(async (attempt): Promise<RunOutcome> => {
     const phases = new PhaseTimer();
     const start = await startingPoint(repository, settings, dryRun, phases);
-    const { current, result } = await planRun(
+    const current = start.tree;
+    const result = await planFromRepository(repository, {
       settings,
-      deps.metrics,
       snapshot,
-      repository,
-      start,
+      tree: current,
+      repositoryConflicts: start.repositoryConflicts,
       clusterConflicts,
-    );
+    });
+    recordPlan(deps.metrics, snapshot, result);
     phases.mark('plan');
     const { plan, desired, guard } = result;
 
@@ -170,6 +179,29 @@ export async function runOnce(
     deps.metrics?.pushes.inc();
     return { ...result, status: 'committed', commit, pushed: true, pushAttempts: attempt };
   }, retry);
+}
+
+/** The pure planner's three stages, each fed the committed blobs the previous one named. */
+async function planFromRepository(
+  repository: GitRepository | undefined,
+  input: PlanInput,
+): Promise<PlannedRun> {
+  const read = async (ids: string[]) => (repository ? repository.readBlobs(ids) : new Map<string, string>());
+  const rendered = renderRun(input);
+  const settled = settleRun(rendered, await read(rendered.reads));
+  return compareRun(settled, await read(settled.reads));
+}
+
+/** The plan's gauges: Services rendered and skipped, whether the read was partial, Services kept unconfirmed. */
+function recordPlan(
+  metrics: GeneratorMetrics | undefined,
+  snapshot: CatalogSnapshot,
+  result: PlannedRun,
+): void {
+  metrics?.servicesRendered.set(result.desired.selected.length);
+  metrics?.servicesSkipped.set(result.desired.skipped.length);
+  metrics?.catalogIncomplete.set(snapshot.gaps ? 1 : 0);
+  metrics?.servicesUnconfirmed.set(result.incomplete?.kept.length ?? 0);
 }
 
 /** `--check-cluster`: the names taken in the cluster; says which consul-k8s Services are adopted. */

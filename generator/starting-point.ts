@@ -1,11 +1,13 @@
 /**
  * Where a run starts: the commit it builds on (remote: the fetched branch head; local: HEAD, with
- * the managed path restored to it) and the Services the repository defines outside the managed
- * path, which the rendered files must not collide with. Checks that the managed path stays
- * inside the repository.
+ * the managed path restored to it), the managed directory's tree at that commit (what planning
+ * compares with), and the Services the repository defines outside the managed path, which the
+ * rendered files must not collide with. Checks that the managed path stays inside the repository.
  */
 import { conflictsInManifests, isCandidateManifest, manifestsOnDisk } from './conflicts';
+import type { TreeEntry } from './git/objects';
 import type { GitRepository } from './git/repository';
+import { shardIndexOf } from './layout';
 import { assertInsideRepository, assertManagedPathInTree } from './managed-dir';
 import type { PhaseTimer } from './phase-timer';
 
@@ -21,12 +23,20 @@ export interface StartingPoint {
   base: string | undefined;
   /** Services defined in the repository outside the managed path. */
   repositoryConflicts: Map<string, string>;
+  /** The managed directory at `base`: its files (in shard directories too) and other entries. */
+  tree: Map<string, TreeEntry>;
+}
+
+/** Shard directories are listed file by file; any other subdirectory is kept whole. */
+function isShardDirectory(directory: string): boolean {
+  return shardIndexOf(directory) !== undefined;
 }
 
 /**
  * Remote: fetch, the branch head. Local: HEAD, with the managed path restored to it (a dry run
  * never touches a local work tree; it plans against HEAD, as a run would). Checks that the
- * managed path stays inside the repository and scans the rest for conflicting Services.
+ * managed path stays inside the repository, scans the rest for conflicting Services and lists
+ * the managed directory's tree.
  */
 export async function startingPoint(
   repository: GitRepository | undefined,
@@ -34,7 +44,18 @@ export async function startingPoint(
   dryRun: boolean,
   phases: PhaseTimer,
 ): Promise<StartingPoint> {
-  if (!repository) return { base: undefined, repositoryConflicts: new Map() };
+  if (!repository) return { base: undefined, repositoryConflicts: new Map(), tree: new Map() };
+  const { base, repositoryConflicts } = await startingCommit(repository, settings, dryRun, phases);
+  const tree = await repository.listTree(base, settings.managedPath, isShardDirectory);
+  return { base, repositoryConflicts, tree };
+}
+
+async function startingCommit(
+  repository: GitRepository,
+  settings: StartSettings,
+  dryRun: boolean,
+  phases: PhaseTimer,
+): Promise<Omit<StartingPoint, 'tree'>> {
   if (repository.isRemote) {
     const base = await repository.fetchBase(settings.branch);
     phases.mark('fetch');

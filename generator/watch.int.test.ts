@@ -2,53 +2,17 @@
  * `generate --watch` end to end in-process: Consul double, Kubernetes double (Lease leader
  * election, --check-cluster), a bare remote, the health/metrics server, shutdown on SIGTERM.
  */
-import { EventEmitter } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { startConsulDouble, type ConsulDouble } from '../test/support/consul';
 import { KubeDouble } from '../test/support/kube';
-import { createLogger } from '../core/runtime/logger';
-import type { GenerateFlags } from './config';
-import { runGenerate } from './main';
-import {
-  bareRemote,
-  commitCount,
-  git,
-  ISOLATED_GIT_ENV,
-  namesAt,
-  tempDir,
-} from '../test/support/generator/git-fixture';
-import { parseGenerateFlags, targetArgs } from '../test/support/generator/cli';
+import { bareRemote, commitCount, git, namesAt, tempDir } from '../test/support/generator/git-fixture';
+import { parseGenerateFlags, targetArgs, watchArgs } from '../test/support/generator/cli';
+import { startWatch } from '../test/support/generator/watch';
 import { eventually } from '../test/support/wait';
 
 /** The generator end to end takes seconds: its waits poll for up to 15 s. */
 const SLOW = { timeoutMs: 15_000, intervalMs: 50 };
-
-/** Runs `generate --watch` in-process with its logs captured; resolves `port` once it listens. */
-function startWatch(flags: GenerateFlags, env: NodeJS.ProcessEnv) {
-  const signals = new EventEmitter();
-  const state = { port: 0, logs: '' };
-  const exited = runGenerate(flags, {
-    stdout: () => undefined,
-    stderr: () => undefined,
-    env: { ...process.env, ...ISOLATED_GIT_ENV, ...env },
-    logger: createLogger({
-      level: 'info',
-      destination: new Writable({
-        write(chunk, _encoding, callback) {
-          state.logs += String(chunk);
-          callback();
-        },
-      }),
-    }),
-    signals,
-    onListening: (bound) => {
-      state.port = bound;
-    },
-  });
-  return { exited, signals, state, base: () => `http://127.0.0.1:${state.port}` };
-}
 
 let consul: ConsulDouble;
 let kube: KubeDouble;
@@ -85,7 +49,7 @@ it('watches Consul, respects cluster conflicts, holds the Lease, serves health a
   }
 
   const flags = await parseGenerateFlags([
-    '--watch',
+    ...watchArgs({ bufferMin: '200ms', bufferMax: '2s' }),
     ...targetArgs({ repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
     '--check-cluster',
     '--kubeconfig',
@@ -95,12 +59,6 @@ it('watches Consul, respects cluster conflicts, holds the Lease, serves health a
     'default',
     '--leader-elect-lease-duration',
     '3s',
-    '--buffer-min',
-    '200ms',
-    '--buffer-max',
-    '2s',
-    '--http-port',
-    '0',
   ]);
   const { exited, signals, state, base } = startWatch(flags, consul.env());
   await eventually(() => state.port > 0, SLOW);
@@ -164,14 +122,8 @@ it('reports unhealthy and not ready, and counts a refusal, when the mass-deletio
   const catalog = path.join(dir, 'catalog.json');
   writeFileSync(catalog, JSON.stringify({ a: [], b: [], c: [], d: [] }));
   const flags = await parseGenerateFlags([
-    '--watch',
+    ...watchArgs(),
     ...targetArgs({ catalog, repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
-    '--buffer-min',
-    '100ms',
-    '--buffer-max',
-    '500ms',
-    '--http-port',
-    '0',
   ]);
   const { exited, signals, state, base } = startWatch(flags, {});
   const readyStatus = async () => (await fetch(`${base()}/readyz`)).status;
@@ -235,16 +187,10 @@ it('reports a read filtered by ACLs on /healthz and in consul_k8s_gitops_generat
       Address: '10.0.0.1',
       Service: { ID: name, Service: name, Port: 80 },
     });
-  const flags = await parseGenerateFlags(
-    ['--watch', ...targetArgs({ repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' })].concat([
-      '--buffer-min',
-      '100ms',
-      '--buffer-max',
-      '500ms',
-      '--http-port',
-      '0',
-    ]),
-  );
+  const flags = await parseGenerateFlags([
+    ...watchArgs(),
+    ...targetArgs({ repo: remote, workdir: path.join(dir, 'work'), dir: 'consul' }),
+  ]);
   const { exited, signals, state, base } = startWatch(flags, consul.env('partial'));
   const metric = async () =>
     /consul_k8s_gitops_generator_catalog_incomplete\{component="generator"\} (\d+)/.exec(

@@ -10,6 +10,8 @@
 import {
   ANNOTATION_PREFIX,
   GENERATOR_KEYS,
+  KNOWN_KEYS,
+  REGISTRAR_KEYS,
   SERVICE_META_PREFIX,
   SERVICE_NAME,
   SERVICE_PORT,
@@ -35,10 +37,6 @@ export const DEFAULT_SYNC_TAG = 'k8s';
 export function isValidSyncTag(tag: string): boolean {
   return tag.trim() !== '' && tag.trim() === tag;
 }
-
-/** Keys the registrar reads, then the generator's own: everything else under the prefix is unknown. */
-const REGISTRAR_KEYS = [SERVICE_SYNC, SERVICE_NAME, SERVICE_PORT, SERVICE_TAGS, SERVICE_WEIGHT];
-const KNOWN_KEYS = [...new Set([...REGISTRAR_KEYS, ...GENERATOR_KEYS])];
 
 function annotationsOf(service: ServiceLike): Record<string, unknown> {
   const annotations: unknown = service?.metadata?.annotations;

@@ -11,10 +11,17 @@ import {
   ENDPOINT_META_KEYS,
   META_EXTERNAL_SOURCE,
   OWNERSHIP_META_KEYS,
+  SYNC_OWNED_META_PREFIX,
 } from '../consul/meta';
 
 export const META_KEY = `k.substring(${SERVICE_META_PREFIX.length})`;
-export const OWNERSHIP_PREFIX = 'external-k8s-';
+
+/** CEL: meta key `m` is one only the sync may set, as `isSyncOwnedMetaKey` (core/consul/meta.ts) decides. */
+export const syncOwnedKey = (m: string) =>
+  `${m} == ${celString(META_EXTERNAL_SOURCE)} || ${m}.startsWith(${celString(SYNC_OWNED_META_PREFIX)})`;
+/** CEL: the negation of `syncOwnedKey`, as two conjuncts. */
+const notSyncOwnedKey = (m: string) =>
+  `${m} != ${celString(META_EXTERNAL_SOURCE)} && !${m}.startsWith(${celString(SYNC_OWNED_META_PREFIX)})`;
 
 /** CEL: the meta annotation `k` of `map` raises no error (it counts towards the 64 pairs). */
 export const metaValid = (map: string) =>
@@ -22,8 +29,7 @@ export const metaValid = (map: string) =>
     `${META_KEY}.matches(${re('metaKey')})`,
     `${META_KEY}.size() <= ${MAX_META_KEY_LENGTH}`,
     `!${META_KEY}.startsWith('consul-')`,
-    `${META_KEY} != ${celString(META_EXTERNAL_SOURCE)}`,
-    `!${META_KEY}.startsWith(${celString(OWNERSHIP_PREFIX)})`,
+    notSyncOwnedKey(META_KEY),
     `${utf8(`${map}[k]`)} <= ${MAX_META_VALUE_BYTES}`,
   ].join(' && ');
 const metaCountOf = (map: string) =>

@@ -18,12 +18,12 @@
  */
 import {
   ANNOTATION_PREFIX,
-  GENERATOR_KEYS,
+  KNOWN_KEYS,
+  REGISTRAR_KEYS,
   SERVICE_META_PREFIX,
   SERVICE_NAME,
   SERVICE_PORT,
   SERVICE_SYNC,
-  SERVICE_TAGS,
   SERVICE_WEIGHT,
 } from './keys';
 import { goParseBool } from '../go/strconv';
@@ -34,15 +34,15 @@ import { MAX_NAME_LENGTH } from './check-name';
 import { blank, celString, re, show, trimmed, trimmedUtf16, utf8 } from './cel-syntax';
 import {
   META_KEY,
-  OWNERSHIP_PREFIX,
   endpointBased,
   metaTotal,
   metaValid,
   registrarAdds,
   roomFor,
   syncAdds,
+  syncOwnedKey,
 } from './cel-variables';
-import { META_EXTERNAL_SOURCE, META_PORT_PREFIX } from '../consul/meta';
+import { META_PORT_PREFIX } from '../consul/meta';
 
 /** CEL: `v` is a Go integer literal other than plain decimal, and not a negative number. */
 const goLiteral = `v.matches(${re('goInt')}) && !v.matches(${re('decimal')}) && !(v.matches(${re('goNegative')}) && !v.matches(${re('goNegativeZero')}))`;
@@ -97,9 +97,6 @@ const weightValid = `v.matches(${re('weightSmall')}) && int(v) <= ${MAX_WEIGHT}`
 /** CEL: a weight above the limit that Atoi still reads (within int64). */
 const significant = `v.find(${re('significant')})`;
 const weightAbove = `v.matches(${re('weightPositive')}) && (${significant}.size() < 19 || (${significant}.size() == 19 && ${significant} <= '${INT64_MAX}'))`;
-/** The keys the registrar reads; with the generator's own, every other key under the prefix is unknown. */
-const REGISTRAR_KEYS = [SERVICE_SYNC, SERVICE_NAME, SERVICE_PORT, SERVICE_TAGS, SERVICE_WEIGHT];
-const KNOWN_KEYS = [...new Set([...REGISTRAR_KEYS, ...GENERATOR_KEYS])];
 const GO_FALSE = GO_BOOLEANS.filter((value) => goParseBool(value) === false);
 
 export const CEL_RULES: CelRule[] = [
@@ -169,7 +166,7 @@ export const CEL_RULES: CelRule[] = [
   ),
   meta(
     RULES.metaOwnershipKey,
-    `${META_KEY} == ${celString(META_EXTERNAL_SOURCE)} || ${META_KEY}.startsWith(${celString(OWNERSHIP_PREFIX)})`,
+    syncOwnedKey(META_KEY),
     `'meta key ' + ${show(META_KEY)} + ' is set by the sync itself (it marks who owns the registration); overrides are refused'`,
   ),
   meta(

@@ -21,6 +21,17 @@ export const GENERATOR_KEYS: readonly string[] = [
   CONSUL_SERVICE_TAGS,
 ];
 
+/** The keys the registrar reads (besides `service-meta-<KEY>`, matched by SERVICE_META_PREFIX). */
+export const REGISTRAR_KEYS: readonly string[] = [
+  SERVICE_SYNC,
+  SERVICE_NAME,
+  SERVICE_PORT,
+  SERVICE_TAGS,
+  SERVICE_WEIGHT,
+];
+/** The registrar's keys, then the generator's own: every other key under the prefix is unknown. */
+export const KNOWN_KEYS: readonly string[] = [...new Set([...REGISTRAR_KEYS, ...GENERATOR_KEYS])];
+
 /** Label the generator puts on its Services (consul-k8s convention) and the managed-by label. */
 export const SYNCED_LABEL = 'consul';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';

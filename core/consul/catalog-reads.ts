@@ -1,24 +1,42 @@
 /**
- * Typed catalog and health reads for the registrar and the generator: service names, a node's
- * instances (streamed, so a huge node never exists as one parsed tree), one node, and the healthy
- * instances of a service. Each returns the `X-Consul-Index` to block on (blocking-read.ts).
+ * Typed catalog and health reads for the registrar and the generator: service names (optionally
+ * `stale` and `filter`ed; bexprString quotes filter values), a node's instances (streamed, so a
+ * huge node never exists as one parsed tree), one node, and the healthy instances of a service. Each returns the `X-Consul-Index` to block on (blocking-read.ts).
  */
 import type { ConsulClient } from './client';
 import { indexedRead, type Indexed, type ReadOptions, type StreamingDecoder } from './blocking-read';
 import type { CatalogNode, HealthServiceEntry, NodeService } from './catalog-types';
 import { type JsonPath, JsonValueStream } from '../json/select';
 
-/** `GET /v1/catalog/services`: every visible service name with the union of its tags. */
+/** Quotes a string for a go-bexpr expression (`"..."` with `\` and `"` escaped), as in a `filter`. */
+export function bexprString(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+interface ServicesQuery extends ReadOptions {
+  /** `filter`: only instances matching it count (names whose every instance fails are left out). */
+  filter?: string;
+  /**
+   * `stale`: let any server answer, as consul-k8s's to-k8s reads it (the read then scales with the
+   * servers, not the leader). Default false: the leader answers.
+   */
+  stale?: boolean;
+}
+
+/** `GET /v1/catalog/services[?stale][&filter=...]`: each visible service name, with the union of its matching instances' tags. */
 export async function readCatalogServices(
   consul: ConsulClient,
-  options: ReadOptions = {},
+  options: ServicesQuery = {},
 ): Promise<Indexed<Record<string, string[]>>> {
+  const query: Record<string, string> = {};
+  if (options.stale) query.stale = '';
+  if (options.filter !== undefined) query.filter = options.filter;
   const result = await indexedRead<Record<string, string[]> | null>(
     consul,
     'catalog.services',
     '/catalog/services',
     {},
-    {},
+    query,
     options,
   );
   return { ...result, value: result.value ?? {} };

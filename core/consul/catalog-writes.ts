@@ -3,7 +3,7 @@
  * fields), and catalog operations applied in bounded transactions (txn-batches.ts), each one
  * all-or-nothing. Every failure is a ConsulError (see errors.ts).
  */
-import { clientToken, rawConsulRequest, type ConsulClient } from './client';
+import { clientToken, consulRequest, rawConsulRequest, type ConsulClient } from './client';
 import { ConsulError, toConsulError, type TxnOpError } from './errors';
 import { SequentialRequestBody } from './bodies';
 import { DEFAULT_TIMEOUT_MS } from './blocking-read';
@@ -21,17 +21,13 @@ export async function registerCatalog(
   registration: CatalogRegistration,
   options: WriteOptions = {},
 ): Promise<void> {
-  try {
-    await rawConsulRequest(consul, {
-      method: 'PUT',
-      name: 'catalog.register',
-      path: '/catalog/register',
-      body: registration,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    });
-  } catch (err) {
-    throw toConsulError(err, 'catalog.register', clientToken(consul));
-  }
+  await consulRequest(consul, {
+    method: 'PUT',
+    name: 'catalog.register',
+    path: '/catalog/register',
+    body: registration,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
 }
 
 /** `PUT /v1/catalog/deregister`: removes the node, or one service/check when given. */
@@ -40,17 +36,13 @@ export async function deregisterCatalog(
   deregistration: CatalogDeregistration,
   options: WriteOptions = {},
 ): Promise<void> {
-  try {
-    await rawConsulRequest(consul, {
-      method: 'PUT',
-      name: 'catalog.deregister',
-      path: '/catalog/deregister',
-      body: deregistration,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    });
-  } catch (err) {
-    throw toConsulError(err, 'catalog.deregister', clientToken(consul));
-  }
+  await consulRequest(consul, {
+    method: 'PUT',
+    name: 'catalog.deregister',
+    path: '/catalog/deregister',
+    body: deregistration,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
 }
 
 interface TxnApplyResult {

@@ -1,6 +1,7 @@
 /**
  * The one place a `consul` npm client is built (from ConsulConfig), plus the typing the package
- * lacks: blocking-query and request options, and a raw request for endpoints it does not wrap.
+ * lacks: blocking-query and request options, and a raw request for endpoints it does not wrap
+ * (`consulRequest`: the same, its failures as ConsulErrors).
  */
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
@@ -8,6 +9,7 @@ import type { Writable } from 'node:stream';
 import Consul from 'consul';
 import { ResponseBodySink } from './bodies';
 import type { ConsulConfig } from './config';
+import { toConsulError } from './errors';
 
 // consul 2.0.1's .d.ts omits options its runtime accepts (lib/utils.js `options()`).
 declare module 'consul/lib/consul' {
@@ -178,6 +180,18 @@ export async function rawConsulRequest(
 }
 
 /** The token configured on a client, so error text can be scrubbed of it. */
+/** `rawConsulRequest` with the client's token, every failure a ConsulError named `options.name` (token scrubbed). */
+export async function consulRequest(
+  consul: ConsulClient,
+  options: Omit<RawRequestOptions, 'token'>,
+): Promise<[ConsulResponse, unknown]> {
+  try {
+    return await rawConsulRequest(consul, options);
+  } catch (err) {
+    throw toConsulError(err, options.name, clientToken(consul));
+  }
+}
+
 export function clientToken(consul: ConsulClient): string | undefined {
   const token = (consul as unknown as PapiInternals)._defaults?.token;
   return typeof token === 'string' && token ? token : undefined;

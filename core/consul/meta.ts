@@ -31,7 +31,10 @@ export const ENDPOINT_META_KEYS: readonly string[] = [
   META_K8S_TOPOLOGY_ZONE,
 ];
 
+/** The family of keys the sync owns besides `external-source`: `external-k8s-*`. */
+export const SYNC_OWNED_META_PREFIX = 'external-k8s-';
+
 /** True for keys only the sync may set: `external-source` and the `external-k8s-*` family. */
 export function isSyncOwnedMetaKey(key: string): boolean {
-  return key === META_EXTERNAL_SOURCE || key.startsWith('external-k8s-');
+  return key === META_EXTERNAL_SOURCE || key.startsWith(SYNC_OWNED_META_PREFIX);
 }

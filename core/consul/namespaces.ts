@@ -4,9 +4,9 @@
  * (control-plane/namespaces/namespaces.go EnsureExists: read, create when missing, with the
  * cross-namespace ACL policy as a policy default). Every failure is a ConsulError.
  */
-import { clientToken, rawConsulRequest, type ConsulClient } from './client';
+import { consulRequest, type ConsulClient } from './client';
 import { ConsulConfigError } from './config';
-import { ConsulError, toConsulError } from './errors';
+import { ConsulError } from './errors';
 import { EXTERNAL_SOURCE_KUBERNETES, META_EXTERNAL_SOURCE } from './meta';
 
 export const DEFAULT_NAMESPACE = 'default';
@@ -59,14 +59,14 @@ function isNotEnterprise(error: ConsulError): boolean {
  */
 export async function requireEnterprise(consul: ConsulClient, requestedBy: readonly string[]): Promise<void> {
   try {
-    await rawConsulRequest(consul, {
+    await consulRequest(consul, {
       method: 'GET',
       name: 'namespace.list',
       path: '/namespaces',
       timeoutMs: 15_000,
     });
   } catch (err) {
-    const error = toConsulError(err, 'namespace.list', clientToken(consul));
+    const error = err as ConsulError;
     if (isNotEnterprise(error)) {
       throw new EnterpriseRequiredError(
         requestedBy.join(', '),
@@ -80,7 +80,7 @@ export async function requireEnterprise(consul: ConsulClient, requestedBy: reado
 /** `GET /v1/namespace/:name`: true when it exists (404: it does not). */
 export async function namespaceExists(consul: ConsulClient, name: string): Promise<boolean> {
   try {
-    await rawConsulRequest(consul, {
+    await consulRequest(consul, {
       method: 'GET',
       name: 'namespace.read',
       path: '/namespace/{name}',
@@ -89,25 +89,20 @@ export async function namespaceExists(consul: ConsulClient, name: string): Promi
     });
     return true;
   } catch (err) {
-    const error = toConsulError(err, 'namespace.read', clientToken(consul));
-    if (error.statusCode === 404) return false;
-    throw error;
+    if ((err as ConsulError).statusCode === 404) return false;
+    throw err;
   }
 }
 
 /** `PUT /v1/namespace`. */
 export async function createNamespace(consul: ConsulClient, definition: NamespaceDefinition): Promise<void> {
-  try {
-    await rawConsulRequest(consul, {
-      method: 'PUT',
-      name: 'namespace.create',
-      path: '/namespace',
-      body: definition,
-      timeoutMs: 15_000,
-    });
-  } catch (err) {
-    throw toConsulError(err, 'namespace.create', clientToken(consul));
-  }
+  await consulRequest(consul, {
+    method: 'PUT',
+    name: 'namespace.create',
+    path: '/namespace',
+    body: definition,
+    timeoutMs: 15_000,
+  });
 }
 
 /**

@@ -9,11 +9,11 @@
  * Any Consul error or 403 becomes a CatalogSourceError (nothing is changed). An answer filtered
  * by ACLs is returned with a gap: the run then removes nothing, since what it cannot see may exist.
  */
-import { queryCatalogServices } from '../../core/consul/catalog-query';
 import {
   ConsulError,
   createConsulClient,
   nextBlockingIndex,
+  readCatalogServices,
   readHealthService,
   type ConsulClient,
   type ConsulConfig,
@@ -53,7 +53,8 @@ export class ConsulCatalogSource implements CatalogSource {
   async read(signal?: AbortSignal): Promise<CatalogSnapshot> {
     const filters = instanceFilters(this.options.clusterId);
     const query = (what: string, filter?: string) =>
-      queryCatalogServices(this.consul, {
+      readCatalogServices(this.consul, {
+        stale: true,
         ...(filter ? { filter } : {}),
         ...(signal ? { signal } : {}),
       }).then((answer) => ({ what, answer }));
@@ -106,7 +107,8 @@ export class ConsulCatalogSource implements CatalogSource {
   async waitForChange(index: string | undefined, signal: AbortSignal): Promise<string | undefined> {
     try {
       const blockOn = index === undefined ? undefined : nextBlockingIndex(undefined, index);
-      const listing = await queryCatalogServices(this.consul, {
+      const listing = await readCatalogServices(this.consul, {
+        stale: true,
         ...(blockOn !== undefined ? { index: blockOn } : {}),
         waitMs: this.options.waitMs ?? DEFAULT_WAIT_MS,
         signal,

@@ -4,7 +4,7 @@
  * Consul source answers them with one `/v1/catalog/services` listing each instead of one read per
  * service. Both forms live here so they cannot disagree. Pure.
  */
-import { bexprString } from '../../core/consul/catalog-query';
+import { bexprString } from '../../core/consul/catalog-reads';
 import {
   EXTERNAL_SOURCE_KUBERNETES,
   META_EXTERNAL_SOURCE,
