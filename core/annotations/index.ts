@@ -6,27 +6,11 @@
  *   registrar applies and the checks warn about.
  */
 export { analyzeService, DEFAULT_SYNC_TAG, isValidSyncTag } from './analyze';
-export { showValue } from './findings';
-export {
-  RULES,
-  ANNOTATION_SPECS,
-  GENERAL_RULES,
-  ALL_RULES,
-  CONSUL_K8S_READINGS,
-  type Rule,
-  type AnnotationSpec,
-} from './rules';
-export {
-  DEFAULT_SYNC_SETTINGS,
-  isNamespaceAllowed,
-  weightApplies,
-  serviceType,
-  hasExternalIPs,
-} from './sync-settings';
-export { splitTags } from './tags';
+export { ALL_RULES, CONSUL_K8S_READINGS, type Rule } from './rules';
+export { DEFAULT_SYNC_SETTINGS } from './sync-settings';
 export * from './keys';
 export type * from './types';
 export { CEL_RULES, type CelRule } from './cel';
 export { CEL_VARIABLES } from './cel-variables';
 export { CEL_REASONS, NOT_EXPRESSIBLE } from './cel-coverage';
-export { PATTERNS, celString } from './cel-syntax';
+export { celString } from './cel-syntax';

@@ -24,7 +24,7 @@ export function serviceType(service: ServiceLike): string {
   return typeof type === 'string' && type !== '' ? type : 'ClusterIP';
 }
 
-export function hasExternalIPs(service: ServiceLike): boolean {
+function hasExternalIPs(service: ServiceLike): boolean {
   const ips: unknown = service?.spec?.externalIPs;
   return Array.isArray(ips) && ips.length > 0;
 }

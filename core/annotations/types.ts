@@ -1,5 +1,5 @@
 /** The subset of a core/v1 Service the annotation rules read. */
-export interface ServicePortLike {
+interface ServicePortLike {
   name?: string;
   port?: number;
   targetPort?: number | string;

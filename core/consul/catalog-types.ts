@@ -3,7 +3,7 @@
  * bodies and the catalog operations of `/v1/txn`, with Consul's PascalCase field names. Types only.
  */
 
-export interface Weights {
+interface Weights {
   Passing: number;
   Warning: number;
 }
@@ -40,7 +40,7 @@ export interface CatalogNode {
   ModifyIndex?: number;
 }
 
-export type CheckStatus = 'passing' | 'warning' | 'critical';
+type CheckStatus = 'passing' | 'warning' | 'critical';
 
 export interface HealthCheck {
   Node: string;

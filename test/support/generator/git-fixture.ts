@@ -21,10 +21,6 @@ export const ISOLATED_GIT_ENV: Record<string, string> = {
   GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
 };
 
-export function isolateGit(): void {
-  Object.assign(process.env, ISOLATED_GIT_ENV);
-}
-
 export function tempDir(prefix = 'generator-test-'): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
