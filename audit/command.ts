@@ -1,9 +1,8 @@
 /** `consul-k8s-gitops audit`: the webhook's rules over every Service a cluster has today. */
 import { Command, Option } from 'commander';
-import { DEFAULT_SYNC_TAG } from '../core/annotations';
 import type * as KubeConfigModule from '../core/kube/config';
 import { positiveIntArg } from '../core/runtime/config';
-import { addSyncSettingsOptions } from '../core/runtime/sync-flags';
+import { addRegistrarViewOptions } from '../core/runtime/sync-flags';
 import type * as AuditMain from './main';
 
 export function createAuditCommand(): Command {
@@ -37,14 +36,8 @@ export function createAuditCommand(): Command {
       new Option('--page-size <n>', 'Services per list request (limit/continue paging)')
         .argParser(positiveIntArg)
         .default(500),
-    )
-    .option('--consul-k8s-tag <tag>', 'the tag the registrar adds to every service', DEFAULT_SYNC_TAG)
-    .option(
-      '--warn-unsynced',
-      'warn when the registrar settings below keep a Service that asks to be synced out of Consul',
-      false,
     );
-  addSyncSettingsOptions(command);
+  addRegistrarViewOptions(command);
   return command.action(async (flags: AuditMain.AuditFlags) => {
     // Loaded when the command runs: the Kubernetes client takes most of a second to load.
     /* eslint-disable @typescript-eslint/no-require-imports */

@@ -4,7 +4,7 @@
  * read-only) and watch-main.ts (`--leader-elect`: the Lease in the generator's own namespace).
  * The generator never writes anything else to the cluster: its output goes to Git.
  */
-import type { ComponentRbac, PolicyRule } from '../core/kube/rbac';
+import { type ComponentRbac, leaderElectionRules, type PolicyRule } from '../core/kube/rbac';
 
 /**
  * The Lease the manifests pass as --leader-elect-lease-name. Not DEFAULT_LEASE_NAME: that equals
@@ -13,11 +13,7 @@ import type { ComponentRbac, PolicyRule } from '../core/kube/rbac';
  */
 const MANIFEST_LEASE_NAME = 'consul-k8s-gitops-generator-leader-election';
 
-/** core's PolicyRule has no `resourceNames` yet; the Lease rule needs it. */
-type NamedRule = PolicyRule & { resourceNames?: string[] };
-
 export const rbacRules: ComponentRbac & {
-  namespaced: NamedRule[];
   /** Granted by a Role in --k8s-write-namespace (GENERATOR_WRITE_NAMESPACE). */
   writeNamespace: PolicyRule[];
 } = {
@@ -27,15 +23,5 @@ export const rbacRules: ComponentRbac & {
     // cluster.ts: listNamespacedService({ namespace: the write namespace }).
     { apiGroups: [''], resources: ['services'], verbs: ['list'] },
   ],
-  namespaced: [
-    // LeaderElector: readNamespacedLease + replaceNamespacedLease on its own Lease;
-    // createNamespacedLease when it is missing (RBAC cannot restrict create by name).
-    {
-      apiGroups: ['coordination.k8s.io'],
-      resources: ['leases'],
-      resourceNames: [MANIFEST_LEASE_NAME],
-      verbs: ['get', 'update'],
-    },
-    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-  ],
+  namespaced: leaderElectionRules(MANIFEST_LEASE_NAME),
 };

@@ -1,8 +1,7 @@
 /** `consul-k8s-gitops lint [PATH…]`: the webhook's rules, offline, for CI. */
 import { Command, Option } from 'commander';
-import { DEFAULT_SYNC_TAG } from '../core/annotations';
 import {
-  addSyncSettingsOptions,
+  addRegistrarViewOptions,
   syncSettingsFromFlags,
   type SyncSettingsFlags,
 } from '../core/runtime/sync-flags';
@@ -81,14 +80,8 @@ export function createLintCommand(): Command {
         .choices(['text', 'json', 'sarif', 'junit'])
         .default('text'),
     )
-    .option('--strict', 'exit 1 on warnings too', false)
-    .option('--consul-k8s-tag <tag>', 'the tag the registrar adds to every service', DEFAULT_SYNC_TAG)
-    .option(
-      '--warn-unsynced',
-      'warn when the registrar settings below keep a Service that asks to be synced out of Consul',
-      false,
-    );
-  addSyncSettingsOptions(command);
+    .option('--strict', 'exit 1 on warnings too', false);
+  addRegistrarViewOptions(command);
   return command.action(async (paths: string[], flags: LintFlags) => {
     const { output, exitCode } = await runLint(paths, flags);
     process.stdout.write(output);

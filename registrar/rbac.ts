@@ -4,7 +4,7 @@
  * (with --enable-ingress) Ingresses; the
  * Event recorder; the leader-election Lease in the registrar's own namespace.
  */
-import type { ComponentRbac, PolicyRule } from '../core/kube/rbac';
+import { type ComponentRbac, leaderElectionRules } from '../core/kube/rbac';
 
 /**
  * The Lease the manifests pass as --leader-elect-lease-name. Not DEFAULT_LEASE_NAME: that equals
@@ -13,10 +13,7 @@ import type { ComponentRbac, PolicyRule } from '../core/kube/rbac';
  */
 const MANIFEST_LEASE_NAME = 'consul-k8s-gitops-registrar-leader-election';
 
-/** core's PolicyRule has no `resourceNames` yet; the Lease rule needs it. */
-type NamedRule = PolicyRule & { resourceNames?: string[] };
-
-export const rbacRules: ComponentRbac & { namespaced: NamedRule[] } = {
+export const rbacRules: ComponentRbac = {
   cluster: [
     // KubeInformer: listServiceForAllNamespaces / listNode + watch.
     { apiGroups: [''], resources: ['services', 'nodes'], verbs: ['list', 'watch'] },
@@ -28,15 +25,5 @@ export const rbacRules: ComponentRbac & { namespaced: NamedRule[] } = {
     // EventRecorder: createNamespacedEvent; patchNamespacedEvent to aggregate a repeat (count).
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   ],
-  namespaced: [
-    // LeaderElector: readNamespacedLease + replaceNamespacedLease on its own Lease;
-    // createNamespacedLease when it is missing (RBAC cannot restrict create by name).
-    {
-      apiGroups: ['coordination.k8s.io'],
-      resources: ['leases'],
-      resourceNames: [MANIFEST_LEASE_NAME],
-      verbs: ['get', 'update'],
-    },
-    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-  ],
+  namespaced: leaderElectionRules(MANIFEST_LEASE_NAME),
 };

@@ -1,10 +1,9 @@
 /** The `webhook` subcommand: flags only; `main.ts` does the work. */
 import { Command, Option } from 'commander';
-import { DEFAULT_SYNC_TAG } from '../core/annotations';
 // The flag helpers from their own modules: the runtime barrel loads express and prom-client.
 import { durationArg, portArg, positiveDurationArg } from '../core/runtime/config';
 import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from '../core/runtime/logger';
-import { addSyncSettingsOptions } from '../core/runtime/sync-flags';
+import { addRegistrarViewOptions } from '../core/runtime/sync-flags';
 import { parseWebhookConfig } from './config';
 import type * as WebhookMain from './main';
 import { MODES } from './review';
@@ -58,19 +57,8 @@ export function createWebhookCommand(): Command {
       new Option('--log-level <level>', 'log level (JSON lines on stderr)')
         .choices(LOG_LEVELS)
         .default(DEFAULT_LOG_LEVEL),
-    )
-    .addOption(
-      new Option(
-        '--consul-k8s-tag <tag>',
-        'the tag the registrar adds to every registration (service-tags may not repeat it)',
-      ).default(DEFAULT_SYNC_TAG),
-    )
-    .option(
-      '--warn-unsynced',
-      'warn when the registrar settings below keep a Service that asks to be synced out of Consul',
-      false,
     );
-  addSyncSettingsOptions(command);
+  addRegistrarViewOptions(command);
   return command.action(async (flags: Record<string, unknown>) => {
     // Loaded when the command runs: the server stack costs every other subcommand to load.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,6 +1,6 @@
-/** The registrar's sync-setting flags, shared by `registrar`, `webhook` and `lint` (--warn-unsynced). */
+/** The registrar's sync-setting flags, shared by `registrar`, `webhook`, `lint` and `audit` (--warn-unsynced). */
 import type { Command } from 'commander';
-import { DEFAULT_SYNC_SETTINGS, type SyncSettings } from '../annotations';
+import { DEFAULT_SYNC_SETTINGS, DEFAULT_SYNC_TAG, type SyncSettings } from '../annotations';
 import { collectList, parseBooleanFlag } from './config';
 
 /** Adds the sync-setting flags with consul-k8s's names and defaults. */
@@ -34,6 +34,25 @@ export function addSyncSettingsOptions(command: Command): Command {
       parseBooleanFlag,
       DEFAULT_SYNC_SETTINGS.syncLoadBalancerEndpoints,
     );
+}
+
+/**
+ * The flags that tell the annotation rules how the registrar runs, for the programs that check
+ * Services against them (`webhook`, `lint`, `audit`): its tag, `--warn-unsynced` and the sync settings.
+ */
+export function addRegistrarViewOptions(command: Command): Command {
+  command
+    .option(
+      '--consul-k8s-tag <tag>',
+      'the tag the registrar adds to every registration (service-tags may not repeat it)',
+      DEFAULT_SYNC_TAG,
+    )
+    .option(
+      '--warn-unsynced',
+      'warn when the registrar settings below keep a Service that asks to be synced out of Consul',
+      false,
+    );
+  return addSyncSettingsOptions(command);
 }
 
 export interface SyncSettingsFlags {
