@@ -5,17 +5,10 @@
 import { CONSUL_K8S_READINGS } from '../core/annotations';
 import type { Finding } from '../core/annotations/types';
 import { missingPermission } from '../core/consul';
+import type { InvolvedObject } from '../core/kube/event-object';
 import type { RefusalCause } from './apply';
 import type { Op } from './diff';
 import type { ServiceObject } from './event-mapping';
-
-export interface InvolvedObject {
-  kind: string;
-  apiVersion: string;
-  name: string;
-  namespace?: string;
-  uid?: string;
-}
 
 export interface WarningRecorder {
   warning(involved: InvolvedObject, reason: string, message: string): Promise<boolean>;
