@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsedBy, parseOptions, validateOptions } from './zod-flags';
+import { duration, goBool, parsedBy, parseOptions, validateOptions } from './zod-flags';
 
 const even = (value: string): number => {
   const number = Number(value);
@@ -36,5 +36,25 @@ describe('zod-flags', () => {
     expect(() => parseOptions(schema, { count: '1', name: 'bad' }, (m) => new RangeError(m))).toThrow(
       new RangeError('--count: "1" is not even; --name: bad'),
     );
+  });
+
+  test('a bad Go bool or duration does not hide the rules between fields either', () => {
+    const flags = z
+      .object({ watch: goBool('--watch'), lease: duration('--lease', 2000), repo: z.string().optional() })
+      .superRefine((o, ctx) => {
+        if (o.repo === undefined) ctx.addIssue({ code: 'custom', message: '--repo: required' });
+      });
+    expect(validateOptions(flags, { watch: 'maybe', lease: '1s' })).toEqual({
+      ok: false,
+      problems: [
+        '--watch: "maybe" is not a boolean (use true or false)',
+        '--lease: "1s" is too short (at least 2000 ms)',
+        '--repo: required',
+      ],
+    });
+    expect(validateOptions(flags, { watch: 'f', lease: '3s', repo: 'r' })).toEqual({
+      ok: true,
+      data: { watch: false, lease: 3000, repo: 'r' },
+    });
   });
 });

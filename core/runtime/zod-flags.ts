@@ -7,35 +7,6 @@ import { z } from 'zod';
 import { goParseBool } from '../go/strconv';
 import { parseDuration } from './config';
 
-/** Go `strconv.ParseBool` for a flag value; `true` when the flag is given without a value. */
-export const goBool = (flag: string) =>
-  z.union([z.boolean(), z.string()]).transform((value, ctx) => {
-    if (typeof value === 'boolean') return value;
-    const parsed = goParseBool(value);
-    if (parsed === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${flag}: "${value}" is not a boolean (use true or false)` });
-      return z.NEVER;
-    }
-    return parsed;
-  });
-
-/** A Go-style duration (`5s`, `1m30s`) in milliseconds, at least `min` ms. */
-export const duration = (flag: string, min: number) =>
-  z.string().transform((value, ctx) => {
-    let ms: number;
-    try {
-      ms = parseDuration(value);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `${flag}: ${(err as Error).message}` });
-      return z.NEVER;
-    }
-    if (ms < min) {
-      ctx.addIssue({ code: 'custom', message: `${flag}: "${value}" is too short (at least ${min} ms)` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
 /**
  * A flag value read by `parse`, which throws an Error naming the reason: the reason (after
  * `prefix`) becomes the issue. The issue does not abort the object, so object-level rules still
@@ -52,6 +23,24 @@ export const parsedBy = <T>(parse: (value: string) => T, prefix = '') =>
       }
     })
     .transform((value) => parse(value));
+
+/** Go `strconv.ParseBool` for a flag value; `true` when the flag is given without a value. */
+export const goBool = (flag: string) =>
+  z
+    .union([z.boolean(), z.string()])
+    .superRefine((value, ctx) => {
+      if (typeof value === 'string' && goParseBool(value) === undefined)
+        ctx.addIssue({ code: 'custom', message: `${flag}: "${value}" is not a boolean (use true or false)` });
+    })
+    .transform((value) => (typeof value === 'boolean' ? value : goParseBool(value)!));
+
+/** A Go-style duration (`5s`, `1m30s`) in milliseconds, at least `min` ms. */
+export const duration = (flag: string, min: number) =>
+  parsedBy((value) => {
+    const ms = parseDuration(value);
+    if (ms < min) throw new Error(`"${value}" is too short (at least ${min} ms)`);
+    return ms;
+  }, `${flag}: `);
 
 /**
  * Validates option values (those commander left undefined dropped, so defaults apply) against
