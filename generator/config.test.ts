@@ -176,6 +176,11 @@ describe('generate flags', () => {
       },
     );
     expect(on.watch).toMatchObject({ leaderElect: true, leaseDurationMs: 60_000, leaseNamespace: 'ops' });
+    // POD_NAMESPACE is checked as the namespace the Lease will be in.
+    const elected = await flags([...watch, '--leader-elect']);
+    expect(() => parseGenerateConfig(elected, { POD_NAMESPACE: 'Not_A_Namespace' })).toThrow(
+      '--leader-elect-lease-namespace: "Not_A_Namespace" is not a namespace name',
+    );
     const offFlags = await flags([...watch, '--leader-elect=F', '--k8s-write-namespace', 'svc']);
     expect(parseGenerateConfig(offFlags, {}).watch).toMatchObject({
       leaderElect: false,

@@ -13,8 +13,10 @@ import {
   leaderFlagsShape,
   leaderSettings,
   type LeaderSettings,
+  notALeaseNamespace,
 } from '../core/runtime/leader-flags';
 import { LOG_LEVELS, type LogLevel } from '../core/runtime/logger';
+import { isDns1123Label } from '../core/names/dns';
 import { validateOptions } from '../core/runtime/zod-flags';
 import {
   commitFiles,
@@ -127,7 +129,13 @@ export function parseGenerateConfig(
   const credentials = gitCredentials(flags, env, readSecret, problems);
   const token = forgeToken(flags, env, readSecret, problems);
   const files = commitFiles(flags, readSecret, problems);
-  if (!parsed.ok || problems.length > 0) throw new GeneratorConfigError(problems.join('; '));
+  // The generator's Lease falls back to its write namespace (where its Role lives); the
+  // registrar's to `default`.
+  const leader = parsed.ok ? leaderSettings(parsed.data, env, parsed.data.k8sWriteNamespace) : undefined;
+  // The namespace may come from POD_NAMESPACE, which zod did not see: check the one the Lease uses.
+  if (leader && !isDns1123Label(leader.leaseNamespace))
+    problems.push(notALeaseNamespace(leader.leaseNamespace));
+  if (!parsed.ok || !leader || problems.length > 0) throw new GeneratorConfigError(problems.join('; '));
   const o = parsed.data;
   const pullRequest = pullRequestSettings(o, token);
   return {
@@ -139,9 +147,7 @@ export function parseGenerateConfig(
     watch: {
       bufferMinMs: o.bufferMin,
       bufferMaxMs: o.bufferMax,
-      // The generator's Lease falls back to its write namespace (where its Role lives); the
-      // registrar's to `default`.
-      ...leaderSettings(o, env, o.k8sWriteNamespace),
+      ...leader,
     },
     logLevel: o.logLevel,
     ...commitSettings(o, files),

@@ -18,6 +18,10 @@ const BAD_PORT = '--http-port: expected an integer 0-65535';
 /** The one message for a Lease shorter than MIN_LEASE_DURATION_MS. */
 export const LEASE_TOO_SHORT = `--leader-elect-lease-duration: at least ${MIN_LEASE_DURATION_MS / 1000}s`;
 
+/** The one message for a Lease namespace that is not a namespace name (from the flag or POD_NAMESPACE). */
+export const notALeaseNamespace = (value: string): string =>
+  `--leader-elect-lease-namespace: "${value}" is not a namespace name`;
+
 /** True when renewals of a Lease this long can keep up with API-server latency. */
 export function isLongEnoughLease(durationMs: number): boolean {
   return durationMs >= MIN_LEASE_DURATION_MS;
@@ -81,7 +85,7 @@ export function leaderFlagsShape(options: { leaseName: string; minimumLease: boo
     leaderElectLeaseNamespace: z
       .string()
       .refine(isDns1123Label, {
-        error: (issue) => `--leader-elect-lease-namespace: "${String(issue.input)}" is not a namespace name`,
+        error: (issue) => notALeaseNamespace(String(issue.input)),
       })
       .optional(),
     leaderElectLeaseDuration: (options.minimumLease
