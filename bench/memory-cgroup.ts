@@ -40,7 +40,7 @@ export function createMemoryCgroup(limitMiB: number): MemoryCgroup {
   } catch (error) {
     if (fs.existsSync(dir)) fs.rmdirSync(dir);
     throw new Error(
-      `BENCH_REGISTRAR_MEMORY_LIMIT_MIB needs a writable memory cgroup (root, cgroup v1 or v2): ${(error as Error).message}`,
+      `BENCH_REGISTRAR_MEMORY_LIMIT_MIB needs a writable memory cgroup (root; cgroup v1, or v2 with +memory in the parent's cgroup.subtree_control): ${(error as Error).message}`,
     );
   }
   return {

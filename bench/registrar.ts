@@ -234,6 +234,27 @@ function nextConsulChange(consul: ConsulDouble, timeoutMs: number): Promise<numb
 export async function benchRegistrar(): Promise<void> {
   // First, so a machine without writable cgroups fails before anything is started.
   const cgroup = MEMORY_LIMIT_MIB === undefined ? undefined : createMemoryCgroup(Number(MEMORY_LIMIT_MIB));
+  try {
+    await benchRegistrarIn(cgroup);
+  } finally {
+    try {
+      cgroup?.remove();
+    } catch (error) {
+      console.warn(`could not remove the benchmark's memory cgroup: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Fails at once when the registrar process has died (e.g. killed for memory in its cgroup). */
+function alive(child: ChildProcess, cgroup: MemoryCgroup | undefined): void {
+  if (child.exitCode === null && child.signalCode === null) return;
+  const how = child.signalCode ?? `exit code ${child.exitCode}`;
+  const hint =
+    cgroup && child.signalCode === 'SIGKILL' ? ` (out of memory in the ${MEMORY_LIMIT_MIB} MiB cgroup?)` : '';
+  throw new Error(`the registrar process ended: ${how}${hint}`);
+}
+
+async function benchRegistrarIn(cgroup: MemoryCgroup | undefined): Promise<void> {
   const consul = await startConsulDouble({ maxTxnOps: MAX_TXN_OPS });
   const kube = await KubeDouble.start({ historyLimit: 100_000 });
   const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'registrar-bench-')), 'kubeconfig');
@@ -249,8 +270,12 @@ export async function benchRegistrar(): Promise<void> {
     // 1. Initial convergence.
     const started = performance.now();
     child = startRegistrarProcess(consul, kubeconfig, cgroup);
+    const registrar = child;
     await until(
-      () => instancesOnNode() === expectedInstances && checksOnNode() === expectedChecks,
+      () => {
+        alive(registrar, cgroup);
+        return instancesOnNode() === expectedInstances && checksOnNode() === expectedChecks;
+      },
       120_000,
       'initial convergence',
     );
@@ -321,12 +346,11 @@ export async function benchRegistrar(): Promise<void> {
     console.log('| measure | result |\n|---|---|');
     for (const [measure, result] of rows) console.log(`| ${measure} | ${result} |`);
   } finally {
-    if (child && child.exitCode === null) {
+    if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child!.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
     }
-    cgroup?.remove();
     await Promise.all([consul.stop(), kube.close()]);
     fs.rmSync(path.dirname(kubeconfig), { recursive: true, force: true });
   }
