@@ -72,7 +72,10 @@ export function createRegistrarCommand(): Command {
         '--resync-period <duration>',
         'full compare with Consul that repairs drift (writes only differences)',
       ).default(DEFAULT_RESYNC_PERIOD),
-    )
+    );
+  // Leader election and --http-port (shared with the generator), next to the other timing flags.
+  addLeaderFlags(command, { leaseName: DEFAULT_LEASE_NAME, leaseNamespaceFallback: 'default' });
+  command
     .addOption(
       boolOption(
         '--purge',
@@ -194,7 +197,6 @@ export function createRegistrarCommand(): Command {
     .action(async (options: RawRegistrarOptions, self: Command) => {
       await runRegistrarCommand(options, self.getOptionValueSource('httpPort') === 'default');
     });
-  addLeaderFlags(command, { leaseName: DEFAULT_LEASE_NAME, leaseNamespaceFallback: 'default' });
   return addSyncSettingsOptions(command);
 }
 
