@@ -77,7 +77,7 @@ function parseSigningKey(value: string, readSecret: ReadSecret): SigningKey {
 }
 
 /** Reads `--signing-key` and looks for `--metrics-file`'s directory; problems go to `problems`. */
-export function commitFiles(
+export function readCommitFiles(
   flags: { signingKey?: string | undefined; metricsFile?: string | undefined },
   readSecret: ReadSecret,
   problems: string[],

@@ -19,7 +19,7 @@ import { LOG_LEVELS, type LogLevel } from '../core/runtime/logger';
 import { isDns1123Label } from '../core/names/dns';
 import { validateOptions } from '../core/runtime/zod-flags';
 import {
-  commitFiles,
+  readCommitFiles,
   commitFlags,
   commitProblems,
   commitSettings,
@@ -128,7 +128,7 @@ export function parseGenerateConfig(
   // Files are read even when a flag is wrong, so their problems are reported together.
   const credentials = gitCredentials(flags, env, readSecret, problems);
   const token = forgeToken(flags, env, readSecret, problems);
-  const files = commitFiles(flags, readSecret, problems);
+  const files = readCommitFiles(flags, readSecret, problems);
   // The generator's Lease falls back to its write namespace (where its Role lives); the
   // registrar's to `default`.
   const leader = parsed.ok ? leaderSettings(parsed.data, env, parsed.data.k8sWriteNamespace) : undefined;

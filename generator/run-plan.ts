@@ -75,7 +75,7 @@ interface RenderedRun {
 }
 
 /** Stage two's result: the files that should exist, and the blobs stage three needs (`reads`). */
-interface DesiredRun {
+interface SettledRun {
   input: PlanInput;
   desired: DesiredState;
   highWaterMark: number | undefined;
@@ -110,7 +110,7 @@ export function renderRun(input: PlanInput): RenderedRun {
  * Stage two, with the contents of the blobs stage one named: refuses a directory another
  * generator owns, keeps what a partial read cannot confirm, and adds the ownership marker.
  */
-export function settleRun(rendered: RenderedRun, contents: BlobContents): DesiredRun {
+export function settleRun(rendered: RenderedRun, contents: BlobContents): SettledRun {
   const { input, render, conflicts } = rendered;
   const { settings, snapshot, tree } = input;
   const marker =
@@ -141,7 +141,7 @@ export function settleRun(rendered: RenderedRun, contents: BlobContents): Desire
 }
 
 /** Stage three, with the contents of the blobs stage two named: the plan and the guard's verdict. */
-export function compareRun(settled: DesiredRun, contents: BlobContents): PlannedRun {
+export function compareRun(settled: SettledRun, contents: BlobContents): PlannedRun {
   const { input, desired, highWaterMark } = settled;
   const previous = contentsOf(settled.described, contents);
   const plan = planChanges(input.tree, desired.files, desired.info, previous);

@@ -179,7 +179,6 @@ export async function rawConsulRequest(
   return result as [ConsulResponse, unknown];
 }
 
-/** The token configured on a client, so error text can be scrubbed of it. */
 /** `rawConsulRequest` with the client's token, every failure a ConsulError named `options.name` (token scrubbed). */
 export async function consulRequest(
   consul: ConsulClient,
@@ -192,6 +191,7 @@ export async function consulRequest(
   }
 }
 
+/** The token configured on a client, so error text can be scrubbed of it. */
 export function clientToken(consul: ConsulClient): string | undefined {
   const token = (consul as unknown as PapiInternals)._defaults?.token;
   return typeof token === 'string' && token ? token : undefined;

@@ -15,7 +15,11 @@ function files(dir = ROOT): string[] {
   });
 }
 
-/** `dir/file.ts`, `file.ts` (a name in the folder the text is about) and `forge/forge.ts` (a path inside it). */
+/**
+ * `dir/file.ts`, `file.ts` (a name in the folder the text is about) and `forge/forge.ts` (a path
+ * inside it). A bare name only has to exist somewhere: the check catches a removed or renamed
+ * file, not a bare name that another folder also has.
+ */
 function namedFiles(markdown: string): string[] {
   return [
     ...new Set(
