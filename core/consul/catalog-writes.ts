@@ -15,34 +15,38 @@ interface WriteOptions {
   timeoutMs?: number;
 }
 
-/** `PUT /v1/catalog/register` with the full body (the npm client drops Weights and more). */
-export async function registerCatalog(
+/** `PUT /v1/catalog/<endpoint>` with `body` as given. */
+async function putCatalog(
   consul: ConsulClient,
-  registration: CatalogRegistration,
-  options: WriteOptions = {},
+  endpoint: 'register' | 'deregister',
+  body: CatalogRegistration | CatalogDeregistration,
+  options: WriteOptions,
 ): Promise<void> {
   await consulRequest(consul, {
     method: 'PUT',
-    name: 'catalog.register',
-    path: '/catalog/register',
-    body: registration,
+    name: `catalog.${endpoint}`,
+    path: `/catalog/${endpoint}`,
+    body,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
 }
 
+/** `PUT /v1/catalog/register` with the full body (the npm client drops Weights and more). */
+export function registerCatalog(
+  consul: ConsulClient,
+  registration: CatalogRegistration,
+  options: WriteOptions = {},
+): Promise<void> {
+  return putCatalog(consul, 'register', registration, options);
+}
+
 /** `PUT /v1/catalog/deregister`: removes the node, or one service/check when given. */
-export async function deregisterCatalog(
+export function deregisterCatalog(
   consul: ConsulClient,
   deregistration: CatalogDeregistration,
   options: WriteOptions = {},
 ): Promise<void> {
-  await consulRequest(consul, {
-    method: 'PUT',
-    name: 'catalog.deregister',
-    path: '/catalog/deregister',
-    body: deregistration,
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-  });
+  return putCatalog(consul, 'deregister', deregistration, options);
 }
 
 interface TxnApplyResult {
